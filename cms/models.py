@@ -1,0 +1,186 @@
+"""The curriculum as Wagtail pages: site home (the catalogue) → course → module → lesson.
+
+Lesson content is only ever rendered here for people who may edit it (and in previews);
+students read it through the cohort views, which apply the cohort's unlock schedule.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from cms.blocks import LessonStreamBlock
+
+
+class HomePage(Page):
+    """The site root: introduces the organisation and lists the course catalogue."""
+
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["cms.CoursePage"]
+
+    class Meta:
+        verbose_name = _("home page")
+
+    def get_context(self, request, *args, **kwargs):
+        from cohorts.selectors import catalogue_list
+
+        context = super().get_context(request, *args, **kwargs)
+        context["courses"] = catalogue_list(user=request.user)
+        return context
+
+
+class CoursePage(Page):
+    summary = models.TextField(
+        _("summary"), max_length=500, help_text=_("One or two sentences for the catalogue.")
+    )
+    description = RichTextField(
+        _("description"), blank=True, features=["h2", "h3", "bold", "italic", "link", "ol", "ul"]
+    )
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("description"),
+        FieldPanel("image"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("description"),
+    ]
+
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.ModulePage"]
+
+    class Meta:
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+
+    def get_context(self, request, *args, **kwargs):
+        from cohorts.selectors import course_outline
+
+        context = super().get_context(request, *args, **kwargs)
+        context["outline"] = course_outline(course=self, user=request.user)
+        return context
+
+
+class UnlockUnit(models.TextChoices):
+    WEEK = "week", _("Week of the cohort")
+    DAY = "day", _("Days after the cohort starts")
+
+
+class ModulePage(Page):
+    """One unit of the course, usually a week. Title and summary are public; the
+    lessons below it open at the cohort's unlock moment."""
+
+    summary = models.TextField(
+        _("summary"),
+        max_length=600,
+        help_text=_("Shown to students even while the module is still locked."),
+    )
+    unlock_unit = models.CharField(
+        _("unlocks by"), max_length=8, choices=UnlockUnit.choices, default=UnlockUnit.WEEK
+    )
+    unlock_offset = models.PositiveSmallIntegerField(
+        _("unlock offset"),
+        default=1,
+        help_text=_(
+            "Week number (1 = the first week) or number of days after the cohort start "
+            "(0 = the start day). Weeks open on the cohort's unlock weekday and time."
+        ),
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("unlock_unit"), FieldPanel("unlock_offset")])],
+            heading=_("Unlock schedule"),
+        ),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("summary")]
+
+    parent_page_types = ["cms.CoursePage"]
+    subpage_types = ["cms.LessonPage"]
+
+    class Meta:
+        verbose_name = _("module")
+        verbose_name_plural = _("modules")
+
+    def clean(self) -> None:
+        super().clean()
+        if self.unlock_unit == UnlockUnit.WEEK and self.unlock_offset < 1:
+            raise ValidationError(
+                {"unlock_offset": _("Weeks are counted from 1: week 1 opens at the start.")}
+            )
+
+    @property
+    def unlock_label(self) -> str:
+        if self.unlock_unit == UnlockUnit.WEEK:
+            return _("Week %(n)s") % {"n": self.unlock_offset}
+        return _("Day %(n)s") % {"n": self.unlock_offset}
+
+    def serve(self, request, *args, **kwargs):
+        return _serve_curriculum_page(self, request, super().serve, *args, **kwargs)
+
+
+class LessonPage(Page):
+    estimated_minutes = models.PositiveSmallIntegerField(
+        _("estimated minutes"), null=True, blank=True
+    )
+    body = StreamField(LessonStreamBlock(), verbose_name=_("content"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("estimated_minutes"), FieldPanel("body")]
+    search_fields = [*Page.search_fields, index.SearchField("body")]
+
+    parent_page_types = ["cms.ModulePage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
+
+    def serve(self, request, *args, **kwargs):
+        return _serve_curriculum_page(self, request, super().serve, *args, **kwargs)
+
+
+def _serve_curriculum_page(page, request, full_serve, *args, **kwargs):
+    """Editors and previews see the page itself; a learner is sent to their cohort's
+    view of it (which applies the unlock schedule); anyone else gets the public teaser."""
+    from cohorts import selectors
+
+    if getattr(request, "is_preview", False) or selectors.user_can_edit_page(
+        user=request.user, page=page
+    ):
+        return full_serve(request, *args, **kwargs)
+    cohort = selectors.cohort_for_course_page(user=request.user, page=page)
+    if cohort is not None:
+        if isinstance(page, LessonPage):
+            return redirect("cohorts:lesson", cohort_id=cohort.pk, lesson_id=page.pk)
+        return redirect("cohorts:module", cohort_id=cohort.pk, module_id=page.pk)
+    module = page if isinstance(page, ModulePage) else page.get_parent().specific
+    return TemplateResponse(
+        request,
+        "cms/locked_page.html",
+        {"page": page, "module": module, "course": module.get_parent().specific},
+        status=200,
+    )

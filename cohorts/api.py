@@ -1,0 +1,367 @@
+"""REST API for the catalogue, cohorts, enrolment, curriculum and progress.
+
+One view per action with explicit output serializers; writes go through services and
+their DomainErrors become ``{"detail", "code"}`` responses (lms.api.exception_handler).
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cohorts import selectors, services
+from cohorts.models import Enrolment, EnrolmentStatus
+from lms.errors import Conflict, NotFound
+
+# --- Serializers ------------------------------------------------------------------------
+
+
+class CohortSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="cohort.pk")
+    name = serializers.CharField(source="cohort.name")
+    course_id = serializers.IntegerField(source="cohort.course_id")
+    course_title = serializers.CharField(source="cohort.course.title")
+    starts_on = serializers.DateField(source="cohort.starts_on")
+    ends_on = serializers.DateField(source="cohort.ends_on")
+    timezone = serializers.CharField(source="cohort.timezone")
+    enrolment_opens_at = serializers.DateTimeField(source="cohort.enrolment_opens_at")
+    enrolment_closes_at = serializers.DateTimeField(source="cohort.enrolment_closes_at")
+    capacity = serializers.IntegerField(source="cohort.capacity")
+    seats_left = serializers.IntegerField()
+    waitlist_length = serializers.IntegerField()
+    cancelled = serializers.BooleanField(source="cohort.is_cancelled")
+    window = serializers.ChoiceField(choices=["upcoming", "open", "closed"])
+    phase = serializers.ChoiceField(choices=["upcoming", "running", "ended"])
+    my_status = serializers.ChoiceField(
+        choices=EnrolmentStatus.choices, allow_null=True,
+        help_text="Your own enrolment status in this cohort, if any.",
+    )
+
+
+class CourseSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="course.pk")
+    title = serializers.CharField(source="course.title")
+    summary = serializers.CharField(source="course.summary")
+    url = serializers.CharField(source="course.url")
+    cohorts = CohortSerializer(many=True)
+
+
+class EnrolmentSerializer(serializers.ModelSerializer):
+    cohort_id = serializers.IntegerField()
+    waitlist_position = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Enrolment
+        fields = ["id", "cohort_id", "status", "waitlist_position", "activated_at", "created_at"]
+
+    def get_waitlist_position(self, obj: Enrolment) -> int | None:
+        return selectors.waitlist_position(enrolment=obj)
+
+
+class LessonSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="lesson.pk")
+    title = serializers.CharField(source="lesson.title")
+    estimated_minutes = serializers.IntegerField(source="lesson.estimated_minutes", allow_null=True)
+    completed = serializers.BooleanField()
+
+
+class ModuleSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="slot.module.pk")
+    title = serializers.CharField(source="slot.module.title")
+    summary = serializers.CharField(source="slot.module.summary")
+    week = serializers.IntegerField(source="slot.week", allow_null=True)
+    unlocks_at = serializers.DateTimeField(source="slot.unlocks_at")
+    locked = serializers.SerializerMethodField()
+    lessons_total = serializers.IntegerField(source="total")
+    lessons_completed = serializers.IntegerField(source="completed")
+
+    def get_locked(self, obj) -> bool:
+        return not obj.slot.is_unlocked
+
+
+class ModuleDetailSerializer(ModuleSerializer):
+    lessons = LessonSummarySerializer(
+        many=True, help_text="Empty while the module is locked for you."
+    )
+
+
+class ProgressSerializer(serializers.Serializer):
+    cohort_id = serializers.IntegerField(source="cohort.pk")
+    role = serializers.CharField(source="access.role")
+    phase = serializers.CharField()
+    current_week = serializers.IntegerField()
+    term_weeks = serializers.IntegerField()
+    lessons_total = serializers.IntegerField()
+    lessons_completed = serializers.IntegerField()
+    percent = serializers.IntegerField()
+    next_unlock_at = serializers.SerializerMethodField()
+    instructors = serializers.SerializerMethodField()
+    modules = ModuleSerializer(many=True)
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_next_unlock_at(self, obj):
+        nxt = obj.next_unlock
+        return serializers.DateTimeField().to_representation(nxt.slot.unlocks_at) if nxt else None
+
+    def get_instructors(self, obj) -> list[str]:
+        return [u.get_display_name() for u in obj.instructors]
+
+
+class LessonDetailSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="lesson.pk")
+    title = serializers.CharField(source="lesson.title")
+    module_id = serializers.IntegerField(source="slot.module.pk")
+    estimated_minutes = serializers.IntegerField(source="lesson.estimated_minutes", allow_null=True)
+    completed = serializers.BooleanField()
+    body = serializers.SerializerMethodField(help_text="StreamField blocks as JSON.")
+    body_html = serializers.SerializerMethodField()
+
+    def get_body(self, obj) -> list[dict]:
+        body = obj.lesson.body
+        return body.stream_block.get_api_representation(body, context=self.context)
+
+    def get_body_html(self, obj) -> str:
+        return str(obj.lesson.body.render_as_block())
+
+
+class RosterEntrySerializer(serializers.Serializer):
+    enrolment_id = serializers.IntegerField(source="pk")
+    user_id = serializers.IntegerField()
+    name = serializers.CharField(source="user.get_display_name")
+    email = serializers.EmailField(source="user.email")
+    status = serializers.CharField()
+    lessons_completed = serializers.IntegerField(source="lessons_done")
+    behind = serializers.SerializerMethodField()
+    last_activity = serializers.DateTimeField(allow_null=True)
+
+    def get_behind(self, obj) -> bool:
+        return obj.due_done < self.context["lessons_due"]
+
+
+class CompletionInputSerializer(serializers.Serializer):
+    completed = serializers.BooleanField()
+
+
+ERROR = inline_serializer(
+    "Error", {"detail": serializers.CharField(), "code": serializers.CharField()}
+)
+
+# --- Views ------------------------------------------------------------------------------
+
+
+class CourseListApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: CourseSerializer(many=True)}, tags=["catalogue"])
+    def get(self, request: Request) -> Response:
+        listings = selectors.catalogue_list(user=request.user)
+        return Response(CourseSerializer(listings, many=True).data)
+
+
+class CohortListApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("course", int, description="Only this course's cohorts")],
+        responses={200: CohortSerializer(many=True), 400: ERROR},
+        tags=["catalogue"],
+    )
+    def get(self, request: Request) -> Response:
+        listings = selectors.cohort_list(user=request.user)
+        course = request.query_params.get("course")
+        if course is not None:
+            if not course.isdigit():
+                raise serializers.ValidationError({"course": ["Give a course id (a number)."]})
+            listings = [x for x in listings if x.cohort.course_id == int(course)]
+        return Response(CohortSerializer(listings, many=True).data)
+
+
+class CohortDetailApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: CohortSerializer, 404: ERROR}, tags=["catalogue"])
+    def get(self, request: Request, cohort_id: int) -> Response:
+        listing = selectors.cohort_listing_get(cohort_id=cohort_id, user=request.user)
+        return Response(CohortSerializer(listing).data)
+
+
+class CohortEnrolApi(APIView):
+    @extend_schema(
+        request=None,
+        responses={201: EnrolmentSerializer, 404: ERROR, 409: ERROR},
+        tags=["enrolment"],
+        description="Take a seat, or a place on the waitlist when the cohort is full.",
+    )
+    def post(self, request: Request, cohort_id: int) -> Response:
+        cohort = selectors.cohort_get(cohort_id=cohort_id)
+        enrolment = services.enrolment_create(cohort=cohort, user=request.user)
+        return Response(EnrolmentSerializer(enrolment).data, status=status.HTTP_201_CREATED)
+
+
+def _my_enrolment(request: Request, cohort_id: int) -> Enrolment:
+    cohort = selectors.cohort_get(cohort_id=cohort_id)
+    enrolment = next(
+        (e for e in selectors.my_enrolments(user=request.user) if e.cohort_id == cohort.pk), None
+    )
+    if enrolment is None:
+        raise NotFound("You are not enrolled or waitlisted in this cohort.", code="not_enrolled")
+    return enrolment
+
+
+class CohortLeaveApi(APIView):
+    @extend_schema(
+        request=None, responses={200: EnrolmentSerializer, 404: ERROR, 409: ERROR},
+        tags=["enrolment"],
+    )
+    def post(self, request: Request, cohort_id: int) -> Response:
+        enrolment = _my_enrolment(request, cohort_id)
+        if enrolment.status == EnrolmentStatus.COMPLETED:
+            raise Conflict("The cohort has ended; a completed enrolment cannot be left.")
+        enrolment = services.enrolment_leave(enrolment=enrolment, by=request.user)
+        return Response(EnrolmentSerializer(enrolment).data)
+
+
+class MyEnrolmentApi(APIView):
+    @extend_schema(
+        responses={200: EnrolmentSerializer, 404: ERROR}, tags=["enrolment"],
+        description="Your enrolment in this cohort, with your waitlist position if any.",
+    )
+    def get(self, request: Request, cohort_id: int) -> Response:
+        return Response(EnrolmentSerializer(_my_enrolment(request, cohort_id)).data)
+
+
+class CohortProgressApi(APIView):
+    @extend_schema(responses={200: ProgressSerializer, 403: ERROR, 404: ERROR}, tags=["learning"])
+    def get(self, request: Request, cohort_id: int) -> Response:
+        board = selectors.dashboard_get(cohort_id=cohort_id, user=request.user)
+        return Response(ProgressSerializer(board).data)
+
+
+class CohortModulesApi(APIView):
+    @extend_schema(responses={200: ModuleSerializer(many=True), 404: ERROR}, tags=["learning"])
+    def get(self, request: Request, cohort_id: int) -> Response:
+        board = selectors.dashboard_get(cohort_id=cohort_id, user=request.user)
+        return Response(ModuleSerializer(board.modules, many=True).data)
+
+
+class ModuleDetailApi(APIView):
+    @extend_schema(responses={200: ModuleDetailSerializer, 404: ERROR}, tags=["learning"])
+    def get(self, request: Request, cohort_id: int, module_id: int) -> Response:
+        view = selectors.module_view_get(
+            cohort_id=cohort_id, module_id=module_id, user=request.user
+        )
+        return Response(ModuleDetailSerializer(view.progress).data)
+
+
+class LessonDetailApi(APIView):
+    @extend_schema(
+        responses={200: LessonDetailSerializer, 403: ERROR, 404: ERROR}, tags=["learning"],
+        description="A lesson's content. While its module is locked: 403 with code "
+        "`module_locked` and the unlock moment in `unlocks_at`.",
+    )
+    def get(self, request: Request, cohort_id: int, lesson_id: int) -> Response:
+        view = selectors.lesson_view_get(
+            cohort_id=cohort_id, lesson_id=lesson_id, user=request.user
+        )
+        if not view.readable:
+            return Response(
+                {
+                    "detail": "This lesson's module is still locked.",
+                    "code": "module_locked",
+                    "unlocks_at": serializers.DateTimeField().to_representation(
+                        view.slot.unlocks_at
+                    ),
+                },
+                status=status.HTTP_403_FORBIDDEN,
+            )
+        return Response(LessonDetailSerializer(view, context={"request": request}).data)
+
+
+class LessonCompletionApi(APIView):
+    @extend_schema(
+        request=CompletionInputSerializer,
+        responses={200: CompletionInputSerializer, 400: ERROR, 403: ERROR, 404: ERROR,
+                   409: ERROR},
+        tags=["learning"],
+        description="Mark a lesson complete (`{\"completed\": true}`) or not.",
+    )
+    def put(self, request: Request, cohort_id: int, lesson_id: int) -> Response:
+        data = CompletionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        view = selectors.lesson_view_get(
+            cohort_id=cohort_id, lesson_id=lesson_id, user=request.user
+        )
+        if view.access.enrolment is None:
+            raise NotFound("Only students of this cohort record progress.", code="not_enrolled")
+        if data.validated_data["completed"]:
+            services.lesson_mark_complete(enrolment=view.access.enrolment, lesson=view.lesson)
+        else:
+            services.lesson_mark_incomplete(enrolment=view.access.enrolment, lesson=view.lesson)
+        return Response({"completed": data.validated_data["completed"]})
+
+
+class RosterApi(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("page", int),
+            OpenApiParameter("behind", bool, description="Only students who are behind"),
+        ],
+        responses={
+            200: inline_serializer(
+                "Roster",
+                {
+                    "count": serializers.IntegerField(),
+                    "page": serializers.IntegerField(),
+                    "pages": serializers.IntegerField(),
+                    "lessons_total": serializers.IntegerField(),
+                    "lessons_due": serializers.IntegerField(),
+                    "behind_count": serializers.IntegerField(),
+                    "results": RosterEntrySerializer(many=True),
+                },
+            ),
+            403: ERROR,
+            404: ERROR,
+        },
+        tags=["instructors"],
+    )
+    def get(self, request: Request, cohort_id: int) -> Response:
+        page = request.query_params.get("page", "1")
+        if not page.isdigit() or int(page) < 1:
+            raise serializers.ValidationError({"page": ["Give a page number from 1."]})
+        roster = selectors.roster_get(
+            cohort_id=cohort_id,
+            user=request.user,
+            page=int(page),
+            behind_only=request.query_params.get("behind") in ("1", "true"),
+        )
+        entries = RosterEntrySerializer(
+            roster.page.object_list, many=True, context={"lessons_due": roster.lessons_due}
+        ).data
+        return Response(
+            {
+                "count": roster.page.paginator.count,
+                "page": roster.page.number,
+                "pages": roster.page.paginator.num_pages,
+                "lessons_total": roster.lessons_total,
+                "lessons_due": roster.lessons_due,
+                "behind_count": roster.behind_count,
+                "results": entries,
+            }
+        )
+
+
+class MyEnrolmentsApi(APIView):
+    @extend_schema(responses={200: EnrolmentSerializer(many=True)}, tags=["enrolment"])
+    def get(self, request: Request) -> Response:
+        enrolments = selectors.my_enrolments(user=request.user)
+        return Response(EnrolmentSerializer(enrolments, many=True).data)

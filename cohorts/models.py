@@ -1,0 +1,194 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from lms.models import TimeStampedModel
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class CohortStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Cohort(TimeStampedModel):
+    """A group that takes a course together over a fixed term.
+
+    Whether it is upcoming, running or ended follows from its dates; the stored status
+    only says whether it was cancelled.
+    """
+
+    course = models.ForeignKey(
+        "cms.CoursePage", verbose_name=_("course"), on_delete=models.PROTECT,
+        related_name="cohorts",
+    )
+    name = models.CharField(_("name"), max_length=120)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    timezone = models.CharField(_("timezone"), max_length=64, default="Europe/Amsterdam")
+    enrolment_opens_at = models.DateTimeField(_("enrolment opens at"))
+    enrolment_closes_at = models.DateTimeField(_("enrolment closes at"))
+    capacity = models.PositiveIntegerField(_("capacity"), help_text=_("Number of seats."))
+    instructors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("instructors"), blank=True,
+        related_name="taught_cohorts",
+    )
+    unlock_weekday = models.PositiveSmallIntegerField(
+        _("unlock weekday"), choices=Weekday.choices, default=Weekday.MONDAY
+    )
+    unlock_time = models.TimeField(_("unlock time"), default=dt.time(9, 0))
+    status = models.CharField(
+        _("status"), max_length=16, choices=CohortStatus.choices, default=CohortStatus.SCHEDULED
+    )
+
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+
+    class Meta:
+        verbose_name = _("cohort")
+        verbose_name_plural = _("cohorts")
+        ordering = ["starts_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="cohort_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(enrolment_closes_at__gt=models.F("enrolment_opens_at")),
+                name="cohort_window_closes_after_opening",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course.title}: {self.name}" if self.course_id else self.name
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == CohortStatus.CANCELLED
+
+
+class ModuleUnlockOverride(TimeStampedModel):
+    """Opens one module at a different moment for one cohort (a holiday, a late start)."""
+
+    cohort = models.ForeignKey(
+        Cohort, verbose_name=_("cohort"), on_delete=models.CASCADE, related_name="unlock_overrides"
+    )
+    module = models.ForeignKey(
+        "cms.ModulePage", verbose_name=_("module"), on_delete=models.CASCADE, related_name="+"
+    )
+    unlocks_at = models.DateTimeField(_("unlocks at"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+
+    class Meta:
+        verbose_name = _("module unlock override")
+        verbose_name_plural = _("module unlock overrides")
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "module"], name="one_override_per_module")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cohort_id}/{self.module_id} @ {self.unlocks_at:%Y-%m-%d %H:%M}"
+
+
+class EnrolmentStatus(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment", _("Pending payment")
+    ACTIVE = "active", _("Active")
+    WAITLISTED = "waitlisted", _("Waitlisted")
+    CANCELLED = "cancelled", _("Cancelled")
+    COMPLETED = "completed", _("Completed")
+
+
+# The only moves an enrolment can make. `enrolment_transition` is the one function that
+# changes the status, and it consults this table.
+ENROLMENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    EnrolmentStatus.PENDING_PAYMENT: frozenset(
+        {EnrolmentStatus.ACTIVE, EnrolmentStatus.CANCELLED}
+    ),
+    EnrolmentStatus.WAITLISTED: frozenset(
+        {EnrolmentStatus.ACTIVE, EnrolmentStatus.PENDING_PAYMENT, EnrolmentStatus.CANCELLED}
+    ),
+    EnrolmentStatus.ACTIVE: frozenset({EnrolmentStatus.CANCELLED, EnrolmentStatus.COMPLETED}),
+    EnrolmentStatus.CANCELLED: frozenset(),
+    EnrolmentStatus.COMPLETED: frozenset(),
+}
+# Statuses that hold a seat, and those that give access to the curriculum.
+SEAT_HOLDING = (EnrolmentStatus.PENDING_PAYMENT, EnrolmentStatus.ACTIVE)
+CURRICULUM_ACCESS = (EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED)
+LIVE_STATUSES = (
+    EnrolmentStatus.PENDING_PAYMENT,
+    EnrolmentStatus.ACTIVE,
+    EnrolmentStatus.WAITLISTED,
+    EnrolmentStatus.COMPLETED,
+)
+
+
+class Enrolment(TimeStampedModel):
+    cohort = models.ForeignKey(
+        Cohort, verbose_name=_("cohort"), on_delete=models.PROTECT, related_name="enrolments"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("student"), on_delete=models.CASCADE,
+        related_name="enrolments",
+    )
+    status = models.CharField(_("status"), max_length=20, choices=EnrolmentStatus.choices)
+    waitlisted_at = models.DateTimeField(_("waitlisted at"), null=True, blank=True)
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        constraints = [
+            # One live enrolment per student and cohort; cancelled ones stay as history.
+            models.UniqueConstraint(
+                fields=["cohort", "user"],
+                condition=~Q(status="cancelled"),
+                name="one_live_enrolment_per_cohort",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["cohort", "status", "waitlisted_at"], name="enrolment_queue"),
+            models.Index(fields=["user", "status"], name="enrolment_by_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.cohort_id} ({self.status})"
+
+    @property
+    def gives_access(self) -> bool:
+        return self.status in CURRICULUM_ACCESS
+
+
+class LessonCompletion(models.Model):
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="completions"
+    )
+    lesson = models.ForeignKey("cms.LessonPage", on_delete=models.CASCADE, related_name="+")
+    completed_at = models.DateTimeField(_("completed at"))
+
+    class Meta:
+        verbose_name = _("lesson completion")
+        verbose_name_plural = _("lesson completions")
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "lesson"], name="one_completion")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id}: {self.lesson_id}"

@@ -1,0 +1,701 @@
+"""Reads for the catalogue, the schedule, dashboards, rosters and access checks.
+
+Each page-level selector costs a fixed number of queries whatever the number of
+modules, lessons or students; the tests pin those numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.paginator import Page as PaginatorPage
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+from wagtail.models import Page, ReferenceIndex
+
+from cms.models import CoursePage, LessonPage, ModulePage
+from cohorts import schedule
+from cohorts.models import (
+    CURRICULUM_ACCESS,
+    LIVE_STATUSES,
+    SEAT_HOLDING,
+    Cohort,
+    CohortStatus,
+    Enrolment,
+    EnrolmentStatus,
+    LessonCompletion,
+    ModuleUnlockOverride,
+)
+from lms.errors import NotAllowed, NotFound
+from lms.models import User
+
+STEPLEN = Page.steplen
+# A student who has not completed the lessons of a module a week after it opened is
+# shown as behind on the roster.
+BEHIND_AFTER = dt.timedelta(days=7)
+
+
+# --- Catalogue --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CohortListing:
+    cohort: Cohort
+    seats_taken: int
+    waitlist_length: int
+    window: str  # "upcoming", "open" or "closed"
+    phase: str  # "upcoming", "running" or "ended"
+    my_status: str | None
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.cohort.capacity - self.seats_taken, 0)
+
+    @property
+    def is_full(self) -> bool:
+        return self.seats_left == 0
+
+    @property
+    def can_enrol(self) -> bool:
+        return self.window == "open" and self.my_status is None
+
+
+@dataclass(frozen=True)
+class CourseListing:
+    course: CoursePage
+    cohorts: list[CohortListing]
+
+
+def _cohorts_with_counts() -> QuerySet[Cohort]:
+    return Cohort.objects.select_related("course").annotate(
+        seats_taken=Count("enrolments", filter=Q(enrolments__status__in=SEAT_HOLDING)),
+        waitlist_length=Count(
+            "enrolments", filter=Q(enrolments__status=EnrolmentStatus.WAITLISTED)
+        ),
+    )
+
+
+def _listing(cohort: Cohort, now: dt.datetime, my_status: str | None) -> CohortListing:
+    if now < cohort.enrolment_opens_at:
+        window = "upcoming"
+    elif now < cohort.enrolment_closes_at and not cohort.is_cancelled:
+        window = "open"
+    else:
+        window = "closed"
+    return CohortListing(
+        cohort=cohort,
+        seats_taken=cohort.seats_taken,
+        waitlist_length=cohort.waitlist_length,
+        window=window,
+        phase=cohort_phase(cohort=cohort, now=now),
+        my_status=my_status,
+    )
+
+
+def cohort_phase(*, cohort: Cohort, now: dt.datetime) -> str:
+    if now < schedule.term_starts_at(cohort):
+        return "upcoming"
+    if now < schedule.term_ends_at(cohort):
+        return "running"
+    return "ended"
+
+
+def _my_statuses(user: User, cohort_ids: list[int]) -> dict[int, str]:
+    if not user.is_authenticated or not cohort_ids:
+        return {}
+    return dict(
+        Enrolment.objects.filter(
+            user=user, cohort_id__in=cohort_ids, status__in=LIVE_STATUSES
+        ).values_list("cohort_id", "status")
+    )
+
+
+def catalogue_list(*, user: User, now: dt.datetime | None = None) -> list[CourseListing]:
+    """Live courses with their cohorts that are still running or to come. 3 queries."""
+    now = now or timezone.now()
+    courses = list(CoursePage.objects.live().public().order_by("path"))
+    cohorts = list(
+        _cohorts_with_counts()
+        .filter(
+            course__in=courses,
+            status=CohortStatus.SCHEDULED,
+            ends_on__gte=(now - dt.timedelta(days=1)).date(),
+        )
+        .order_by("starts_on", "pk")
+    )
+    mine = _my_statuses(user, [c.pk for c in cohorts])
+    by_course: dict[int, list[CohortListing]] = {}
+    for cohort in cohorts:
+        by_course.setdefault(cohort.course_id, []).append(
+            _listing(cohort, now, mine.get(cohort.pk))
+        )
+    return [CourseListing(course=c, cohorts=by_course.get(c.pk, [])) for c in courses]
+
+
+@dataclass(frozen=True)
+class CourseOutline:
+    modules: list[ModulePage]
+    cohorts: list[CohortListing]
+
+
+def course_outline(
+    *, course: CoursePage, user: User, now: dt.datetime | None = None
+) -> CourseOutline:
+    """The public face of a course: module titles and summaries, and its cohorts."""
+    now = now or timezone.now()
+    cohorts = list(
+        _cohorts_with_counts()
+        .filter(course=course, status=CohortStatus.SCHEDULED, ends_on__gte=now.date())
+        .order_by("starts_on", "pk")
+    )
+    mine = _my_statuses(user, [c.pk for c in cohorts])
+    return CourseOutline(
+        modules=list(_modules_of(course)),
+        cohorts=[_listing(c, now, mine.get(c.pk)) for c in cohorts],
+    )
+
+
+def cohort_list(*, user: User, now: dt.datetime | None = None) -> list[CohortListing]:
+    """Every cohort that is running or to come, for the API catalogue."""
+    now = now or timezone.now()
+    cohorts = list(
+        _cohorts_with_counts()
+        .filter(course__live=True, ends_on__gte=(now - dt.timedelta(days=1)).date())
+        .order_by("starts_on", "pk")
+    )
+    mine = _my_statuses(user, [c.pk for c in cohorts])
+    return [_listing(c, now, mine.get(c.pk)) for c in cohorts]
+
+
+def cohort_listing_get(*, cohort_id: int, user: User, now: dt.datetime | None = None):
+    now = now or timezone.now()
+    cohort = _cohorts_with_counts().filter(pk=cohort_id, course__live=True).first()
+    if cohort is None:
+        raise NotFound("There is no cohort with that id.")
+    return _listing(cohort, now, _my_statuses(user, [cohort.pk]).get(cohort.pk))
+
+
+def cohort_get(*, cohort_id: int) -> Cohort:
+    cohort = Cohort.objects.select_related("course").filter(pk=cohort_id).first()
+    if cohort is None:
+        raise NotFound("There is no cohort with that id.")
+    return cohort
+
+
+# --- Access -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CohortAccess:
+    """Who the viewer is in a cohort. ``role`` is "student", "instructor" or "staff"."""
+
+    role: str
+    enrolment: Enrolment | None = None
+
+    @property
+    def reads_locked(self) -> bool:
+        # Instructors and staff prepare ahead; students follow the schedule.
+        return self.role in ("instructor", "staff")
+
+
+def user_is_cohort_staff(user: User) -> bool:
+    return user.is_active and (user.is_superuser or user.has_perm("cohorts.change_cohort"))
+
+
+def cohort_access(*, user: User, cohort: Cohort) -> CohortAccess:
+    """The viewer's role in the cohort, or NotFound: a cohort you are not part of does
+    not exist for you (no hint to strangers)."""
+    if user.is_authenticated:
+        enrolment = (
+            Enrolment.objects.filter(user=user, cohort=cohort, status__in=LIVE_STATUSES)
+            .order_by("-pk")
+            .first()
+        )
+        if enrolment is not None and enrolment.gives_access:
+            return CohortAccess(role="student", enrolment=enrolment)
+        if cohort.instructors.filter(pk=user.pk).exists():
+            return CohortAccess(role="instructor")
+        if user_is_cohort_staff(user):
+            return CohortAccess(role="staff")
+        if enrolment is not None:
+            raise NotAllowed(
+                "Your seat in this cohort is not active yet; the curriculum opens once it is.",
+                code="enrolment_not_active",
+            )
+    raise NotFound("There is no cohort with that id.")
+
+
+def my_enrolments(*, user: User) -> list[Enrolment]:
+    return list(
+        Enrolment.objects.filter(user=user, status__in=LIVE_STATUSES)
+        .select_related("cohort__course")
+        .order_by("cohort__starts_on", "pk")
+    )
+
+
+def taught_cohorts(*, user: User) -> list[Cohort]:
+    if not user.is_authenticated:
+        return []
+    return list(
+        Cohort.objects.filter(instructors=user).select_related("course").order_by("starts_on")
+    )
+
+
+def waitlist_position(*, enrolment: Enrolment) -> int | None:
+    if enrolment.status != EnrolmentStatus.WAITLISTED:
+        return None
+    ahead = Enrolment.objects.filter(
+        cohort_id=enrolment.cohort_id, status=EnrolmentStatus.WAITLISTED
+    ).filter(
+        Q(waitlisted_at__lt=enrolment.waitlisted_at)
+        | Q(waitlisted_at=enrolment.waitlisted_at, pk__lt=enrolment.pk)
+    )
+    return ahead.count() + 1
+
+
+def user_can_edit_page(*, user: User, page: Page) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return page.permissions_for_user(user).can_edit()
+
+
+def cohort_for_course_page(*, user: User, page: Page) -> Cohort | None:
+    """The cohort through which this user reads a curriculum page: their running (or
+    most recent) cohort of that course, or one they teach."""
+    if not user.is_authenticated:
+        return None
+    course_path = page.path[: STEPLEN * 3]  # root / home / course
+    enrolment = (
+        Enrolment.objects.filter(
+            user=user, status__in=CURRICULUM_ACCESS, cohort__course__path=course_path
+        )
+        .select_related("cohort")
+        .order_by("-cohort__starts_on")
+        .first()
+    )
+    if enrolment is not None:
+        return enrolment.cohort
+    return (
+        Cohort.objects.filter(instructors=user, course__path=course_path)
+        .order_by("-starts_on")
+        .first()
+    )
+
+
+# --- Schedule ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModuleSlot:
+    module: ModulePage
+    unlocks_at: dt.datetime
+    is_unlocked: bool
+    is_overridden: bool
+
+    @property
+    def week(self) -> int | None:
+        return self.module.unlock_offset if self.module.unlock_unit == "week" else None
+
+
+def _modules_of(course: Page) -> QuerySet[ModulePage]:
+    return (
+        ModulePage.objects.live()
+        .filter(path__startswith=course.path, depth=course.depth + 1)
+        .only("id", "title", "slug", "path", "depth", "summary", "unlock_unit", "unlock_offset")
+        .order_by("path")
+    )
+
+
+def _lessons_of(course: Page) -> QuerySet[LessonPage]:
+    return (
+        LessonPage.objects.live()
+        .filter(path__startswith=course.path, depth=course.depth + 2)
+        .only("id", "title", "slug", "path", "depth", "estimated_minutes")
+        .order_by("path")
+    )
+
+
+def _slot(cohort: Cohort, module: ModulePage, overrides: dict, now: dt.datetime) -> ModuleSlot:
+    override = overrides.get(module.pk)
+    unlocks_at = override or schedule.module_unlocks_at(
+        cohort, unit=module.unlock_unit, offset=module.unlock_offset
+    )
+    return ModuleSlot(
+        module=module,
+        unlocks_at=unlocks_at,
+        is_unlocked=unlocks_at <= now,
+        is_overridden=override is not None,
+    )
+
+
+def cohort_schedule(*, cohort: Cohort, now: dt.datetime | None = None) -> list[ModuleSlot]:
+    """Every live module of the cohort's course with its unlock moment. 2 queries."""
+    now = now or timezone.now()
+    overrides = dict(
+        ModuleUnlockOverride.objects.filter(cohort=cohort).values_list("module_id", "unlocks_at")
+    )
+    return [_slot(cohort, m, overrides, now) for m in _modules_of(cohort.course)]
+
+
+def module_slot_get(
+    *, cohort: Cohort, module_id: int, now: dt.datetime | None = None
+) -> ModuleSlot:
+    now = now or timezone.now()
+    module = _modules_of(cohort.course).filter(pk=module_id).first()
+    if module is None:
+        raise NotFound("This course has no module with that id.")
+    overrides = dict(
+        ModuleUnlockOverride.objects.filter(cohort=cohort, module=module).values_list(
+            "module_id", "unlocks_at"
+        )
+    )
+    return _slot(cohort, module, overrides, now)
+
+
+def lesson_is_unlocked(*, cohort: Cohort, lesson: LessonPage, now: dt.datetime) -> bool:
+    module_id = (
+        Page.objects.filter(path=lesson.path[:-STEPLEN]).values_list("pk", flat=True).first()
+    )
+    if module_id is None:
+        return False
+    try:
+        return module_slot_get(cohort=cohort, module_id=module_id, now=now).is_unlocked
+    except NotFound:
+        return False
+
+
+# --- Dashboard, module and lesson pages -------------------------------------------------
+
+
+@dataclass
+class LessonItem:
+    lesson: LessonPage
+    completed: bool
+
+
+@dataclass
+class ModuleProgress:
+    slot: ModuleSlot
+    lessons: list[LessonItem] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.lessons)
+
+    @property
+    def completed(self) -> int:
+        return sum(1 for item in self.lessons if item.completed)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.completed / self.total) if self.total else 0
+
+
+@dataclass
+class Dashboard:
+    cohort: Cohort
+    access: CohortAccess
+    phase: str
+    current_week: int
+    term_weeks: int
+    modules: list[ModuleProgress]
+    instructors: list[User]
+
+    @property
+    def this_week(self) -> list[ModuleProgress]:
+        return [m for m in self.modules if m.slot.week == self.current_week]
+
+    @property
+    def next_unlock(self) -> ModuleProgress | None:
+        upcoming = [m for m in self.modules if not m.slot.is_unlocked]
+        return min(upcoming, key=lambda m: m.slot.unlocks_at) if upcoming else None
+
+    @property
+    def lessons_total(self) -> int:
+        return sum(m.total for m in self.modules)
+
+    @property
+    def lessons_completed(self) -> int:
+        return sum(m.completed for m in self.modules)
+
+    @property
+    def percent(self) -> int:
+        total = self.lessons_total
+        return round(100 * self.lessons_completed / total) if total else 0
+
+
+def _progress(
+    cohort: Cohort, access: CohortAccess, now: dt.datetime
+) -> list[ModuleProgress]:
+    slots = cohort_schedule(cohort=cohort, now=now)
+    done: set[int] = set()
+    if access.enrolment is not None:
+        done = set(
+            LessonCompletion.objects.filter(enrolment=access.enrolment).values_list(
+                "lesson_id", flat=True
+            )
+        )
+    by_path = {slot.module.path: ModuleProgress(slot=slot) for slot in slots}
+    for lesson in _lessons_of(cohort.course):
+        module = by_path.get(lesson.path[:-STEPLEN])
+        if module is not None:  # a lesson under an unpublished module stays hidden
+            module.lessons.append(LessonItem(lesson=lesson, completed=lesson.pk in done))
+    return list(by_path.values())
+
+
+def dashboard_get(
+    *, cohort_id: int, user: User, now: dt.datetime | None = None
+) -> Dashboard:
+    now = now or timezone.now()
+    cohort = cohort_get(cohort_id=cohort_id)
+    access = cohort_access(user=user, cohort=cohort)
+    return Dashboard(
+        cohort=cohort,
+        access=access,
+        phase=cohort_phase(cohort=cohort, now=now),
+        current_week=schedule.current_week(cohort, now),
+        term_weeks=schedule.term_weeks(cohort),
+        modules=_progress(cohort, access, now),
+        instructors=list(cohort.instructors.order_by("display_name", "username")),
+    )
+
+
+@dataclass
+class ModuleView:
+    cohort: Cohort
+    access: CohortAccess
+    progress: ModuleProgress
+
+    @property
+    def readable(self) -> bool:
+        return self.progress.slot.is_unlocked or self.access.reads_locked
+
+
+def module_view_get(
+    *, cohort_id: int, module_id: int, user: User, now: dt.datetime | None = None
+) -> ModuleView:
+    """A module with its lessons. While locked, the lessons list is empty for students:
+    they see title, summary and unlock moment only."""
+    now = now or timezone.now()
+    cohort = cohort_get(cohort_id=cohort_id)
+    access = cohort_access(user=user, cohort=cohort)
+    slot = module_slot_get(cohort=cohort, module_id=module_id, now=now)
+    progress = ModuleProgress(slot=slot)
+    if slot.is_unlocked or access.reads_locked:
+        lessons = list(
+            LessonPage.objects.live()
+            .filter(path__startswith=slot.module.path, depth=slot.module.depth + 1)
+            .only("id", "title", "slug", "path", "depth", "estimated_minutes")
+            .order_by("path")
+        )
+        done: set[int] = set()
+        if access.enrolment is not None:
+            done = set(
+                LessonCompletion.objects.filter(
+                    enrolment=access.enrolment, lesson__in=lessons
+                ).values_list("lesson_id", flat=True)
+            )
+        progress.lessons = [LessonItem(lesson=x, completed=x.pk in done) for x in lessons]
+    return ModuleView(cohort=cohort, access=access, progress=progress)
+
+
+@dataclass
+class LessonView:
+    cohort: Cohort
+    access: CohortAccess
+    slot: ModuleSlot
+    lesson: LessonPage
+    completed: bool
+    previous: LessonPage | None
+    next: LessonPage | None
+
+    @property
+    def readable(self) -> bool:
+        return self.slot.is_unlocked or self.access.reads_locked
+
+
+def lesson_view_get(
+    *, cohort_id: int, lesson_id: int, user: User, now: dt.datetime | None = None
+) -> LessonView:
+    """A lesson with its content, for readers of an unlocked module. The caller shows
+    the locked notice when ``readable`` is false and must not render the body."""
+    now = now or timezone.now()
+    cohort = cohort_get(cohort_id=cohort_id)
+    access = cohort_access(user=user, cohort=cohort)
+    lesson = (
+        LessonPage.objects.live()
+        .filter(pk=lesson_id, path__startswith=cohort.course.path)
+        .first()
+    )
+    if lesson is None:
+        raise NotFound("This course has no lesson with that id.")
+    module_path = lesson.path[:-STEPLEN]
+    module_id = ModulePage.objects.live().filter(path=module_path).values_list("pk", flat=True)
+    if not module_id:
+        raise NotFound("This course has no lesson with that id.")
+    slot = module_slot_get(cohort=cohort, module_id=module_id[0], now=now)
+    siblings = list(
+        LessonPage.objects.live()
+        .filter(path__startswith=module_path, depth=lesson.depth)
+        .only("id", "title", "path")
+        .order_by("path")
+    )
+    index = next(i for i, s in enumerate(siblings) if s.pk == lesson.pk)
+    completed = access.enrolment is not None and LessonCompletion.objects.filter(
+        enrolment=access.enrolment, lesson=lesson
+    ).exists()
+    return LessonView(
+        cohort=cohort,
+        access=access,
+        slot=slot,
+        lesson=lesson,
+        completed=completed,
+        previous=siblings[index - 1] if index > 0 else None,
+        next=siblings[index + 1] if index + 1 < len(siblings) else None,
+    )
+
+
+# --- Roster -----------------------------------------------------------------------------
+
+
+@dataclass
+class Roster:
+    cohort: Cohort
+    page: PaginatorPage
+    lessons_total: int
+    lessons_due: int
+    behind_count: int
+
+
+def roster_get(
+    *,
+    cohort_id: int,
+    user: User,
+    page: int = 1,
+    per_page: int = 100,
+    behind_only: bool = False,
+    now: dt.datetime | None = None,
+) -> Roster:
+    """Students with their progress, for the cohort's instructors and staff only.
+
+    A student is "behind" when lessons of a module that opened more than a week ago
+    are still open for them.
+    """
+    now = now or timezone.now()
+    cohort = cohort_get(cohort_id=cohort_id)
+    access = cohort_access(user=user, cohort=cohort)
+    if access.role == "student":
+        raise NotAllowed("Only the cohort's instructors see its roster.")
+    slots = {s.module.path: s for s in cohort_schedule(cohort=cohort, now=now)}
+    lessons = [x for x in _lessons_of(cohort.course) if x.path[:-STEPLEN] in slots]
+    due_ids = [
+        x.pk for x in lessons if now - slots[x.path[:-STEPLEN]].unlocks_at >= BEHIND_AFTER
+    ]
+    enrolments = (
+        Enrolment.objects.filter(cohort=cohort, status__in=CURRICULUM_ACCESS)
+        .select_related("user")
+        .annotate(
+            lessons_done=Count("completions", filter=Q(completions__lesson__live=True)),
+            due_done=Count("completions", filter=Q(completions__lesson_id__in=due_ids)),
+            last_activity=Max("completions__completed_at"),
+        )
+        .order_by("user__display_name", "user__username", "pk")
+    )
+    behind = enrolments.filter(due_done__lt=len(due_ids))
+    behind_count = behind.count() if due_ids else 0
+    if behind_only:
+        enrolments = behind if due_ids else enrolments.none()
+    paginator = Paginator(enrolments, per_page)
+    return Roster(
+        cohort=cohort,
+        page=paginator.get_page(page),
+        lessons_total=len(lessons),
+        lessons_due=len(due_ids),
+        behind_count=behind_count,
+    )
+
+
+# --- Media and search -------------------------------------------------------------------
+
+
+def _readable_curriculum_paths(user: User, now: dt.datetime) -> tuple[set[str], set[str]]:
+    """(course paths read in full, module paths unlocked) for this user's cohorts."""
+    if not user.is_authenticated:
+        return set(), set()
+    cohorts = list(
+        Cohort.objects.filter(
+            Q(instructors=user)
+            | Q(
+                Exists(
+                    Enrolment.objects.filter(
+                        cohort=OuterRef("pk"), user=user, status__in=CURRICULUM_ACCESS
+                    )
+                )
+            )
+        )
+        .select_related("course")
+        .prefetch_related(Prefetch("instructors", queryset=User.objects.only("pk")))
+        .distinct()
+    )
+    full: set[str] = set()
+    unlocked: set[str] = set()
+    for cohort in cohorts:
+        if any(i.pk == user.pk for i in cohort.instructors.all()):
+            full.add(cohort.course.path)
+            continue
+        unlocked.update(s.module.path for s in cohort_schedule(cohort=cohort, now=now) if s.is_unlocked)
+    return full, unlocked
+
+
+def curriculum_page_readable(
+    *, user: User, page: Page, now: dt.datetime | None = None, _paths=None
+) -> bool:
+    """Whether the user may read this page's full content (not only its teaser)."""
+    specific_class = page.specific_class
+    if specific_class not in (ModulePage, LessonPage):
+        return page.live
+    if user_is_cohort_staff(user) or user_can_edit_page(user=user, page=page):
+        return True
+    full, unlocked = _paths or _readable_curriculum_paths(user, now or timezone.now())
+    module_path = page.path if specific_class is ModulePage else page.path[:-STEPLEN]
+    return module_path in unlocked or any(page.path.startswith(p) for p in full)
+
+
+def media_readable(*, user: User, obj) -> bool:
+    """Images and documents are readable by those who may read a page that uses them.
+    Files no published page uses are for editors only."""
+    if user.is_authenticated and (
+        user.is_superuser or user.has_perm("wagtailadmin.access_admin")
+    ):
+        return True
+    page_ids = {
+        int(ref.object_id)
+        for ref in ReferenceIndex.get_references_to(obj)
+        if issubclass(ref.base_content_type.model_class() or object, Page)
+    }
+    if not page_ids:
+        return False
+    pages = list(Page.objects.live().filter(pk__in=page_ids))
+    paths = _readable_curriculum_paths(user, timezone.now())
+    return any(curriculum_page_readable(user=user, page=p, _paths=paths) for p in pages)
+
+
+def search_curriculum(*, user: User, query: str, limit: int = 30) -> list[dict]:
+    """Site search that never leaks locked content: lessons appear only to those who
+    may read them; modules appear with title and summary, as the course page shows."""
+    if not query.strip():
+        return []
+    results = Page.objects.live().public().specific().search(query)[: limit * 2]
+    paths = _readable_curriculum_paths(user, timezone.now())
+    hits = []
+    for page in results:
+        if isinstance(page, LessonPage) and not curriculum_page_readable(
+            user=user, page=page, _paths=paths
+        ):
+            continue
+        hits.append({"page": page, "summary": getattr(page, "summary", "")})
+        if len(hits) >= limit:
+            break
+    return hits

@@ -1,0 +1,376 @@
+"""Writes for cohorts, enrolments, the waitlist, unlock overrides and progress.
+
+Every function here is atomic, validates with a message a person can act on, and is
+the only place that saves these models.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cms.models import CoursePage, LessonPage, ModulePage
+from cohorts import schedule
+from cohorts.models import (
+    ENROLMENT_TRANSITIONS,
+    LIVE_STATUSES,
+    SEAT_HOLDING,
+    Cohort,
+    CohortStatus,
+    Enrolment,
+    EnrolmentStatus,
+    LessonCompletion,
+    ModuleUnlockOverride,
+)
+from lms.errors import Conflict, NotAllowed, ValidationFailed
+from lms.models import User
+from lms.timeutils import is_valid_timezone
+
+COHORT_FIELDS = (
+    "course",
+    "name",
+    "starts_on",
+    "ends_on",
+    "timezone",
+    "enrolment_opens_at",
+    "enrolment_closes_at",
+    "capacity",
+    "unlock_weekday",
+    "unlock_time",
+)
+
+
+# --- Cohorts ----------------------------------------------------------------------------
+
+
+def cohort_validate(*, cohort: Cohort, seats_taken: int = 0) -> None:
+    """Refuse combinations that make no sense, naming the field to fix."""
+    if not cohort.name or not cohort.name.strip():
+        raise ValidationFailed("Give the cohort a name.", field="name")
+    if not is_valid_timezone(cohort.timezone):
+        raise ValidationFailed(
+            f"'{cohort.timezone}' is not a timezone; use a name such as Europe/Amsterdam.",
+            field="timezone",
+        )
+    if cohort.ends_on < cohort.starts_on:
+        raise ValidationFailed("The term must end on or after its start date.", field="ends_on")
+    if cohort.enrolment_closes_at <= cohort.enrolment_opens_at:
+        raise ValidationFailed(
+            "Enrolment must close after it opens.", field="enrolment_closes_at"
+        )
+    if cohort.enrolment_closes_at > schedule.term_ends_at(cohort):
+        raise ValidationFailed(
+            "Enrolment must close before the term ends "
+            f"({cohort.ends_on:%Y-%m-%d} in {cohort.timezone}).",
+            field="enrolment_closes_at",
+        )
+    if cohort.capacity is None or cohort.capacity < 1:
+        raise ValidationFailed("A cohort needs at least one seat.", field="capacity")
+    if cohort.capacity < seats_taken:
+        raise ValidationFailed(
+            f"{seats_taken} students hold a seat already; capacity cannot go below that.",
+            field="capacity",
+        )
+
+
+@transaction.atomic
+def cohort_create(
+    *,
+    course: CoursePage,
+    name: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    enrolment_opens_at: dt.datetime,
+    enrolment_closes_at: dt.datetime,
+    capacity: int,
+    timezone: str = "Europe/Amsterdam",
+    unlock_weekday: int = 0,
+    unlock_time: dt.time = dt.time(9, 0),
+    instructors: Iterable[User] = (),
+    by: User | None = None,
+) -> Cohort:
+    cohort = Cohort(
+        course=course,
+        name=name.strip(),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        timezone=timezone,
+        enrolment_opens_at=enrolment_opens_at,
+        enrolment_closes_at=enrolment_closes_at,
+        capacity=capacity,
+        unlock_weekday=unlock_weekday,
+        unlock_time=unlock_time,
+    )
+    cohort_validate(cohort=cohort)
+    _with_history(cohort, by, "created")
+    cohort.save()
+    cohort.instructors.set(list(instructors))
+    return cohort
+
+
+@transaction.atomic
+def cohort_update(
+    *, cohort: Cohort, by: User | None = None, instructors: Iterable[User] | None = None,
+    **changes: Any,
+) -> Cohort:
+    unknown = set(changes) - set(COHORT_FIELDS)
+    if unknown:
+        raise ValidationFailed(f"Unknown cohort fields: {', '.join(sorted(unknown))}.")
+    locked = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    for field, value in changes.items():
+        setattr(locked, field, value)
+    cohort_validate(cohort=locked, seats_taken=_seats_taken(locked))
+    _with_history(locked, by, "updated")
+    locked.save()
+    if instructors is not None:
+        locked.instructors.set(list(instructors))
+    # More seats, or a later window: the waitlist may move up.
+    _promote_waitlist(locked)
+    return locked
+
+
+@transaction.atomic
+def cohort_cancel(*, cohort: Cohort, by: User | None = None) -> Cohort:
+    locked = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    if locked.status == CohortStatus.CANCELLED:
+        raise Conflict("This cohort is cancelled already.", code="cohort_cancelled")
+    locked.status = CohortStatus.CANCELLED
+    _with_history(locked, by, "cancelled")
+    locked.save(update_fields=["status", "updated_at"])
+    for enrolment in locked.enrolments.filter(
+        status__in=(*SEAT_HOLDING, EnrolmentStatus.WAITLISTED)
+    ):
+        enrolment_transition(
+            enrolment=enrolment, to=EnrolmentStatus.CANCELLED, by=by, reason="cohort cancelled"
+        )
+    return locked
+
+
+@transaction.atomic
+def module_unlock_override_set(
+    *, cohort: Cohort, module: ModulePage, unlocks_at: dt.datetime, reason: str = "",
+    by: User | None = None,
+) -> ModuleUnlockOverride:
+    if module.get_parent().pk != cohort.course_id:
+        raise ValidationFailed(
+            "That module belongs to another course than this cohort's.", field="module"
+        )
+    if timezone.is_naive(unlocks_at):
+        raise ValidationFailed("Give the unlock moment with its timezone.", field="unlocks_at")
+    override = ModuleUnlockOverride.objects.filter(cohort=cohort, module=module).first()
+    if override is None:
+        override = ModuleUnlockOverride(cohort=cohort, module=module)
+    override.unlocks_at = unlocks_at
+    override.reason = reason.strip()
+    _with_history(override, by, reason or "unlock override")
+    override.save()
+    return override
+
+
+@transaction.atomic
+def module_unlock_override_clear(*, override: ModuleUnlockOverride, by: User | None = None):
+    _with_history(override, by, "override removed")
+    override.delete()
+
+
+# --- Enrolment --------------------------------------------------------------------------
+
+
+def enrolment_transition(
+    *, enrolment: Enrolment, to: str, by: User | None = None, reason: str = "",
+    now: dt.datetime | None = None,
+) -> Enrolment:
+    """The one function that changes an enrolment's status; it follows the table."""
+    if to not in ENROLMENT_TRANSITIONS[enrolment.status]:
+        raise Conflict(
+            f"An enrolment that is {EnrolmentStatus(enrolment.status).label.lower()} "
+            f"cannot become {EnrolmentStatus(to).label.lower()}.",
+            code="invalid_transition",
+        )
+    now = now or timezone.now()
+    enrolment.status = to
+    if to == EnrolmentStatus.ACTIVE:
+        enrolment.activated_at = now
+    elif to == EnrolmentStatus.WAITLISTED:
+        enrolment.waitlisted_at = now
+    elif to in (EnrolmentStatus.CANCELLED, EnrolmentStatus.COMPLETED):
+        enrolment.ended_at = now
+    _with_history(enrolment, by, reason or f"to {to}")
+    enrolment.save()
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_create(
+    *, cohort: Cohort, user: User, now: dt.datetime | None = None
+) -> Enrolment:
+    """Give the student a seat, or a place on the waitlist when the cohort is full.
+
+    The cohort row is locked first, so two students racing for the last seat are served
+    one after the other: one gets it, the other is waitlisted.
+    """
+    now = now or timezone.now()
+    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    if cohort.is_cancelled:
+        raise Conflict("This cohort was cancelled; choose another one.", code="cohort_cancelled")
+    if now < cohort.enrolment_opens_at:
+        raise Conflict(
+            "Enrolment for this cohort has not opened yet.", code="enrolment_not_open"
+        )
+    if now >= cohort.enrolment_closes_at:
+        raise Conflict("Enrolment for this cohort has closed.", code="enrolment_closed")
+    existing = cohort.enrolments.filter(user=user, status__in=LIVE_STATUSES).first()
+    if existing is not None:
+        message = (
+            "You are on the waitlist for this cohort already."
+            if existing.status == EnrolmentStatus.WAITLISTED
+            else "You are enrolled in this cohort already."
+        )
+        raise Conflict(message, code="already_enrolled")
+    full = _seats_taken(cohort) >= cohort.capacity
+    enrolment = Enrolment(
+        cohort=cohort,
+        user=user,
+        # A paid cohort will start at PENDING_PAYMENT here; free seats are active at once.
+        status=EnrolmentStatus.WAITLISTED if full else EnrolmentStatus.ACTIVE,
+        waitlisted_at=now if full else None,
+        activated_at=None if full else now,
+    )
+    _with_history(enrolment, user, "waitlisted" if full else "enrolled")
+    try:
+        with transaction.atomic():
+            enrolment.save()
+    except IntegrityError as exc:  # a double submit that slipped past the check above
+        raise Conflict("You are enrolled in this cohort already.", code="already_enrolled") from exc
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_leave(
+    *, enrolment: Enrolment, by: User, now: dt.datetime | None = None
+) -> Enrolment:
+    now = now or timezone.now()
+    cohort = Cohort.objects.select_for_update().get(pk=enrolment.cohort_id)
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if enrolment.status in (EnrolmentStatus.CANCELLED, EnrolmentStatus.COMPLETED):
+        raise Conflict(
+            "This enrolment has ended already; there is nothing to leave.", code="not_enrolled"
+        )
+    held_seat = enrolment.status in SEAT_HOLDING
+    enrolment_transition(
+        enrolment=enrolment, to=EnrolmentStatus.CANCELLED, by=by, reason="left", now=now
+    )
+    if held_seat:
+        _promote_waitlist(cohort, now=now)
+    return enrolment
+
+
+@transaction.atomic
+def waitlist_fill(*, cohort: Cohort, now: dt.datetime | None = None) -> list[Enrolment]:
+    """Move waitlisted students into free seats, oldest first. Safe to run any time."""
+    locked = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    return _promote_waitlist(locked, now=now)
+
+
+def _promote_waitlist(cohort: Cohort, *, now: dt.datetime | None = None) -> list[Enrolment]:
+    # Caller holds the cohort row lock.
+    now = now or timezone.now()
+    if cohort.is_cancelled or now >= schedule.term_ends_at(cohort):
+        return []
+    free = cohort.capacity - _seats_taken(cohort)
+    if free <= 0:
+        return []
+    promoted = list(
+        cohort.enrolments.select_for_update()
+        .filter(status=EnrolmentStatus.WAITLISTED)
+        .order_by("waitlisted_at", "pk")[:free]
+    )
+    for enrolment in promoted:
+        enrolment_transition(
+            enrolment=enrolment, to=EnrolmentStatus.ACTIVE, reason="promoted from waitlist",
+            now=now,
+        )
+        _notify_promoted(enrolment)
+    return promoted
+
+
+def _notify_promoted(enrolment: Enrolment) -> None:
+    from cohorts.tasks import send_waitlist_promotion_email
+
+    send_waitlist_promotion_email.delay_on_commit(enrolment.pk)
+
+
+@transaction.atomic
+def cohorts_complete_ended(*, now: dt.datetime | None = None) -> int:
+    """Close the term of every cohort that has ended: active enrolments complete, the
+    waitlist is cancelled. Idempotent: a finished cohort has nothing left to move."""
+    now = now or timezone.now()
+    # Filter by date in SQL with a day of slack, then exactly by local end of term.
+    candidates = (
+        Cohort.objects.filter(
+            ends_on__lt=now.date(),
+            status=CohortStatus.SCHEDULED,
+            enrolments__status__in=(*SEAT_HOLDING, EnrolmentStatus.WAITLISTED),
+        )
+        .distinct()
+        .order_by("pk")
+    )
+    moved = 0
+    for cohort in candidates:
+        if now < schedule.term_ends_at(cohort):
+            continue
+        for enrolment in cohort.enrolments.select_for_update().filter(
+            status__in=(*SEAT_HOLDING, EnrolmentStatus.WAITLISTED)
+        ):
+            to = (
+                EnrolmentStatus.COMPLETED
+                if enrolment.status == EnrolmentStatus.ACTIVE
+                else EnrolmentStatus.CANCELLED
+            )
+            enrolment_transition(enrolment=enrolment, to=to, reason="term ended", now=now)
+            moved += 1
+    return moved
+
+
+# --- Progress ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def lesson_mark_complete(
+    *, enrolment: Enrolment, lesson: LessonPage, now: dt.datetime | None = None
+) -> LessonCompletion:
+    from cohorts.selectors import lesson_is_unlocked
+
+    now = now or timezone.now()
+    if not enrolment.gives_access:
+        raise NotAllowed("Only enrolled students record progress.", code="not_enrolled")
+    if not lesson_is_unlocked(cohort=enrolment.cohort, lesson=lesson, now=now):
+        raise Conflict("This lesson is still locked.", code="module_locked")
+    completion, _ = LessonCompletion.objects.get_or_create(
+        enrolment=enrolment, lesson=lesson, defaults={"completed_at": now}
+    )
+    return completion
+
+
+@transaction.atomic
+def lesson_mark_incomplete(*, enrolment: Enrolment, lesson: LessonPage) -> None:
+    if not enrolment.gives_access:
+        raise NotAllowed("Only enrolled students record progress.", code="not_enrolled")
+    LessonCompletion.objects.filter(enrolment=enrolment, lesson=lesson).delete()
+
+
+# --- Internals --------------------------------------------------------------------------
+
+
+def _seats_taken(cohort: Cohort) -> int:
+    return cohort.enrolments.filter(status__in=SEAT_HOLDING).count()
+
+
+def _with_history(instance: Any, by: User | None, reason: str) -> None:
+    if by is not None and getattr(by, "is_authenticated", False):
+        instance._history_user = by
+    instance._change_reason = reason

@@ -1,0 +1,51 @@
+"""Thin Celery tasks: fetch by id, call a service. Each is safe to run twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from cohorts.models import Cohort, Enrolment, EnrolmentStatus
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_waitlist_promotion_email(enrolment_id: int) -> bool:
+    from lms.services import email_send_once
+
+    enrolment = (
+        Enrolment.objects.select_related("user", "cohort__course")
+        .filter(pk=enrolment_id, status=EnrolmentStatus.ACTIVE)
+        .first()
+    )
+    if enrolment is None:  # left again or cancelled before the mail went out
+        return False
+    user = enrolment.user
+    with translation.override(user.language or "en"):
+        context = {"user": user, "cohort": enrolment.cohort}
+        subject = render_to_string("cohorts/email/promoted_subject.txt", context).strip()
+        body = render_to_string("cohorts/email/promoted_body.txt", context)
+    return email_send_once(
+        key=f"waitlist-promoted:{enrolment.pk}", to=user.email, subject=subject, body=body
+    )
+
+
+@shared_task
+def complete_ended_cohorts() -> int:
+    from cohorts.services import cohorts_complete_ended
+
+    return cohorts_complete_ended()
+
+
+@shared_task
+def fill_freed_seats() -> int:
+    """Catch-up for seats freed outside the services (e.g. capacity raised in bulk)."""
+    from cohorts.models import SEAT_HOLDING
+    from cohorts.services import waitlist_fill
+    from django.db.models import Count, F, Q
+
+    cohorts = Cohort.objects.annotate(
+        taken=Count("enrolments", filter=Q(enrolments__status__in=SEAT_HOLDING)),
+        waiting=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.WAITLISTED)),
+    ).filter(waiting__gt=0, taken__lt=F("capacity"))
+    return sum(len(waitlist_fill(cohort=c)) for c in cohorts)

@@ -1,0 +1,120 @@
+"""HTML pages for students and instructors. Thin: check access, call one selector or
+service, render. DomainErrors become 4xx pages in lms.middleware."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cms.models import LessonPage
+from cohorts import selectors, services
+from cohorts.models import EnrolmentStatus
+from lms.errors import NotFound
+
+
+@login_required
+def my_cohorts(request: HttpRequest) -> HttpResponse:
+    enrolments = selectors.my_enrolments(user=request.user)
+    return render(
+        request,
+        "cohorts/my_cohorts.html",
+        {
+            "enrolments": enrolments,
+            "taught": selectors.taught_cohorts(user=request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def enrol(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = selectors.cohort_get(cohort_id=cohort_id)
+    enrolment = services.enrolment_create(cohort=cohort, user=request.user)
+    if enrolment.status == EnrolmentStatus.WAITLISTED:
+        position = selectors.waitlist_position(enrolment=enrolment)
+        messages.info(
+            request,
+            _(
+                "This cohort is full. You are number %(position)s on the waitlist; we will "
+                "email you when a seat is yours."
+            )
+            % {"position": position},
+        )
+        return redirect("cohorts:my_cohorts")
+    messages.success(request, _("Welcome to %(cohort)s!") % {"cohort": cohort.name})
+    return redirect("cohorts:dashboard", cohort_id=cohort.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def leave(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = selectors.cohort_get(cohort_id=cohort_id)
+    enrolment = next(
+        (e for e in selectors.my_enrolments(user=request.user) if e.cohort_id == cohort.pk),
+        None,
+    )
+    if enrolment is None or enrolment.status == EnrolmentStatus.COMPLETED:
+        raise NotFound("You have no seat or waitlist place in this cohort to give up.")
+    if request.method == "POST":
+        services.enrolment_leave(enrolment=enrolment, by=request.user)
+        messages.success(request, _("You have left %(cohort)s.") % {"cohort": cohort.name})
+        return redirect("cohorts:my_cohorts")
+    return render(request, "cohorts/leave.html", {"cohort": cohort, "enrolment": enrolment})
+
+
+@login_required
+def dashboard(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    board = selectors.dashboard_get(cohort_id=cohort_id, user=request.user)
+    return render(request, "cohorts/dashboard.html", {"board": board, "cohort": board.cohort})
+
+
+@login_required
+def module(request: HttpRequest, cohort_id: int, module_id: int) -> HttpResponse:
+    view = selectors.module_view_get(cohort_id=cohort_id, module_id=module_id, user=request.user)
+    return render(request, "cohorts/module.html", {"view": view, "cohort": view.cohort})
+
+
+@login_required
+def lesson(request: HttpRequest, cohort_id: int, lesson_id: int) -> HttpResponse:
+    view = selectors.lesson_view_get(cohort_id=cohort_id, lesson_id=lesson_id, user=request.user)
+    return render(
+        request,
+        "cohorts/lesson.html",
+        {"view": view, "cohort": view.cohort},
+        status=200 if view.readable else 403,
+    )
+
+
+@login_required
+@require_POST
+def lesson_progress(request: HttpRequest, cohort_id: int, lesson_id: int) -> HttpResponse:
+    view = selectors.lesson_view_get(cohort_id=cohort_id, lesson_id=lesson_id, user=request.user)
+    if view.access.enrolment is None:
+        raise NotFound("Only students of this cohort record progress here.")
+    lesson_page: LessonPage = view.lesson
+    if request.POST.get("completed") == "1":
+        services.lesson_mark_complete(enrolment=view.access.enrolment, lesson=lesson_page)
+    else:
+        services.lesson_mark_incomplete(enrolment=view.access.enrolment, lesson=lesson_page)
+    return redirect("cohorts:lesson", cohort_id=cohort_id, lesson_id=lesson_id)
+
+
+@login_required
+def roster(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    try:
+        page = max(int(request.GET.get("page", "1")), 1)
+    except ValueError:
+        page = 1
+    behind_only = request.GET.get("behind") == "1"
+    data = selectors.roster_get(
+        cohort_id=cohort_id, user=request.user, page=page, behind_only=behind_only
+    )
+    return render(
+        request,
+        "cohorts/roster.html",
+        {"roster": data, "cohort": data.cohort, "behind_only": behind_only},
+    )

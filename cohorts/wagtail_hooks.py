@@ -1,0 +1,158 @@
+"""Cohorts in the Wagtail admin: one admin for staff, writes through the services."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.views import generic
+
+from cohorts import services
+from cohorts.models import SEAT_HOLDING, Cohort, Enrolment, ModuleUnlockOverride
+from lms.errors import DomainError
+
+
+class ServiceValidatedForm(WagtailAdminModelForm):
+    """Runs the service's own validation so the admin shows the same messages as the
+    API, attached to the field to fix."""
+
+    def validate_with_service(self, instance) -> None:
+        raise NotImplementedError
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        candidate = self._meta.model(pk=self.instance.pk)
+        for name, value in cleaned.items():
+            if name in {f.name for f in self._meta.model._meta.concrete_fields}:
+                setattr(candidate, name, value)
+        try:
+            self.validate_with_service(candidate)
+        except DomainError as exc:
+            self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+        return cleaned
+
+
+class CohortForm(ServiceValidatedForm):
+    def validate_with_service(self, instance) -> None:
+        seats = 0
+        if instance.pk:
+            seats = Enrolment.objects.filter(cohort_id=instance.pk, status__in=SEAT_HOLDING).count()
+        services.cohort_validate(cohort=instance, seats_taken=seats)
+
+
+class CohortCreateView(generic.CreateView):
+    def save_instance(self):
+        data = dict(self.form.cleaned_data)
+        instructors = data.pop("instructors", [])
+        data.pop("status", None)
+        return services.cohort_create(**data, instructors=instructors, by=self.request.user)
+
+
+class CohortEditView(generic.EditView):
+    def save_instance(self):
+        data = dict(self.form.cleaned_data)
+        instructors = data.pop("instructors", None)
+        data.pop("status", None)
+        changes = {k: v for k, v in data.items() if k in services.COHORT_FIELDS}
+        return services.cohort_update(
+            cohort=self.object, instructors=instructors, by=self.request.user, **changes
+        )
+
+
+class CohortViewSet(ModelViewSet):
+    model = Cohort
+    icon = "group"
+    menu_label = _("Cohorts")
+    add_to_admin_menu = False
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    list_display = ["name", "course", "starts_on", "ends_on", "capacity", "status"]
+    list_filter = ["status", "course"]
+    search_fields = ["name"]
+    add_view_class = CohortCreateView
+    edit_view_class = CohortEditView
+    edit_handler = ObjectList(
+        [
+        FieldPanel("course"),
+        FieldPanel("name"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("starts_on"), FieldPanel("ends_on")]),
+                FieldPanel("timezone"),
+                FieldRowPanel([FieldPanel("unlock_weekday"), FieldPanel("unlock_time")]),
+            ],
+            heading=_("Term and weekly unlock"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel(
+                    [FieldPanel("enrolment_opens_at"), FieldPanel("enrolment_closes_at")]
+                ),
+                FieldPanel("capacity"),
+            ],
+            heading=_("Enrolment"),
+        ),
+        FieldPanel("instructors"),
+        ],
+        base_form_class=CohortForm,
+    )
+
+
+class OverrideForm(ServiceValidatedForm):
+    def validate_with_service(self, instance) -> None:
+        if instance.module_id and instance.cohort_id:
+            if instance.module.get_parent().pk != instance.cohort.course_id:
+                raise DomainError(
+                    str(_("That module belongs to another course than this cohort's.")),
+                    field="module",
+                )
+
+
+class OverrideCreateView(generic.CreateView):
+    def save_instance(self):
+        d = self.form.cleaned_data
+        return services.module_unlock_override_set(
+            cohort=d["cohort"], module=d["module"], unlocks_at=d["unlocks_at"],
+            reason=d.get("reason", ""), by=self.request.user,
+        )
+
+
+class OverrideEditView(generic.EditView):
+    def save_instance(self):
+        d = self.form.cleaned_data
+        return services.module_unlock_override_set(
+            cohort=d["cohort"], module=d["module"], unlocks_at=d["unlocks_at"],
+            reason=d.get("reason", ""), by=self.request.user,
+        )
+
+
+class ModuleUnlockOverrideViewSet(ModelViewSet):
+    model = ModuleUnlockOverride
+    edit_handler = ObjectList(
+        [FieldPanel("cohort"), FieldPanel("module"), FieldPanel("unlocks_at"), FieldPanel("reason")],
+        base_form_class=OverrideForm,
+    )
+    icon = "time"
+    menu_label = _("Unlock overrides")
+    copy_view_enabled = False
+    list_display = ["cohort", "module", "unlocks_at", "reason"]
+    list_filter = ["cohort"]
+    add_view_class = OverrideCreateView
+    edit_view_class = OverrideEditView
+
+
+class CohortsGroup(ViewSetGroup):
+    menu_label = _("Cohorts")
+    menu_icon = "group"
+    menu_order = 200
+    items = (CohortViewSet("cohort_admin"), ModuleUnlockOverrideViewSet("unlock_overrides"))
+
+
+@hooks.register("register_admin_viewset")
+def register_cohort_viewsets():
+    return CohortsGroup()

@@ -1,0 +1,96 @@
+"""API primitives shared by every app: the error shape and the exception handler."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from lms.errors import DomainError
+
+
+def public_endpoints_only(endpoints):
+    return [e for e in endpoints if e[0].startswith("/api/v1/")]
+
+
+def exception_handler(exc, context):
+    """Every API error is ``{"detail": ..., "code": ...}`` with a 4xx status; field
+    errors add ``"errors": {field: [messages]}``."""
+    if isinstance(exc, DomainError):
+        body = {"detail": exc.message, "code": exc.code}
+        if exc.field:
+            body["errors"] = {exc.field: [exc.message]}
+        return Response(body, status=exc.status_code)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        first = next(iter(errors.values()), [""])
+        first_message = first[0] if isinstance(first, list) and first else first
+        response.data = {
+            "detail": f"The request is not valid: {first_message}" if first_message else
+            "The request is not valid.",
+            "code": "invalid",
+            "errors": errors,
+        }
+        response.status_code = status.HTTP_400_BAD_REQUEST
+    elif isinstance(response.data, dict) and "detail" in response.data:
+        detail = response.data["detail"]
+        response.data = {"detail": str(detail), "code": getattr(detail, "code", "error")}
+    return response
+
+
+# --- The signed-in user -----------------------------------------------------------------
+
+from drf_spectacular.utils import extend_schema, inline_serializer  # noqa: E402
+from rest_framework import serializers  # noqa: E402
+from rest_framework.authtoken.views import ObtainAuthToken  # noqa: E402
+from rest_framework.views import APIView  # noqa: E402
+
+from lms import services  # noqa: E402
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(read_only=True)
+    email = serializers.EmailField(read_only=True)
+    display_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    timezone = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    language = serializers.CharField(required=False, allow_blank=True, max_length=8)
+    is_staff = serializers.BooleanField(read_only=True)
+
+
+class MeApi(APIView):
+    @extend_schema(responses={200: MeSerializer}, tags=["me"])
+    def get(self, request):
+        return Response(MeSerializer(request.user).data)
+
+    @extend_schema(request=MeSerializer, responses={200: MeSerializer, 400: None}, tags=["me"])
+    def patch(self, request):
+        data = MeSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        user = services.user_update_preferences(user=request.user, **data.validated_data)
+        return Response(MeSerializer(user).data)
+
+
+class TokenApi(ObtainAuthToken):
+    """Exchange a username and password for an API token (header `Authorization:
+    Token <key>`)."""
+
+    @extend_schema(
+        request=inline_serializer(
+            "TokenRequest",
+            {"username": serializers.CharField(), "password": serializers.CharField()},
+        ),
+        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+        tags=["me"],
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)

@@ -1,0 +1,45 @@
+"""The project's own error type: what a service raises when a request cannot be done.
+
+Views turn it into a 4xx page or ``{"detail": ..., "code": ...}``; the message is
+written for the person who made the request, so they can act on it.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status_code = 400
+    default_code = "invalid"
+
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.default_code
+        self.field = field
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+class ValidationFailed(DomainError):
+    status_code = 400
+    default_code = "invalid"
+
+
+class NotAllowed(DomainError):
+    """The request is understood but this user may not do it."""
+
+    status_code = 403
+    default_code = "permission_denied"
+
+
+class NotFound(DomainError):
+    status_code = 404
+    default_code = "not_found"
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state (already enrolled, window closed...)."""
+
+    status_code = 409
+    default_code = "conflict"

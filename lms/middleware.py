@@ -1,0 +1,68 @@
+"""Per-request language and timezone from the user's profile, else from the browser."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone, translation
+
+from lms.timeutils import is_valid_timezone
+
+TIMEZONE_COOKIE = "lms_tz"
+
+
+def viewer_timezone_name(request: HttpRequest) -> str:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.timezone:
+        return user.timezone
+    cookie = request.COOKIES.get(TIMEZONE_COOKIE, "")
+    if cookie and is_valid_timezone(cookie):
+        return cookie
+    return settings.LMS_DEFAULT_VIEWER_TIMEZONE
+
+
+class UserPreferencesMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and user.language:
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
+        tz_name = viewer_timezone_name(request)
+        request.viewer_timezone = tz_name
+        timezone.activate(ZoneInfo(tz_name))
+        try:
+            response = self.get_response(request)
+        finally:
+            timezone.deactivate()
+        return response
+
+
+class DomainErrorMiddleware:
+    """Turns a service's DomainError into a page with the right 4xx status, so a view
+    never has to catch it only to show the message."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        from django.shortcuts import render
+
+        from lms.errors import DomainError
+
+        if not isinstance(exception, DomainError):
+            return None
+        return render(
+            request,
+            "lms/error.html",
+            {"message": exception.message, "code": exception.code},
+            status=exception.status_code,
+        )

@@ -1,0 +1,104 @@
+"""Writes for users and the shared email primitive."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+
+from lms.errors import Conflict, ValidationFailed
+from lms.models import SentEmail, User
+from lms.timeutils import is_valid_timezone
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    email: str,
+    password: str,
+    display_name: str = "",
+    timezone: str = "",
+    language: str = "",
+) -> User:
+    username = username.strip()
+    email = User.objects.normalize_email(email.strip()).lower()
+    if not username:
+        raise ValidationFailed("Choose a username.", field="username")
+    if User.objects.filter(username__iexact=username).exists():
+        raise Conflict("That username is taken; choose another.", field="username")
+    if User.objects.filter(email__iexact=email).exists():
+        raise Conflict(
+            "An account with this email address exists already; log in instead.",
+            field="email",
+        )
+    _validate_preferences(timezone=timezone, language=language)
+    user = User(
+        username=username,
+        email=email,
+        display_name=display_name.strip(),
+        timezone=timezone,
+        language=language,
+    )
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationFailed(" ".join(exc.messages), field="password") from exc
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # a concurrent sign-up with the same name or email
+        raise Conflict("That username or email address was just taken.") from exc
+    return user
+
+
+@transaction.atomic
+def user_update_preferences(
+    *, user: User, display_name: str | None = None, timezone: str | None = None,
+    language: str | None = None,
+) -> User:
+    _validate_preferences(timezone=timezone or "", language=language or "")
+    fields = []
+    if display_name is not None:
+        user.display_name = display_name.strip()
+        fields.append("display_name")
+    if timezone is not None:
+        user.timezone = timezone
+        fields.append("timezone")
+    if language is not None:
+        user.language = language
+        fields.append("language")
+    if fields:
+        user.save(update_fields=fields)
+    return user
+
+
+def _validate_preferences(*, timezone: str, language: str) -> None:
+    from django.conf import settings
+
+    if timezone and not is_valid_timezone(timezone):
+        raise ValidationFailed(
+            f"'{timezone}' is not a timezone; use a name such as Europe/Amsterdam.",
+            field="timezone",
+        )
+    if language and language not in dict(settings.LANGUAGES):
+        codes = ", ".join(code for code, _ in settings.LANGUAGES)
+        raise ValidationFailed(f"Choose one of the languages: {codes}.", field="language")
+
+
+def email_send_once(*, key: str, to: str, subject: str, body: str) -> bool:
+    """Send an email unless one with ``key`` went out already. Returns whether it sent.
+
+    The marker insert and the send share a transaction: a second worker blocks on the
+    unique key until the first commits, then sees the row and skips; a failed send
+    rolls the marker back so a retry sends.
+    """
+    try:
+        with transaction.atomic():
+            SentEmail.objects.create(key=key, recipient=to)
+            send_mail(subject, body, None, [to])
+    except IntegrityError:
+        return False
+    return True

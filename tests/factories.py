@@ -1,0 +1,103 @@
+"""Test data builders. Users and cohorts through factory-boy; curriculum pages through
+Wagtail's tree API (pages must be added under a parent)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from django.utils import timezone
+from wagtail.models import Page, Site
+
+from cms.models import CoursePage, HomePage, LessonPage, ModulePage
+from cohorts.models import Cohort, Enrolment, EnrolmentStatus
+from lms.models import User
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
+    display_name = factory.LazyAttribute(lambda o: o.username.title())
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+def home_page() -> HomePage:
+    """The site's home page, created once per test database."""
+    existing = HomePage.objects.first()
+    if existing:
+        return existing
+    root = Page.get_first_root_node()
+    home = root.add_child(instance=HomePage(title="Home", slug="home-lms"))
+    Site.objects.update_or_create(
+        is_default_site=True,
+        defaults={"hostname": "localhost", "port": 80, "root_page": home, "site_name": "LMS"},
+    )
+    return home
+
+
+def course_page(
+    *, title: str = "Writing for the web", modules: int = 4, lessons: int = 2,
+    unlock_unit: str = "week",
+) -> CoursePage:
+    home = home_page()
+    slug = f"course-{CoursePage.objects.count() + 1}"
+    course = home.add_child(
+        instance=CoursePage(title=title, slug=slug, summary=f"Learn {title.lower()}.")
+    )
+    for m in range(1, modules + 1):
+        module = course.add_child(
+            instance=ModulePage(
+                title=f"Module {m}",
+                slug=f"module-{m}",
+                summary=f"What module {m} covers.",
+                unlock_unit=unlock_unit,
+                unlock_offset=m if unlock_unit == "week" else (m - 1) * 7,
+            )
+        )
+        for n in range(1, lessons + 1):
+            module.add_child(
+                instance=LessonPage(
+                    title=f"Lesson {m}.{n}",
+                    slug=f"lesson-{m}-{n}",
+                    estimated_minutes=20,
+                    body=[("paragraph", f"<p>Secret content of lesson {m}.{n}.</p>")],
+                )
+            )
+    return course
+
+
+class CohortFactory(factory.django.DjangoModelFactory):
+    """A cohort in its second week whose enrolment window is open."""
+
+    class Meta:
+        model = Cohort
+
+    course = factory.LazyFunction(course_page)
+    name = factory.Sequence(lambda n: f"Cohort {n}")
+    starts_on = factory.LazyFunction(lambda: (timezone.now() - dt.timedelta(days=8)).date())
+    ends_on = factory.LazyAttribute(lambda o: o.starts_on + dt.timedelta(weeks=8))
+    timezone = "Europe/Amsterdam"
+    enrolment_opens_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=30))
+    enrolment_closes_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=7))
+    capacity = 30
+    unlock_weekday = factory.LazyAttribute(lambda o: o.starts_on.weekday())
+    unlock_time = dt.time(9, 0)
+
+
+class EnrolmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enrolment
+
+    cohort = factory.SubFactory(CohortFactory)
+    user = factory.SubFactory(UserFactory)
+    status = EnrolmentStatus.ACTIVE
+    activated_at = factory.LazyFunction(timezone.now)
