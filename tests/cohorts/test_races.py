@@ -1,0 +1,88 @@
+"""Races on PostgreSQL with real concurrent connections (one per thread)."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from cohorts import services
+from cohorts.models import Enrolment, EnrolmentStatus
+from lms.errors import DomainError
+from tests.factories import CohortFactory, UserFactory, course_page
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def race(functions):
+    """Run the callables at the same moment, each on its own database connection."""
+    barrier = threading.Barrier(len(functions))
+    results: list = [None] * len(functions)
+
+    def run(i, fn):
+        try:
+            barrier.wait()
+            results[i] = fn()
+        except (DomainError, Exception) as exc:  # noqa: BLE001 - reported to the test
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(functions)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_two_students_racing_for_the_last_seat_one_gets_it_one_is_waitlisted():
+    cohort = CohortFactory(course=course_page(modules=1, lessons=1), capacity=2)
+    services.enrolment_create(cohort=cohort, user=UserFactory())
+    a, b = UserFactory(), UserFactory()
+
+    results = race(
+        [lambda u=u: services.enrolment_create(cohort=cohort, user=u).status for u in (a, b)]
+    )
+
+    assert sorted(results) == [EnrolmentStatus.ACTIVE, EnrolmentStatus.WAITLISTED]
+    assert Enrolment.objects.filter(cohort=cohort, status=EnrolmentStatus.ACTIVE).count() == 2
+
+
+def test_a_crowd_never_takes_more_seats_than_the_capacity():
+    cohort = CohortFactory(course=course_page(modules=1, lessons=1), capacity=3)
+    users = [UserFactory() for _ in range(10)]
+
+    results = race(
+        [lambda u=u: services.enrolment_create(cohort=cohort, user=u).status for u in users]
+    )
+
+    assert results.count(EnrolmentStatus.ACTIVE) == 3
+    assert results.count(EnrolmentStatus.WAITLISTED) == 7
+    assert Enrolment.objects.filter(cohort=cohort, status=EnrolmentStatus.ACTIVE).count() == 3
+
+
+def test_a_double_submit_creates_one_enrolment():
+    cohort = CohortFactory(course=course_page(modules=1, lessons=1), capacity=5)
+    user = UserFactory()
+
+    results = race([lambda: services.enrolment_create(cohort=cohort, user=user)] * 2)
+
+    assert sum(isinstance(r, Enrolment) for r in results) == 1
+    assert sum(isinstance(r, DomainError) for r in results) == 1
+    assert Enrolment.objects.filter(cohort=cohort, user=user).count() == 1
+
+
+def test_leaving_while_others_enrol_keeps_seats_and_waitlist_consistent():
+    cohort = CohortFactory(course=course_page(modules=1, lessons=1), capacity=2)
+    holders = [services.enrolment_create(cohort=cohort, user=UserFactory()) for _ in range(2)]
+    newcomers = [UserFactory() for _ in range(4)]
+
+    race(
+        [lambda e=e: services.enrolment_leave(enrolment=e, by=e.user) for e in holders]
+        + [lambda u=u: services.enrolment_create(cohort=cohort, user=u) for u in newcomers]
+    )
+
+    active = Enrolment.objects.filter(cohort=cohort, status=EnrolmentStatus.ACTIVE).count()
+    waiting = Enrolment.objects.filter(cohort=cohort, status=EnrolmentStatus.WAITLISTED).count()
+    assert active == 2  # both freed seats were filled, never more
+    assert waiting == 2
