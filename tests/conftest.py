@@ -29,7 +29,7 @@ def _missing_services() -> dict[str, str]:
     if not settings.CELERY_BROKER_URL.startswith("redis"):
         missing["worker"] = "needs a Redis broker: run with CELERY_BROKER_URL=redis://..."
     if not os.path.exists(os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium")):
-        missing["browser"] = "needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
+        missing["browser"] = "needs Debian's chromium: apt-get install chromium"
     return missing
 
 

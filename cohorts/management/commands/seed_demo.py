@@ -12,15 +12,15 @@ import random
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
-from django.core.files.images import ImageFile
 from django.core.files.base import ContentFile
+from django.core.files.images import ImageFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from wagtail.documents.models import Document
 from wagtail.images.models import Image
-from wagtail.rich_text import RichText
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
+from wagtail.rich_text import RichText
 
 from cms.models import CoursePage, HomePage, LessonPage, ModulePage
 from cohorts import services
@@ -284,7 +284,7 @@ class Command(BaseCommand):
         modules = {m.path: m for m in ModulePage.objects.live().child_of(course)}
         unlocked_paths = {
             path for path, m in modules.items()
-            if m.unlock_offset <= 3  # weeks 1–3 are open in week 3
+            if m.unlock_offset <= 3  # weeks 1-3 are open in week 3
         }
         open_lessons = [x for x in lessons if x.path[: -Page.steplen] in unlocked_paths]
         for person in [student, *classmates]:
