@@ -258,6 +258,10 @@ def waitlist_position(*, enrolment: Enrolment) -> int | None:
 def user_can_edit_page(*, user: User, page: Page) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
+    # Pages are edited in the admin, so nobody without admin access edits one. Asking
+    # first also spares a workflow query per page, which search would pay per result.
+    if not user.has_perm("wagtailadmin.access_admin"):
+        return False
     return page.permissions_for_user(user).can_edit()
 
 
@@ -405,7 +409,14 @@ class Dashboard:
 
     @property
     def this_week(self) -> list[ModuleProgress]:
-        return [m for m in self.modules if m.slot.week == self.current_week]
+        # A module an override moved later is not open this week, whatever its week
+        # number: listing it would show its lessons to students before it unlocks.
+        return [
+            m
+            for m in self.modules
+            if m.slot.week == self.current_week
+            and (m.slot.is_unlocked or self.access.reads_locked)
+        ]
 
     @property
     def next_unlock(self) -> ModuleProgress | None:
@@ -645,7 +656,9 @@ def _readable_curriculum_paths(user: User, now: dt.datetime) -> tuple[set[str], 
         if any(i.pk == user.pk for i in cohort.instructors.all()):
             full.add(cohort.course.path)
             continue
-        unlocked.update(s.module.path for s in cohort_schedule(cohort=cohort, now=now) if s.is_unlocked)
+        unlocked.update(
+            s.module.path for s in cohort_schedule(cohort=cohort, now=now) if s.is_unlocked
+        )
     return full, unlocked
 
 

@@ -177,6 +177,20 @@ def module_unlock_override_clear(*, override: ModuleUnlockOverride, by: User | N
     override.delete()
 
 
+@transaction.atomic
+def module_unlock_override_update(
+    *, override: ModuleUnlockOverride, cohort: Cohort, module: ModulePage,
+    unlocks_at: dt.datetime, reason: str = "", by: User | None = None,
+) -> ModuleUnlockOverride:
+    """Change an override. Pointing it at another cohort or module moves it: the old
+    module goes back to the schedule instead of keeping a stale override."""
+    if (override.cohort_id, override.module_id) != (cohort.pk, module.pk):
+        module_unlock_override_clear(override=override, by=by)
+    return module_unlock_override_set(
+        cohort=cohort, module=module, unlocks_at=unlocks_at, reason=reason, by=by
+    )
+
+
 # --- Enrolment --------------------------------------------------------------------------
 
 
@@ -309,10 +323,11 @@ def cohorts_complete_ended(*, now: dt.datetime | None = None) -> int:
     """Close the term of every cohort that has ended: active enrolments complete, the
     waitlist is cancelled. Idempotent: a finished cohort has nothing left to move."""
     now = now or timezone.now()
-    # Filter by date in SQL with a day of slack, then exactly by local end of term.
+    # Filter by date in SQL, then exactly by local end of term. East of UTC a term ends
+    # before UTC midnight (Tokyo: 15:00 UTC on the last day), so the last day counts.
     candidates = (
         Cohort.objects.filter(
-            ends_on__lt=now.date(),
+            ends_on__lte=now.date(),
             status=CohortStatus.SCHEDULED,
             enrolments__status__in=(*SEAT_HOLDING, EnrolmentStatus.WAITLISTED),
         )

@@ -40,9 +40,10 @@ def complete_ended_cohorts() -> int:
 @shared_task
 def fill_freed_seats() -> int:
     """Catch-up for seats freed outside the services (e.g. capacity raised in bulk)."""
+    from django.db.models import Count, F, Q
+
     from cohorts.models import SEAT_HOLDING
     from cohorts.services import waitlist_fill
-    from django.db.models import Count, F, Q
 
     cohorts = Cohort.objects.annotate(
         taken=Count("enrolments", filter=Q(enrolments__status__in=SEAT_HOLDING)),

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.admin.utils import quote
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.admin.views import generic
 
 from cohorts import services
 from cohorts.models import SEAT_HOLDING, Cohort, Enrolment, ModuleUnlockOverride
@@ -64,6 +67,22 @@ class CohortEditView(generic.EditView):
         )
 
 
+class CohortDeleteView(generic.DeleteView):
+    def form_valid(self, form):
+        # Enrolments protect their cohort (on_delete=PROTECT); refuse with a reason
+        # instead of failing on the database's refusal.
+        if self.object.enrolments.exists():
+            messages.error(
+                self.request,
+                _(
+                    "Students have enrolled in this cohort, so it cannot be deleted without "
+                    "losing their records."
+                ),
+            )
+            return redirect(self.edit_url_name, quote(self.object.pk))
+        return super().form_valid(form)
+
+
 class CohortViewSet(ModelViewSet):
     model = Cohort
     icon = "group"
@@ -76,6 +95,7 @@ class CohortViewSet(ModelViewSet):
     search_fields = ["name"]
     add_view_class = CohortCreateView
     edit_view_class = CohortEditView
+    delete_view_class = CohortDeleteView
     edit_handler = ObjectList(
         [
         FieldPanel("course"),
@@ -105,12 +125,15 @@ class CohortViewSet(ModelViewSet):
 
 class OverrideForm(ServiceValidatedForm):
     def validate_with_service(self, instance) -> None:
-        if instance.module_id and instance.cohort_id:
-            if instance.module.get_parent().pk != instance.cohort.course_id:
-                raise DomainError(
-                    str(_("That module belongs to another course than this cohort's.")),
-                    field="module",
-                )
+        if (
+            instance.module_id
+            and instance.cohort_id
+            and instance.module.get_parent().pk != instance.cohort.course_id
+        ):
+            raise DomainError(
+                str(_("That module belongs to another course than this cohort's.")),
+                field="module",
+            )
 
 
 class OverrideCreateView(generic.CreateView):
@@ -125,16 +148,24 @@ class OverrideCreateView(generic.CreateView):
 class OverrideEditView(generic.EditView):
     def save_instance(self):
         d = self.form.cleaned_data
-        return services.module_unlock_override_set(
-            cohort=d["cohort"], module=d["module"], unlocks_at=d["unlocks_at"],
-            reason=d.get("reason", ""), by=self.request.user,
+        # The form has written the new values onto self.object already; the service
+        # needs the stored override to tell whether it moved.
+        stored = ModuleUnlockOverride.objects.get(pk=self.object.pk)
+        return services.module_unlock_override_update(
+            override=stored, cohort=d["cohort"], module=d["module"],
+            unlocks_at=d["unlocks_at"], reason=d.get("reason", ""), by=self.request.user,
         )
 
 
 class ModuleUnlockOverrideViewSet(ModelViewSet):
     model = ModuleUnlockOverride
     edit_handler = ObjectList(
-        [FieldPanel("cohort"), FieldPanel("module"), FieldPanel("unlocks_at"), FieldPanel("reason")],
+        [
+            FieldPanel("cohort"),
+            FieldPanel("module"),
+            FieldPanel("unlocks_at"),
+            FieldPanel("reason"),
+        ],
         base_form_class=OverrideForm,
     )
     icon = "time"

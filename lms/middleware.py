@@ -16,7 +16,9 @@ TIMEZONE_COOKIE = "lms_tz"
 
 def viewer_timezone_name(request: HttpRequest) -> str:
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated and user.timezone:
+    # A stored zone is checked too: one that tzdata dropped, or set outside the
+    # services, must not turn every page into a server error.
+    if user is not None and user.is_authenticated and is_valid_timezone(user.timezone):
         return user.timezone
     cookie = request.COOKIES.get(TIMEZONE_COOKIE, "")
     if cookie and is_valid_timezone(cookie):

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from wagtail.images import get_image_model
@@ -24,10 +25,25 @@ from lms.timeutils import timezone_names
 
 
 class SignupForm(forms.Form):
-    username = forms.CharField(label=_("Username"), max_length=150)
-    email = forms.EmailField(label=_("Email address"))
-    display_name = forms.CharField(label=_("Your name"), max_length=150, required=False)
-    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+    email = forms.EmailField(
+        label=_("Email address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    display_name = forms.CharField(
+        label=_("Your name"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
 
 def _timezone_choices():
@@ -42,6 +58,15 @@ class PreferencesForm(forms.Form):
         required=False,
         choices=lambda: [("", _("Use my browser's language")), *settings.LANGUAGES],
     )
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.GET.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return "/"
 
 
 def _apply_domain_error(form: forms.Form, exc: DomainError) -> None:
@@ -63,7 +88,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             else:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 messages.success(request, _("Welcome! Your account is ready."))
-                return redirect(request.GET.get("next") or "/")
+                return redirect(_safe_next(request))
         status = 400
     return render(request, "lms/signup.html", {"form": form}, status=status)
 
@@ -72,7 +97,11 @@ def signup(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
     user = request.user
-    initial = {"display_name": user.display_name, "timezone": user.timezone, "language": user.language}
+    initial = {
+        "display_name": user.display_name,
+        "timezone": user.timezone,
+        "language": user.language,
+    }
     form = PreferencesForm(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":

@@ -22,7 +22,7 @@ def race(functions):
         try:
             barrier.wait()
             results[i] = fn()
-        except (DomainError, Exception) as exc:  # noqa: BLE001 - reported to the test
+        except (DomainError, Exception) as exc:
             results[i] = exc
         finally:
             connection.close()
