@@ -44,8 +44,7 @@ check: install
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 messages: install
-	$(BIN)/python manage.py makemessages -l nl --ignore=.venv --ignore=staticfiles
-	$(BIN)/python manage.py makemessages -d djangojs -l nl --ignore=.venv --ignore=staticfiles
+	$(BIN)/python manage.py makemessages -l nl --ignore=.venv --ignore=staticfiles --ignore=var --ignore=tests --ignore=bench
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 bench: install

@@ -16,6 +16,7 @@ from django.utils import timezone
 from wagtail.models import Page, ReferenceIndex
 
 from cms.models import CoursePage, LessonPage, ModulePage
+from cms.selectors import LessonOutline, ModuleOutline, lessons_outline, modules_outline
 from cohorts import schedule
 from cohorts.models import (
     CURRICULUM_ACCESS,
@@ -136,7 +137,7 @@ def catalogue_list(*, user: User, now: dt.datetime | None = None) -> list[Course
 
 @dataclass(frozen=True)
 class CourseOutline:
-    modules: list[ModulePage]
+    modules: list[ModuleOutline]
     cohorts: list[CohortListing]
 
 
@@ -293,7 +294,7 @@ def cohort_for_course_page(*, user: User, page: Page) -> Cohort | None:
 
 @dataclass(frozen=True)
 class ModuleSlot:
-    module: ModulePage
+    module: ModuleOutline
     unlocks_at: dt.datetime
     is_unlocked: bool
     is_overridden: bool
@@ -303,25 +304,15 @@ class ModuleSlot:
         return self.module.unlock_offset if self.module.unlock_unit == "week" else None
 
 
-def _modules_of(course: Page) -> QuerySet[ModulePage]:
-    return (
-        ModulePage.objects.live()
-        .filter(path__startswith=course.path, depth=course.depth + 1)
-        .only("id", "title", "slug", "path", "depth", "summary", "unlock_unit", "unlock_offset")
-        .order_by("path")
-    )
+def _modules_of(course: Page) -> list[ModuleOutline]:
+    return modules_outline(course=course)
 
 
-def _lessons_of(course: Page) -> QuerySet[LessonPage]:
-    return (
-        LessonPage.objects.live()
-        .filter(path__startswith=course.path, depth=course.depth + 2)
-        .only("id", "title", "slug", "path", "depth", "estimated_minutes")
-        .order_by("path")
-    )
+def _lessons_of(course: Page) -> list[LessonOutline]:
+    return lessons_outline(under=course, depth=course.depth + 2)
 
 
-def _slot(cohort: Cohort, module: ModulePage, overrides: dict, now: dt.datetime) -> ModuleSlot:
+def _slot(cohort: Cohort, module: ModuleOutline, overrides: dict, now: dt.datetime) -> ModuleSlot:
     override = overrides.get(module.pk)
     unlocks_at = override or schedule.module_unlocks_at(
         cohort, unit=module.unlock_unit, offset=module.unlock_offset
@@ -347,11 +338,12 @@ def module_slot_get(
     *, cohort: Cohort, module_id: int, now: dt.datetime | None = None
 ) -> ModuleSlot:
     now = now or timezone.now()
-    module = _modules_of(cohort.course).filter(pk=module_id).first()
-    if module is None:
+    found = modules_outline(course=cohort.course, module_id=module_id)
+    if not found:
         raise NotFound("This course has no module with that id.")
+    module = found[0]
     overrides = dict(
-        ModuleUnlockOverride.objects.filter(cohort=cohort, module=module).values_list(
+        ModuleUnlockOverride.objects.filter(cohort=cohort, module_id=module.pk).values_list(
             "module_id", "unlocks_at"
         )
     )
@@ -375,7 +367,7 @@ def lesson_is_unlocked(*, cohort: Cohort, lesson: LessonPage, now: dt.datetime) 
 
 @dataclass
 class LessonItem:
-    lesson: LessonPage
+    lesson: LessonOutline | LessonPage
     completed: bool
 
 
@@ -495,17 +487,12 @@ def module_view_get(
     slot = module_slot_get(cohort=cohort, module_id=module_id, now=now)
     progress = ModuleProgress(slot=slot)
     if slot.is_unlocked or access.reads_locked:
-        lessons = list(
-            LessonPage.objects.live()
-            .filter(path__startswith=slot.module.path, depth=slot.module.depth + 1)
-            .only("id", "title", "slug", "path", "depth", "estimated_minutes")
-            .order_by("path")
-        )
+        lessons = lessons_outline(under=slot.module, depth=slot.module.depth + 1)
         done: set[int] = set()
         if access.enrolment is not None:
             done = set(
                 LessonCompletion.objects.filter(
-                    enrolment=access.enrolment, lesson__in=lessons
+                    enrolment=access.enrolment, lesson_id__in=[x.pk for x in lessons]
                 ).values_list("lesson_id", flat=True)
             )
         progress.lessons = [LessonItem(lesson=x, completed=x.pk in done) for x in lessons]
@@ -519,8 +506,8 @@ class LessonView:
     slot: ModuleSlot
     lesson: LessonPage
     completed: bool
-    previous: LessonPage | None
-    next: LessonPage | None
+    previous: LessonOutline | None
+    next: LessonOutline | None
 
     @property
     def readable(self) -> bool:
@@ -547,12 +534,7 @@ def lesson_view_get(
     if not module_id:
         raise NotFound("This course has no lesson with that id.")
     slot = module_slot_get(cohort=cohort, module_id=module_id[0], now=now)
-    siblings = list(
-        LessonPage.objects.live()
-        .filter(path__startswith=module_path, depth=lesson.depth)
-        .only("id", "title", "path")
-        .order_by("path")
-    )
+    siblings = lessons_outline(under=slot.module, depth=lesson.depth)
     index = next(i for i, s in enumerate(siblings) if s.pk == lesson.pk)
     completed = access.enrolment is not None and LessonCompletion.objects.filter(
         enrolment=access.enrolment, lesson=lesson

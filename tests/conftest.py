@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -42,6 +43,19 @@ def _eager_celery(settings):
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Every factory user gets a password; the default hasher costs ~0.3 s each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _clear_caches():
+    # Wagtail caches site roots and renditions by id; ids repeat after each rollback.
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)

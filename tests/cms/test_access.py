@@ -6,7 +6,6 @@ import io
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.cache import caches
 from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
@@ -22,16 +21,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    # Wagtail caches renditions by image id; ids repeat after each test's rollback.
-    for cache in caches.all():
-        cache.clear()
 
 
 @pytest.fixture

@@ -10,12 +10,6 @@ from cms.models import LessonPage, ModulePage
 from tests.factories import CohortFactory, EnrolmentFactory, UserFactory, course_page
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Every factory user gets a password; the default hasher costs ~0.3 s each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def module_of(course, number: int) -> ModulePage:
     return ModulePage.objects.get(path__startswith=course.path, slug=f"module-{number}")
 

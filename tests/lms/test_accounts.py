@@ -10,11 +10,6 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "a long and unusual passphrase"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def signup_data(**changes) -> dict:
     return {
         "username": "newbie",

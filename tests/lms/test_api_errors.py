@@ -10,11 +10,6 @@ from lms.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def as_student(api, student):
     api.force_authenticate(student)
