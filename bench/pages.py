@@ -36,12 +36,22 @@ def parent(args) -> None:
     for name, url in targets(args.only).items():
         env = {**os.environ, "DATABASE_URL": url, "LMS_LOG_LEVEL": "WARNING"}
         if name == "postgresql":
-            subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists",
-                            url.rsplit("/", 1)[1]], check=True)
-            subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres",
-                            url.rsplit("/", 1)[1]], check=True)
-        subprocess.run([sys.executable, __file__, "--child", name], env=env, check=True,
-                       cwd=ROOT)
+            subprocess.run(
+                [
+                    "dropdb",
+                    "-h",
+                    "127.0.0.1",
+                    "-U",
+                    "postgres",
+                    "--if-exists",
+                    url.rsplit("/", 1)[1],
+                ],
+                check=True,
+            )
+            subprocess.run(
+                ["createdb", "-h", "127.0.0.1", "-U", "postgres", url.rsplit("/", 1)[1]], check=True
+            )
+        subprocess.run([sys.executable, __file__, "--child", name], env=env, check=True, cwd=ROOT)
 
 
 def child(name: str) -> None:
@@ -96,25 +106,39 @@ def seed():
 
     root = Page.get_first_root_node()
     home = root.add_child(instance=HomePage(title="Bench", slug="bench"))
-    Site.objects.update_or_create(is_default_site=True, defaults={"root_page": home,
-                                                                  "hostname": "testserver"})
+    Site.objects.update_or_create(
+        is_default_site=True, defaults={"root_page": home, "hostname": "testserver"}
+    )
     course = home.add_child(instance=CoursePage(title="Course", slug="c", summary="s"))
     lessons = []
     module_id = None
     for m in range(1, MODULES + 1):
-        module = course.add_child(instance=ModulePage(
-            title=f"Module {m}", slug=f"m{m}", summary="Summary", unlock_offset=m))
+        module = course.add_child(
+            instance=ModulePage(
+                title=f"Module {m}", slug=f"m{m}", summary="Summary", unlock_offset=m
+            )
+        )
         module_id = module_id or module.pk
         for n in range(1, LESSONS + 1):
-            lessons.append(module.add_child(instance=LessonPage(
-                title=f"Lesson {m}.{n}", slug=f"l{n}",
-                body=[("paragraph", "<p>Text of the lesson.</p>")])))
+            lessons.append(
+                module.add_child(
+                    instance=LessonPage(
+                        title=f"Lesson {m}.{n}",
+                        slug=f"l{n}",
+                        body=[("paragraph", "<p>Text of the lesson.</p>")],
+                    )
+                )
+            )
     now = timezone.now()
     start = (now - dt.timedelta(days=36)).date()  # week 6 of 12
     cohort = Cohort.objects.create(
-        course=course, name="Bench cohort", starts_on=start,
-        ends_on=start + dt.timedelta(weeks=12), enrolment_opens_at=now - dt.timedelta(days=60),
-        enrolment_closes_at=now + dt.timedelta(days=1), capacity=STUDENTS,
+        course=course,
+        name="Bench cohort",
+        starts_on=start,
+        ends_on=start + dt.timedelta(weeks=12),
+        enrolment_opens_at=now - dt.timedelta(days=60),
+        enrolment_closes_at=now + dt.timedelta(days=1),
+        capacity=STUDENTS,
         unlock_weekday=start.weekday(),
     )
     password = make_password("bench")
@@ -131,8 +155,11 @@ def seed():
     rng = random.Random(1)
     open_lessons = lessons[: 6 * LESSONS]
     LessonCompletion.objects.bulk_create(
-        (LessonCompletion(enrolment=e, lesson=x, completed_at=now)
-         for e in enrolments for x in open_lessons[: rng.randint(0, len(open_lessons))]),
+        (
+            LessonCompletion(enrolment=e, lesson=x, completed_at=now)
+            for e in enrolments
+            for x in open_lessons[: rng.randint(0, len(open_lessons))]
+        ),
         batch_size=5000,
     )
     assert LessonPage.objects.count() == MODULES * LESSONS

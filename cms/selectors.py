@@ -58,7 +58,14 @@ class LessonOutline:
 
 
 _MODULE_COLUMNS = (
-    "pk", "title", "slug", "path", "depth", "summary", "unlock_unit", "unlock_offset"
+    "pk",
+    "title",
+    "slug",
+    "path",
+    "depth",
+    "summary",
+    "unlock_unit",
+    "unlock_offset",
 )
 _LESSON_COLUMNS = ("pk", "title", "slug", "path", "depth", "estimated_minutes")
 
@@ -70,14 +77,10 @@ def modules_outline(*, course: Page, module_id: int | None = None) -> list[Modul
     )
     if module_id is not None:
         rows = rows.filter(pk=module_id)
-    return [
-        ModuleOutline(*row) for row in rows.order_by("path").values_list(*_MODULE_COLUMNS)
-    ]
+    return [ModuleOutline(*row) for row in rows.order_by("path").values_list(*_MODULE_COLUMNS)]
 
 
 def lessons_outline(*, under: Page | ModuleOutline, depth: int) -> list[LessonOutline]:
     """Live lessons at ``depth`` below ``under`` (a course or a module), in tree order."""
     rows = LessonPage.objects.filter(live=True, path__startswith=under.path, depth=depth)
-    return [
-        LessonOutline(*row) for row in rows.order_by("path").values_list(*_LESSON_COLUMNS)
-    ]
+    return [LessonOutline(*row) for row in rows.order_by("path").values_list(*_LESSON_COLUMNS)]

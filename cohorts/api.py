@@ -6,6 +6,7 @@ their DomainErrors become ``{"detail", "code"}`` responses (lms.api.exception_ha
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -43,7 +44,8 @@ class CohortSerializer(serializers.Serializer):
     window = serializers.ChoiceField(choices=["upcoming", "open", "closed"])
     phase = serializers.ChoiceField(choices=["upcoming", "running", "ended"])
     my_status = serializers.ChoiceField(
-        choices=EnrolmentStatus.choices, allow_null=True,
+        choices=EnrolmentStatus.choices,
+        allow_null=True,
         help_text="Your own enrolment status in this cohort, if any.",
     )
 
@@ -181,7 +183,7 @@ class CohortListApi(APIView):
         course = request.query_params.get("course")
         if course is not None:
             if not course.isdigit():
-                raise serializers.ValidationError({"course": ["Give a course id (a number)."]})
+                raise serializers.ValidationError({"course": [_("Give a course id (a number).")]})
             listings = [x for x in listings if x.cohort.course_id == int(course)]
         return Response(CohortSerializer(listings, many=True).data)
 
@@ -214,26 +216,28 @@ def _my_enrolment(request: Request, cohort_id: int) -> Enrolment:
         (e for e in selectors.my_enrolments(user=request.user) if e.cohort_id == cohort.pk), None
     )
     if enrolment is None:
-        raise NotFound("You are not enrolled or waitlisted in this cohort.", code="not_enrolled")
+        raise NotFound(_("You are not enrolled or waitlisted in this cohort."), code="not_enrolled")
     return enrolment
 
 
 class CohortLeaveApi(APIView):
     @extend_schema(
-        request=None, responses={200: EnrolmentSerializer, 404: ERROR, 409: ERROR},
+        request=None,
+        responses={200: EnrolmentSerializer, 404: ERROR, 409: ERROR},
         tags=["enrolment"],
     )
     def post(self, request: Request, cohort_id: int) -> Response:
         enrolment = _my_enrolment(request, cohort_id)
         if enrolment.status == EnrolmentStatus.COMPLETED:
-            raise Conflict("The cohort has ended; a completed enrolment cannot be left.")
+            raise Conflict(_("The cohort has ended; a completed enrolment cannot be left."))
         enrolment = services.enrolment_leave(enrolment=enrolment, by=request.user)
         return Response(EnrolmentSerializer(enrolment).data)
 
 
 class MyEnrolmentApi(APIView):
     @extend_schema(
-        responses={200: EnrolmentSerializer, 404: ERROR}, tags=["enrolment"],
+        responses={200: EnrolmentSerializer, 404: ERROR},
+        tags=["enrolment"],
         description="Your enrolment in this cohort, with your waitlist position if any.",
     )
     def get(self, request: Request, cohort_id: int) -> Response:
@@ -265,7 +269,8 @@ class ModuleDetailApi(APIView):
 
 class LessonDetailApi(APIView):
     @extend_schema(
-        responses={200: LessonDetailSerializer, 403: ERROR, 404: ERROR}, tags=["learning"],
+        responses={200: LessonDetailSerializer, 403: ERROR, 404: ERROR},
+        tags=["learning"],
         description="A lesson's content. While its module is locked: 403 with code "
         "`module_locked` and the unlock moment in `unlocks_at`.",
     )
@@ -276,7 +281,7 @@ class LessonDetailApi(APIView):
         if not view.readable:
             return Response(
                 {
-                    "detail": "This lesson's module is still locked.",
+                    "detail": _("This lesson's module is still locked."),
                     "code": "module_locked",
                     "unlocks_at": serializers.DateTimeField().to_representation(
                         view.slot.unlocks_at
@@ -290,10 +295,9 @@ class LessonDetailApi(APIView):
 class LessonCompletionApi(APIView):
     @extend_schema(
         request=CompletionInputSerializer,
-        responses={200: CompletionInputSerializer, 400: ERROR, 403: ERROR, 404: ERROR,
-                   409: ERROR},
+        responses={200: CompletionInputSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
         tags=["learning"],
-        description="Mark a lesson complete (`{\"completed\": true}`) or not.",
+        description='Mark a lesson complete (`{"completed": true}`) or not.',
     )
     def put(self, request: Request, cohort_id: int, lesson_id: int) -> Response:
         data = CompletionInputSerializer(data=request.data)
@@ -302,7 +306,7 @@ class LessonCompletionApi(APIView):
             cohort_id=cohort_id, lesson_id=lesson_id, user=request.user
         )
         if view.access.enrolment is None:
-            raise NotFound("Only students of this cohort record progress.", code="not_enrolled")
+            raise NotFound(_("Only students of this cohort record progress."), code="not_enrolled")
         if data.validated_data["completed"]:
             services.lesson_mark_complete(enrolment=view.access.enrolment, lesson=view.lesson)
         else:
@@ -337,7 +341,7 @@ class RosterApi(APIView):
     def get(self, request: Request, cohort_id: int) -> Response:
         page = request.query_params.get("page", "1")
         if not page.isdigit() or int(page) < 1:
-            raise serializers.ValidationError({"page": ["Give a page number from 1."]})
+            raise serializers.ValidationError({"page": [_("Give a page number from 1.")]})
         roster = selectors.roster_get(
             cohort_id=cohort_id,
             user=request.user,

@@ -8,12 +8,8 @@ urlpatterns = [
     path("cohorts/<int:cohort_id>/", api.CohortDetailApi.as_view(), name="api-cohort"),
     path("cohorts/<int:cohort_id>/enrol/", api.CohortEnrolApi.as_view(), name="api-enrol"),
     path("cohorts/<int:cohort_id>/leave/", api.CohortLeaveApi.as_view(), name="api-leave"),
-    path(
-        "cohorts/<int:cohort_id>/enrolment/", api.MyEnrolmentApi.as_view(), name="api-enrolment"
-    ),
-    path(
-        "cohorts/<int:cohort_id>/progress/", api.CohortProgressApi.as_view(), name="api-progress"
-    ),
+    path("cohorts/<int:cohort_id>/enrolment/", api.MyEnrolmentApi.as_view(), name="api-enrolment"),
+    path("cohorts/<int:cohort_id>/progress/", api.CohortProgressApi.as_view(), name="api-progress"),
     path("cohorts/<int:cohort_id>/modules/", api.CohortModulesApi.as_view(), name="api-modules"),
     path(
         "cohorts/<int:cohort_id>/modules/<int:module_id>/",

@@ -34,7 +34,9 @@ class Cohort(TimeStampedModel):
     """
 
     course = models.ForeignKey(
-        "cms.CoursePage", verbose_name=_("course"), on_delete=models.PROTECT,
+        "cms.CoursePage",
+        verbose_name=_("course"),
+        on_delete=models.PROTECT,
         related_name="cohorts",
     )
     name = models.CharField(_("name"), max_length=120)
@@ -45,7 +47,9 @@ class Cohort(TimeStampedModel):
     enrolment_closes_at = models.DateTimeField(_("enrolment closes at"))
     capacity = models.PositiveIntegerField(_("capacity"), help_text=_("Number of seats."))
     instructors = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name=_("instructors"), blank=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("instructors"),
+        blank=True,
         related_name="taught_cohorts",
     )
     unlock_weekday = models.PositiveSmallIntegerField(
@@ -116,9 +120,7 @@ class EnrolmentStatus(models.TextChoices):
 # The only moves an enrolment can make. `enrolment_transition` is the one function that
 # changes the status, and it consults this table.
 ENROLMENT_TRANSITIONS: dict[str, frozenset[str]] = {
-    EnrolmentStatus.PENDING_PAYMENT: frozenset(
-        {EnrolmentStatus.ACTIVE, EnrolmentStatus.CANCELLED}
-    ),
+    EnrolmentStatus.PENDING_PAYMENT: frozenset({EnrolmentStatus.ACTIVE, EnrolmentStatus.CANCELLED}),
     EnrolmentStatus.WAITLISTED: frozenset(
         {EnrolmentStatus.ACTIVE, EnrolmentStatus.PENDING_PAYMENT, EnrolmentStatus.CANCELLED}
     ),
@@ -142,7 +144,9 @@ class Enrolment(TimeStampedModel):
         Cohort, verbose_name=_("cohort"), on_delete=models.PROTECT, related_name="enrolments"
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("student"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("student"),
+        on_delete=models.CASCADE,
         related_name="enrolments",
     )
     status = models.CharField(_("status"), max_length=20, choices=EnrolmentStatus.choices)
@@ -177,9 +181,7 @@ class Enrolment(TimeStampedModel):
 
 
 class LessonCompletion(models.Model):
-    enrolment = models.ForeignKey(
-        Enrolment, on_delete=models.CASCADE, related_name="completions"
-    )
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="completions")
     lesson = models.ForeignKey("cms.LessonPage", on_delete=models.CASCADE, related_name="+")
     completed_at = models.DateTimeField(_("completed at"))
 

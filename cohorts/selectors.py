@@ -13,6 +13,7 @@ from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from wagtail.models import Page, ReferenceIndex
 
 from cms.models import CoursePage, LessonPage, ModulePage
@@ -174,14 +175,14 @@ def cohort_listing_get(*, cohort_id: int, user: User, now: dt.datetime | None = 
     now = now or timezone.now()
     cohort = _cohorts_with_counts().filter(pk=cohort_id, course__live=True).first()
     if cohort is None:
-        raise NotFound("There is no cohort with that id.")
+        raise NotFound(_("There is no cohort with that id."))
     return _listing(cohort, now, _my_statuses(user, [cohort.pk]).get(cohort.pk))
 
 
 def cohort_get(*, cohort_id: int) -> Cohort:
     cohort = Cohort.objects.select_related("course").filter(pk=cohort_id).first()
     if cohort is None:
-        raise NotFound("There is no cohort with that id.")
+        raise NotFound(_("There is no cohort with that id."))
     return cohort
 
 
@@ -222,10 +223,10 @@ def cohort_access(*, user: User, cohort: Cohort) -> CohortAccess:
             return CohortAccess(role="staff")
         if enrolment is not None:
             raise NotAllowed(
-                "Your seat in this cohort is not active yet; the curriculum opens once it is.",
+                _("Your seat in this cohort is not active yet; the curriculum opens once it is."),
                 code="enrolment_not_active",
             )
-    raise NotFound("There is no cohort with that id.")
+    raise NotFound(_("There is no cohort with that id."))
 
 
 def my_enrolments(*, user: User) -> list[Enrolment]:
@@ -340,7 +341,7 @@ def module_slot_get(
     now = now or timezone.now()
     found = modules_outline(course=cohort.course, module_id=module_id)
     if not found:
-        raise NotFound("This course has no module with that id.")
+        raise NotFound(_("This course has no module with that id."))
     module = found[0]
     overrides = dict(
         ModuleUnlockOverride.objects.filter(cohort=cohort, module_id=module.pk).values_list(
@@ -406,8 +407,7 @@ class Dashboard:
         return [
             m
             for m in self.modules
-            if m.slot.week == self.current_week
-            and (m.slot.is_unlocked or self.access.reads_locked)
+            if m.slot.week == self.current_week and (m.slot.is_unlocked or self.access.reads_locked)
         ]
 
     @property
@@ -429,9 +429,7 @@ class Dashboard:
         return round(100 * self.lessons_completed / total) if total else 0
 
 
-def _progress(
-    cohort: Cohort, access: CohortAccess, now: dt.datetime
-) -> list[ModuleProgress]:
+def _progress(cohort: Cohort, access: CohortAccess, now: dt.datetime) -> list[ModuleProgress]:
     slots = cohort_schedule(cohort=cohort, now=now)
     done: set[int] = set()
     if access.enrolment is not None:
@@ -448,9 +446,7 @@ def _progress(
     return list(by_path.values())
 
 
-def dashboard_get(
-    *, cohort_id: int, user: User, now: dt.datetime | None = None
-) -> Dashboard:
+def dashboard_get(*, cohort_id: int, user: User, now: dt.datetime | None = None) -> Dashboard:
     now = now or timezone.now()
     cohort = cohort_get(cohort_id=cohort_id)
     access = cohort_access(user=user, cohort=cohort)
@@ -523,22 +519,21 @@ def lesson_view_get(
     cohort = cohort_get(cohort_id=cohort_id)
     access = cohort_access(user=user, cohort=cohort)
     lesson = (
-        LessonPage.objects.live()
-        .filter(pk=lesson_id, path__startswith=cohort.course.path)
-        .first()
+        LessonPage.objects.live().filter(pk=lesson_id, path__startswith=cohort.course.path).first()
     )
     if lesson is None:
-        raise NotFound("This course has no lesson with that id.")
+        raise NotFound(_("This course has no lesson with that id."))
     module_path = lesson.path[:-STEPLEN]
     module_id = ModulePage.objects.live().filter(path=module_path).values_list("pk", flat=True)
     if not module_id:
-        raise NotFound("This course has no lesson with that id.")
+        raise NotFound(_("This course has no lesson with that id."))
     slot = module_slot_get(cohort=cohort, module_id=module_id[0], now=now)
     siblings = lessons_outline(under=slot.module, depth=lesson.depth)
     index = next(i for i, s in enumerate(siblings) if s.pk == lesson.pk)
-    completed = access.enrolment is not None and LessonCompletion.objects.filter(
-        enrolment=access.enrolment, lesson=lesson
-    ).exists()
+    completed = (
+        access.enrolment is not None
+        and LessonCompletion.objects.filter(enrolment=access.enrolment, lesson=lesson).exists()
+    )
     return LessonView(
         cohort=cohort,
         access=access,
@@ -580,12 +575,10 @@ def roster_get(
     cohort = cohort_get(cohort_id=cohort_id)
     access = cohort_access(user=user, cohort=cohort)
     if access.role == "student":
-        raise NotAllowed("Only the cohort's instructors see its roster.")
+        raise NotAllowed(_("Only the cohort's instructors see its roster."))
     slots = {s.module.path: s for s in cohort_schedule(cohort=cohort, now=now)}
     lessons = [x for x in _lessons_of(cohort.course) if x.path[:-STEPLEN] in slots]
-    due_ids = [
-        x.pk for x in lessons if now - slots[x.path[:-STEPLEN]].unlocks_at >= BEHIND_AFTER
-    ]
+    due_ids = [x.pk for x in lessons if now - slots[x.path[:-STEPLEN]].unlocks_at >= BEHIND_AFTER]
     enrolments = (
         Enrolment.objects.filter(cohort=cohort, status__in=CURRICULUM_ACCESS)
         .select_related("user")
@@ -661,9 +654,7 @@ def curriculum_page_readable(
 def media_readable(*, user: User, obj) -> bool:
     """Images and documents are readable by those who may read a page that uses them.
     Files no published page uses are for editors only."""
-    if user.is_authenticated and (
-        user.is_superuser or user.has_perm("wagtailadmin.access_admin")
-    ):
+    if user.is_authenticated and (user.is_superuser or user.has_perm("wagtailadmin.access_admin")):
         return True
     page_ids = {
         int(ref.object_id)

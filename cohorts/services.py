@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cms.models import CoursePage, LessonPage, ModulePage
 from cohorts import schedule
@@ -50,29 +51,31 @@ COHORT_FIELDS = (
 def cohort_validate(*, cohort: Cohort, seats_taken: int = 0) -> None:
     """Refuse combinations that make no sense, naming the field to fix."""
     if not cohort.name or not cohort.name.strip():
-        raise ValidationFailed("Give the cohort a name.", field="name")
+        raise ValidationFailed(_("Give the cohort a name."), field="name")
     if not is_valid_timezone(cohort.timezone):
         raise ValidationFailed(
-            f"'{cohort.timezone}' is not a timezone; use a name such as Europe/Amsterdam.",
+            _("'%(tz)s' is not a timezone; use a name such as Europe/Amsterdam.")
+            % {"tz": cohort.timezone},
             field="timezone",
         )
     if cohort.ends_on < cohort.starts_on:
-        raise ValidationFailed("The term must end on or after its start date.", field="ends_on")
+        raise ValidationFailed(_("The term must end on or after its start date."), field="ends_on")
     if cohort.enrolment_closes_at <= cohort.enrolment_opens_at:
         raise ValidationFailed(
-            "Enrolment must close after it opens.", field="enrolment_closes_at"
+            _("Enrolment must close after it opens."), field="enrolment_closes_at"
         )
     if cohort.enrolment_closes_at > schedule.term_ends_at(cohort):
         raise ValidationFailed(
-            "Enrolment must close before the term ends "
-            f"({cohort.ends_on:%Y-%m-%d} in {cohort.timezone}).",
+            _("Enrolment must close before the term ends (%(day)s in %(tz)s).")
+            % {"day": f"{cohort.ends_on:%Y-%m-%d}", "tz": cohort.timezone},
             field="enrolment_closes_at",
         )
     if cohort.capacity is None or cohort.capacity < 1:
-        raise ValidationFailed("A cohort needs at least one seat.", field="capacity")
+        raise ValidationFailed(_("A cohort needs at least one seat."), field="capacity")
     if cohort.capacity < seats_taken:
         raise ValidationFailed(
-            f"{seats_taken} students hold a seat already; capacity cannot go below that.",
+            _("%(n)s students hold a seat already; capacity cannot go below that.")
+            % {"n": seats_taken},
             field="capacity",
         )
 
@@ -114,12 +117,17 @@ def cohort_create(
 
 @transaction.atomic
 def cohort_update(
-    *, cohort: Cohort, by: User | None = None, instructors: Iterable[User] | None = None,
+    *,
+    cohort: Cohort,
+    by: User | None = None,
+    instructors: Iterable[User] | None = None,
     **changes: Any,
 ) -> Cohort:
     unknown = set(changes) - set(COHORT_FIELDS)
     if unknown:
-        raise ValidationFailed(f"Unknown cohort fields: {', '.join(sorted(unknown))}.")
+        raise ValidationFailed(
+            _("Unknown cohort fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
     locked = Cohort.objects.select_for_update().get(pk=cohort.pk)
     for field, value in changes.items():
         setattr(locked, field, value)
@@ -137,7 +145,7 @@ def cohort_update(
 def cohort_cancel(*, cohort: Cohort, by: User | None = None) -> Cohort:
     locked = Cohort.objects.select_for_update().get(pk=cohort.pk)
     if locked.status == CohortStatus.CANCELLED:
-        raise Conflict("This cohort is cancelled already.", code="cohort_cancelled")
+        raise Conflict(_("This cohort is cancelled already."), code="cohort_cancelled")
     locked.status = CohortStatus.CANCELLED
     _with_history(locked, by, "cancelled")
     locked.save(update_fields=["status", "updated_at"])
@@ -152,15 +160,19 @@ def cohort_cancel(*, cohort: Cohort, by: User | None = None) -> Cohort:
 
 @transaction.atomic
 def module_unlock_override_set(
-    *, cohort: Cohort, module: ModulePage, unlocks_at: dt.datetime, reason: str = "",
+    *,
+    cohort: Cohort,
+    module: ModulePage,
+    unlocks_at: dt.datetime,
+    reason: str = "",
     by: User | None = None,
 ) -> ModuleUnlockOverride:
     if module.get_parent().pk != cohort.course_id:
         raise ValidationFailed(
-            "That module belongs to another course than this cohort's.", field="module"
+            _("That module belongs to another course than this cohort's."), field="module"
         )
     if timezone.is_naive(unlocks_at):
-        raise ValidationFailed("Give the unlock moment with its timezone.", field="unlocks_at")
+        raise ValidationFailed(_("Give the unlock moment with its timezone."), field="unlocks_at")
     override = ModuleUnlockOverride.objects.filter(cohort=cohort, module=module).first()
     if override is None:
         override = ModuleUnlockOverride(cohort=cohort, module=module)
@@ -179,8 +191,13 @@ def module_unlock_override_clear(*, override: ModuleUnlockOverride, by: User | N
 
 @transaction.atomic
 def module_unlock_override_update(
-    *, override: ModuleUnlockOverride, cohort: Cohort, module: ModulePage,
-    unlocks_at: dt.datetime, reason: str = "", by: User | None = None,
+    *,
+    override: ModuleUnlockOverride,
+    cohort: Cohort,
+    module: ModulePage,
+    unlocks_at: dt.datetime,
+    reason: str = "",
+    by: User | None = None,
 ) -> ModuleUnlockOverride:
     """Change an override. Pointing it at another cohort or module moves it: the old
     module goes back to the schedule instead of keeping a stale override."""
@@ -195,14 +212,21 @@ def module_unlock_override_update(
 
 
 def enrolment_transition(
-    *, enrolment: Enrolment, to: str, by: User | None = None, reason: str = "",
+    *,
+    enrolment: Enrolment,
+    to: str,
+    by: User | None = None,
+    reason: str = "",
     now: dt.datetime | None = None,
 ) -> Enrolment:
     """The one function that changes an enrolment's status; it follows the table."""
     if to not in ENROLMENT_TRANSITIONS[enrolment.status]:
         raise Conflict(
-            f"An enrolment that is {EnrolmentStatus(enrolment.status).label.lower()} "
-            f"cannot become {EnrolmentStatus(to).label.lower()}.",
+            _("This enrolment cannot move from “%(current)s” to “%(target)s”.")
+            % {
+                "current": EnrolmentStatus(enrolment.status).label,
+                "target": EnrolmentStatus(to).label,
+            },
             code="invalid_transition",
         )
     now = now or timezone.now()
@@ -219,9 +243,7 @@ def enrolment_transition(
 
 
 @transaction.atomic
-def enrolment_create(
-    *, cohort: Cohort, user: User, now: dt.datetime | None = None
-) -> Enrolment:
+def enrolment_create(*, cohort: Cohort, user: User, now: dt.datetime | None = None) -> Enrolment:
     """Give the student a seat, or a place on the waitlist when the cohort is full.
 
     The cohort row is locked first, so two students racing for the last seat are served
@@ -230,19 +252,19 @@ def enrolment_create(
     now = now or timezone.now()
     cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
     if cohort.is_cancelled:
-        raise Conflict("This cohort was cancelled; choose another one.", code="cohort_cancelled")
+        raise Conflict(_("This cohort was cancelled; choose another one."), code="cohort_cancelled")
     if now < cohort.enrolment_opens_at:
         raise Conflict(
-            "Enrolment for this cohort has not opened yet.", code="enrolment_not_open"
+            _("Enrolment for this cohort has not opened yet."), code="enrolment_not_open"
         )
     if now >= cohort.enrolment_closes_at:
-        raise Conflict("Enrolment for this cohort has closed.", code="enrolment_closed")
+        raise Conflict(_("Enrolment for this cohort has closed."), code="enrolment_closed")
     existing = cohort.enrolments.filter(user=user, status__in=LIVE_STATUSES).first()
     if existing is not None:
         message = (
-            "You are on the waitlist for this cohort already."
+            _("You are on the waitlist for this cohort already.")
             if existing.status == EnrolmentStatus.WAITLISTED
-            else "You are enrolled in this cohort already."
+            else _("You are enrolled in this cohort already.")
         )
         raise Conflict(message, code="already_enrolled")
     full = _seats_taken(cohort) >= cohort.capacity
@@ -259,20 +281,20 @@ def enrolment_create(
         with transaction.atomic():
             enrolment.save()
     except IntegrityError as exc:  # a double submit that slipped past the check above
-        raise Conflict("You are enrolled in this cohort already.", code="already_enrolled") from exc
+        raise Conflict(
+            _("You are enrolled in this cohort already."), code="already_enrolled"
+        ) from exc
     return enrolment
 
 
 @transaction.atomic
-def enrolment_leave(
-    *, enrolment: Enrolment, by: User, now: dt.datetime | None = None
-) -> Enrolment:
+def enrolment_leave(*, enrolment: Enrolment, by: User, now: dt.datetime | None = None) -> Enrolment:
     now = now or timezone.now()
     cohort = Cohort.objects.select_for_update().get(pk=enrolment.cohort_id)
     enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
     if enrolment.status in (EnrolmentStatus.CANCELLED, EnrolmentStatus.COMPLETED):
         raise Conflict(
-            "This enrolment has ended already; there is nothing to leave.", code="not_enrolled"
+            _("This enrolment has ended already; there is nothing to leave."), code="not_enrolled"
         )
     held_seat = enrolment.status in SEAT_HOLDING
     enrolment_transition(
@@ -305,7 +327,9 @@ def _promote_waitlist(cohort: Cohort, *, now: dt.datetime | None = None) -> list
     )
     for enrolment in promoted:
         enrolment_transition(
-            enrolment=enrolment, to=EnrolmentStatus.ACTIVE, reason="promoted from waitlist",
+            enrolment=enrolment,
+            to=EnrolmentStatus.ACTIVE,
+            reason="promoted from waitlist",
             now=now,
         )
         _notify_promoted(enrolment)
@@ -362,10 +386,10 @@ def lesson_mark_complete(
 
     now = now or timezone.now()
     if not enrolment.gives_access:
-        raise NotAllowed("Only enrolled students record progress.", code="not_enrolled")
+        raise NotAllowed(_("Only enrolled students record progress."), code="not_enrolled")
     if not lesson_is_unlocked(cohort=enrolment.cohort, lesson=lesson, now=now):
-        raise Conflict("This lesson is still locked.", code="module_locked")
-    completion, _ = LessonCompletion.objects.get_or_create(
+        raise Conflict(_("This lesson is still locked."), code="module_locked")
+    completion, _created = LessonCompletion.objects.get_or_create(
         enrolment=enrolment, lesson=lesson, defaults={"completed_at": now}
     )
     return completion
@@ -374,7 +398,7 @@ def lesson_mark_complete(
 @transaction.atomic
 def lesson_mark_incomplete(*, enrolment: Enrolment, lesson: LessonPage) -> None:
     if not enrolment.gives_access:
-        raise NotAllowed("Only enrolled students record progress.", code="not_enrolled")
+        raise NotAllowed(_("Only enrolled students record progress."), code="not_enrolled")
     LessonCompletion.objects.filter(enrolment=enrolment, lesson=lesson).delete()
 
 

@@ -58,7 +58,7 @@ def leave(request: HttpRequest, cohort_id: int) -> HttpResponse:
         None,
     )
     if enrolment is None or enrolment.status == EnrolmentStatus.COMPLETED:
-        raise NotFound("You have no seat or waitlist place in this cohort to give up.")
+        raise NotFound(_("You have no seat or waitlist place in this cohort to give up."))
     if request.method == "POST":
         services.enrolment_leave(enrolment=enrolment, by=request.user)
         messages.success(request, _("You have left %(cohort)s.") % {"cohort": cohort.name})
@@ -94,7 +94,7 @@ def lesson(request: HttpRequest, cohort_id: int, lesson_id: int) -> HttpResponse
 def lesson_progress(request: HttpRequest, cohort_id: int, lesson_id: int) -> HttpResponse:
     view = selectors.lesson_view_get(cohort_id=cohort_id, lesson_id=lesson_id, user=request.user)
     if view.access.enrolment is None:
-        raise NotFound("Only students of this cohort record progress here.")
+        raise NotFound(_("Only students of this cohort record progress here."))
     lesson_page: LessonPage = view.lesson
     if request.POST.get("completed") == "1":
         services.lesson_mark_complete(enrolment=view.access.enrolment, lesson=lesson_page)

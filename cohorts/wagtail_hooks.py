@@ -98,26 +98,26 @@ class CohortViewSet(ModelViewSet):
     delete_view_class = CohortDeleteView
     edit_handler = ObjectList(
         [
-        FieldPanel("course"),
-        FieldPanel("name"),
-        MultiFieldPanel(
-            [
-                FieldRowPanel([FieldPanel("starts_on"), FieldPanel("ends_on")]),
-                FieldPanel("timezone"),
-                FieldRowPanel([FieldPanel("unlock_weekday"), FieldPanel("unlock_time")]),
-            ],
-            heading=_("Term and weekly unlock"),
-        ),
-        MultiFieldPanel(
-            [
-                FieldRowPanel(
-                    [FieldPanel("enrolment_opens_at"), FieldPanel("enrolment_closes_at")]
-                ),
-                FieldPanel("capacity"),
-            ],
-            heading=_("Enrolment"),
-        ),
-        FieldPanel("instructors"),
+            FieldPanel("course"),
+            FieldPanel("name"),
+            MultiFieldPanel(
+                [
+                    FieldRowPanel([FieldPanel("starts_on"), FieldPanel("ends_on")]),
+                    FieldPanel("timezone"),
+                    FieldRowPanel([FieldPanel("unlock_weekday"), FieldPanel("unlock_time")]),
+                ],
+                heading=_("Term and weekly unlock"),
+            ),
+            MultiFieldPanel(
+                [
+                    FieldRowPanel(
+                        [FieldPanel("enrolment_opens_at"), FieldPanel("enrolment_closes_at")]
+                    ),
+                    FieldPanel("capacity"),
+                ],
+                heading=_("Enrolment"),
+            ),
+            FieldPanel("instructors"),
         ],
         base_form_class=CohortForm,
     )
@@ -140,8 +140,11 @@ class OverrideCreateView(generic.CreateView):
     def save_instance(self):
         d = self.form.cleaned_data
         return services.module_unlock_override_set(
-            cohort=d["cohort"], module=d["module"], unlocks_at=d["unlocks_at"],
-            reason=d.get("reason", ""), by=self.request.user,
+            cohort=d["cohort"],
+            module=d["module"],
+            unlocks_at=d["unlocks_at"],
+            reason=d.get("reason", ""),
+            by=self.request.user,
         )
 
 
@@ -152,8 +155,12 @@ class OverrideEditView(generic.EditView):
         # needs the stored override to tell whether it moved.
         stored = ModuleUnlockOverride.objects.get(pk=self.object.pk)
         return services.module_unlock_override_update(
-            override=stored, cohort=d["cohort"], module=d["module"],
-            unlocks_at=d["unlocks_at"], reason=d.get("reason", ""), by=self.request.user,
+            override=stored,
+            cohort=d["cohort"],
+            module=d["module"],
+            unlocks_at=d["unlocks_at"],
+            reason=d.get("reason", ""),
+            by=self.request.user,
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -35,8 +36,9 @@ def exception_handler(exc, context):
         first = next(iter(errors.values()), [""])
         first_message = first[0] if isinstance(first, list) and first else first
         response.data = {
-            "detail": f"The request is not valid: {first_message}" if first_message else
-            "The request is not valid.",
+            "detail": _("The request is not valid: %(problem)s") % {"problem": first_message}
+            if first_message
+            else _("The request is not valid."),
             "code": "invalid",
             "errors": errors,
         }

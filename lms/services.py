@@ -6,6 +6,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from lms.errors import Conflict, ValidationFailed
 from lms.models import SentEmail, User
@@ -25,12 +26,12 @@ def user_create(
     username = username.strip()
     email = User.objects.normalize_email(email.strip()).lower()
     if not username:
-        raise ValidationFailed("Choose a username.", field="username")
+        raise ValidationFailed(_("Choose a username."), field="username")
     if User.objects.filter(username__iexact=username).exists():
-        raise Conflict("That username is taken; choose another.", field="username")
+        raise Conflict(_("That username is taken; choose another."), field="username")
     if User.objects.filter(email__iexact=email).exists():
         raise Conflict(
-            "An account with this email address exists already; log in instead.",
+            _("An account with this email address exists already; log in instead."),
             field="email",
         )
     _validate_preferences(timezone=timezone, language=language)
@@ -50,13 +51,16 @@ def user_create(
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:  # a concurrent sign-up with the same name or email
-        raise Conflict("That username or email address was just taken.") from exc
+        raise Conflict(_("That username or email address was just taken.")) from exc
     return user
 
 
 @transaction.atomic
 def user_update_preferences(
-    *, user: User, display_name: str | None = None, timezone: str | None = None,
+    *,
+    user: User,
+    display_name: str | None = None,
+    timezone: str | None = None,
     language: str | None = None,
 ) -> User:
     _validate_preferences(timezone=timezone or "", language=language or "")
@@ -80,12 +84,15 @@ def _validate_preferences(*, timezone: str, language: str) -> None:
 
     if timezone and not is_valid_timezone(timezone):
         raise ValidationFailed(
-            f"'{timezone}' is not a timezone; use a name such as Europe/Amsterdam.",
+            _("'%(tz)s' is not a timezone; use a name such as Europe/Amsterdam.")
+            % {"tz": timezone},
             field="timezone",
         )
     if language and language not in dict(settings.LANGUAGES):
-        codes = ", ".join(code for code, _ in settings.LANGUAGES)
-        raise ValidationFailed(f"Choose one of the languages: {codes}.", field="language")
+        codes = ", ".join(code for code, _name in settings.LANGUAGES)
+        raise ValidationFailed(
+            _("Choose one of the languages: %(codes)s.") % {"codes": codes}, field="language"
+        )
 
 
 def email_send_once(*, key: str, to: str, subject: str, body: str) -> bool:

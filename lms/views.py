@@ -151,7 +151,7 @@ def protected_media(request: HttpRequest, path: str) -> HttpResponse:
             raise PermissionDenied
         raise Http404
     storage_file = obj.file if path.startswith("original_images/") else rendition.file
-    content_type, _ = mimetypes.guess_type(path)
+    content_type, _encoding = mimetypes.guess_type(path)
     response = FileResponse(storage_file.open("rb"), content_type=content_type)
     response["Cache-Control"] = "private, max-age=3600"
     return response

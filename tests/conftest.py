@@ -11,9 +11,7 @@ from tests.factories import CohortFactory, EnrolmentFactory, UserFactory, course
 def pytest_collection_modifyitems(config, items):
     """Service-needing tests are skipped with a visible reason where the service is
     absent, and fail instead when the run says it must have them (CI)."""
-    require = {
-        m.strip() for m in os.environ.get("LMS_REQUIRE_TEST_SERVICES", "").split(",") if m
-    }
+    require = {m.strip() for m in os.environ.get("LMS_REQUIRE_TEST_SERVICES", "").split(",") if m}
     for item in items:
         for marker, reason in _missing_services().items():
             if marker in item.keywords and marker not in require:

@@ -57,7 +57,10 @@ def _tree_root() -> Page:
 
 
 def course_page(
-    *, title: str = "Writing for the web", modules: int = 4, lessons: int = 2,
+    *,
+    title: str = "Writing for the web",
+    modules: int = 4,
+    lessons: int = 2,
     unlock_unit: str = "week",
 ) -> CoursePage:
     home = home_page()

@@ -37,9 +37,11 @@ def test_designer_publishes_a_module_and_student_enrols_and_sees_dashboard(live_
     designers.permissions.add(Permission.objects.get(codename="access_admin"))
     for codename in ("add_page", "change_page", "publish_page"):
         GroupPagePermission.objects.create(
-            group=designers, page=home_page(),
-            permission=Permission.objects.get(content_type__app_label="wagtailcore",
-                                              codename=codename),
+            group=designers,
+            page=home_page(),
+            permission=Permission.objects.get(
+                content_type__app_label="wagtailcore", codename=codename
+            ),
         )
     designer = UserFactory(username="designer")
     designer.groups.add(designers)

@@ -11,8 +11,11 @@ from cohorts import schedule
 
 def make(start, tz="Europe/Amsterdam", weekday=0, at=dt.time(9, 0), weeks=8):
     return SimpleNamespace(
-        starts_on=start, ends_on=start + dt.timedelta(weeks=weeks, days=-1), timezone=tz,
-        unlock_weekday=weekday, unlock_time=at,
+        starts_on=start,
+        ends_on=start + dt.timedelta(weeks=weeks, days=-1),
+        timezone=tz,
+        unlock_weekday=weekday,
+        unlock_time=at,
     )
 
 

@@ -52,7 +52,7 @@ def test_a_move_outside_the_transition_table_is_refused_and_changes_nothing(
     with pytest.raises(Conflict) as exc:
         services.enrolment_transition(enrolment=enrolment, to=to)
     assert exc.value.code == "invalid_transition"
-    assert "cannot become" in exc.value.message
+    assert "cannot move from" in exc.value.message
     enrolment.refresh_from_db()
     assert enrolment.status == start
 

@@ -54,8 +54,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if settings.PRODUCTION:
-            raise CommandError("seed_demo creates demo users with known passwords; "
-                               "it does not run with LMS_ENV=production.")
+            raise CommandError(
+                "seed_demo creates demo users with known passwords; "
+                "it does not run with LMS_ENV=production."
+            )
         if HomePage.objects.exists():
             if options["if_empty"]:
                 self.stdout.write("Demo data is loaded already.")
@@ -76,8 +78,11 @@ class Command(BaseCommand):
 
     def _user(self, username, *, name, **flags):
         user = User.objects.create_user(
-            username=username, email=f"{username}@example.org", password=DEMO_PASSWORD,
-            display_name=name, **flags,
+            username=username,
+            email=f"{username}@example.org",
+            password=DEMO_PASSWORD,
+            display_name=name,
+            **flags,
         )
         return user
 
@@ -86,7 +91,8 @@ class Command(BaseCommand):
         designers.permissions.add(Permission.objects.get(codename="access_admin"))
         for codename in ("add_page", "change_page", "publish_page"):
             GroupPagePermission.objects.get_or_create(
-                group=designers, page=home,
+                group=designers,
+                page=home,
                 permission=Permission.objects.get(
                     content_type__app_label="wagtailcore", codename=codename
                 ),
@@ -98,7 +104,8 @@ class Command(BaseCommand):
         ):
             for codename in codenames:
                 GroupCollectionPermission.objects.get_or_create(
-                    group=designers, collection=root_collection,
+                    group=designers,
+                    collection=root_collection,
                     permission=Permission.objects.get(
                         content_type__app_label=app, codename=codename
                     ),
@@ -124,7 +131,10 @@ class Command(BaseCommand):
         )
         Site.objects.all().delete()
         Site.objects.create(
-            hostname="localhost", port=80, root_page=home, is_default_site=True,
+            hostname="localhost",
+            port=80,
+            root_page=home,
+            is_default_site=True,
             site_name="Cohort LMS Academy",
         )
         # Wagtail's placeholder welcome page has no place in the demo.
@@ -186,13 +196,21 @@ class Command(BaseCommand):
                     {
                         "language": "html",
                         "code": '<a href="/pricing">See prices and plans</a>\n'
-                        "<!-- not: <a href=\"/pricing\">click here</a> -->",
+                        '<!-- not: <a href="/pricing">click here</a> -->',
                     },
                 )
             )
         if m == 2 and n == 1:
-            body.append(("image", {"image": image, "alt_text": "", "caption": "Eyes "
-                         "sweep across the top, then down the left side."}))
+            body.append(
+                (
+                    "image",
+                    {
+                        "image": image,
+                        "alt_text": "",
+                        "caption": "Eyes sweep across the top, then down the left side.",
+                    },
+                )
+            )
         if m == 7 and n == 2:
             body.append(("download", {"document": doc, "description": "Print it."}))
         return body
@@ -213,8 +231,11 @@ class Command(BaseCommand):
         for m, (title, summary) in enumerate(MODULES, start=1):
             module = course.add_child(
                 instance=ModulePage(
-                    title=title, slug=f"week-{m}", summary=summary,
-                    unlock_unit="week", unlock_offset=m,
+                    title=title,
+                    slug=f"week-{m}",
+                    summary=summary,
+                    unlock_unit="week",
+                    unlock_offset=m,
                 )
             )
             for n, lesson_title in enumerate(LESSONS, start=1):
@@ -247,35 +268,60 @@ class Command(BaseCommand):
         today = local_today(TZ, now)
         running_start = today - dt.timedelta(days=15)  # week 3
         running = services.cohort_create(
-            course=course, name="Autumn cohort", starts_on=running_start,
-            ends_on=running_start + dt.timedelta(weeks=8, days=-1), timezone=TZ,
+            course=course,
+            name="Autumn cohort",
+            starts_on=running_start,
+            ends_on=running_start + dt.timedelta(weeks=8, days=-1),
+            timezone=TZ,
             enrolment_opens_at=now - dt.timedelta(days=45),
-            enrolment_closes_at=now - dt.timedelta(days=8), capacity=40,
-            unlock_weekday=running_start.weekday(), instructors=[instructor],
+            enrolment_closes_at=now - dt.timedelta(days=8),
+            capacity=40,
+            unlock_weekday=running_start.weekday(),
+            instructors=[instructor],
         )
         upcoming_start = today + dt.timedelta(days=24)
         upcoming = services.cohort_create(
-            course=course, name="Winter cohort", starts_on=upcoming_start,
-            ends_on=upcoming_start + dt.timedelta(weeks=8, days=-1), timezone=TZ,
+            course=course,
+            name="Winter cohort",
+            starts_on=upcoming_start,
+            ends_on=upcoming_start + dt.timedelta(weeks=8, days=-1),
+            timezone=TZ,
             enrolment_opens_at=now - dt.timedelta(days=3),
-            enrolment_closes_at=now + dt.timedelta(days=21), capacity=25,
+            enrolment_closes_at=now + dt.timedelta(days=21),
+            capacity=25,
             instructors=[instructor],
         )
         full_start = today + dt.timedelta(days=38)
         full = services.cohort_create(
-            course=course, name="Evening cohort (small group)", starts_on=full_start,
-            ends_on=full_start + dt.timedelta(weeks=8, days=-1), timezone=TZ,
+            course=course,
+            name="Evening cohort (small group)",
+            starts_on=full_start,
+            ends_on=full_start + dt.timedelta(weeks=8, days=-1),
+            timezone=TZ,
             enrolment_opens_at=now - dt.timedelta(days=5),
-            enrolment_closes_at=now + dt.timedelta(days=30), capacity=4,
-            unlock_time=dt.time(19, 0), instructors=[instructor],
+            enrolment_closes_at=now + dt.timedelta(days=30),
+            capacity=4,
+            unlock_time=dt.time(19, 0),
+            instructors=[instructor],
         )
 
         classmates = [
             self._user(f"learner{i:02d}", name=name)
             for i, name in enumerate(
-                ["Noah Visser", "Emma Smit", "Lucas Meijer", "Julia de Boer", "Finn Mulder",
-                 "Tess de Groot", "Sem Bos", "Mila Vos", "Levi Peters", "Zoë Hendriks",
-                 "Jesse Dekker", "Lotte van Dijk"],
+                [
+                    "Noah Visser",
+                    "Emma Smit",
+                    "Lucas Meijer",
+                    "Julia de Boer",
+                    "Finn Mulder",
+                    "Tess de Groot",
+                    "Sem Bos",
+                    "Mila Vos",
+                    "Levi Peters",
+                    "Zoë Hendriks",
+                    "Jesse Dekker",
+                    "Lotte van Dijk",
+                ],
                 start=1,
             )
         ]
@@ -283,7 +329,8 @@ class Command(BaseCommand):
         lessons = list(LessonPage.objects.live().descendant_of(course).order_by("path"))
         modules = {m.path: m for m in ModulePage.objects.live().child_of(course)}
         unlocked_paths = {
-            path for path, m in modules.items()
+            path
+            for path, m in modules.items()
             if m.unlock_offset <= 3  # weeks 1-3 are open in week 3
         }
         open_lessons = [x for x in lessons if x.path[: -Page.steplen] in unlocked_paths]
