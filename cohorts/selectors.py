@@ -114,25 +114,29 @@ def _my_statuses(user: User, cohort_ids: list[int]) -> dict[int, str]:
     )
 
 
+def _current_listings(user: User, now: dt.datetime, **filters) -> list[CohortListing]:
+    """Cohorts still running or to come, with seat counts and the user's status.
+
+    The date filter leaves a day of slack for timezones; the exact end of each term
+    (local midnight after its last day) is applied here. 2 queries.
+    """
+    cohorts = list(
+        _cohorts_with_counts()
+        .filter(ends_on__gte=(now - dt.timedelta(days=1)).date(), **filters)
+        .order_by("starts_on", "pk")
+    )
+    mine = _my_statuses(user, [c.pk for c in cohorts])
+    listings = (_listing(c, now, mine.get(c.pk)) for c in cohorts)
+    return [x for x in listings if x.phase != "ended"]
+
+
 def catalogue_list(*, user: User, now: dt.datetime | None = None) -> list[CourseListing]:
     """Live courses with their cohorts that are still running or to come. 3 queries."""
     now = now or timezone.now()
     courses = list(CoursePage.objects.live().public().order_by("path"))
-    cohorts = list(
-        _cohorts_with_counts()
-        .filter(
-            course__in=courses,
-            status=CohortStatus.SCHEDULED,
-            ends_on__gte=(now - dt.timedelta(days=1)).date(),
-        )
-        .order_by("starts_on", "pk")
-    )
-    mine = _my_statuses(user, [c.pk for c in cohorts])
     by_course: dict[int, list[CohortListing]] = {}
-    for cohort in cohorts:
-        by_course.setdefault(cohort.course_id, []).append(
-            _listing(cohort, now, mine.get(cohort.pk))
-        )
+    for listing in _current_listings(user, now, course__in=courses, status=CohortStatus.SCHEDULED):
+        by_course.setdefault(listing.cohort.course_id, []).append(listing)
     return [CourseListing(course=c, cohorts=by_course.get(c.pk, [])) for c in courses]
 
 
@@ -147,28 +151,15 @@ def course_outline(
 ) -> CourseOutline:
     """The public face of a course: module titles and summaries, and its cohorts."""
     now = now or timezone.now()
-    cohorts = list(
-        _cohorts_with_counts()
-        .filter(course=course, status=CohortStatus.SCHEDULED, ends_on__gte=now.date())
-        .order_by("starts_on", "pk")
-    )
-    mine = _my_statuses(user, [c.pk for c in cohorts])
     return CourseOutline(
-        modules=list(_modules_of(course)),
-        cohorts=[_listing(c, now, mine.get(c.pk)) for c in cohorts],
+        modules=_modules_of(course),
+        cohorts=_current_listings(user, now, course=course, status=CohortStatus.SCHEDULED),
     )
 
 
 def cohort_list(*, user: User, now: dt.datetime | None = None) -> list[CohortListing]:
-    """Every cohort that is running or to come, for the API catalogue."""
-    now = now or timezone.now()
-    cohorts = list(
-        _cohorts_with_counts()
-        .filter(course__live=True, ends_on__gte=(now - dt.timedelta(days=1)).date())
-        .order_by("starts_on", "pk")
-    )
-    mine = _my_statuses(user, [c.pk for c in cohorts])
-    return [_listing(c, now, mine.get(c.pk)) for c in cohorts]
+    """Every cohort of a published course that is running or to come, for the API."""
+    return _current_listings(user, now or timezone.now(), course__live=True)
 
 
 def cohort_listing_get(*, cohort_id: int, user: User, now: dt.datetime | None = None):

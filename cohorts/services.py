@@ -251,6 +251,11 @@ def enrolment_create(*, cohort: Cohort, user: User, now: dt.datetime | None = No
     """
     now = now or timezone.now()
     cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    if not cohort.course.live:
+        raise Conflict(
+            _("This course is not published yet; enrolment opens when it is."),
+            code="course_unpublished",
+        )
     if cohort.is_cancelled:
         raise Conflict(_("This cohort was cancelled; choose another one."), code="cohort_cancelled")
     if now < cohort.enrolment_opens_at:

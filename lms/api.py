@@ -96,3 +96,12 @@ class TokenApi(ObtainAuthToken):
     )
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
+
+
+def not_found(request, *args, **kwargs):
+    from django.http import JsonResponse
+
+    return JsonResponse(
+        {"detail": _("There is no API endpoint at this address."), "code": "not_found"},
+        status=404,
+    )

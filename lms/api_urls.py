@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from lms import api
@@ -9,4 +9,6 @@ urlpatterns = [
     path("auth/token/", api.TokenApi.as_view(), name="api-token"),
     path("me/", api.MeApi.as_view(), name="api-me"),
     path("", include("cohorts.api_urls")),
+    # Anything else under /api/v1/ answers in the API's error shape, not with a page.
+    re_path(r"^.*$", api.not_found),
 ]

@@ -103,7 +103,7 @@ def test_enrolling_outside_the_window_is_a_409_and_writes_nothing(as_student, co
 
 def test_an_anonymous_enrolment_is_refused_with_a_message(api, cohort):
     response = api.post(f"{API}/cohorts/{cohort.pk}/enrol/")
-    body = assert_error(response, 403, "not_authenticated")
+    body = assert_error(response, 401, "not_authenticated")
     assert "credentials" in body["detail"]
     assert not Enrolment.objects.exists()
 
@@ -279,7 +279,7 @@ def test_a_wrong_password_gets_no_token(api, student):
 def test_an_invalid_token_is_refused(api, student):
     api.credentials(HTTP_AUTHORIZATION="Token not-a-token")
     # Session authentication comes first, so DRF answers 403 rather than 401.
-    assert_error(api.get(f"{API}/me/"), 403, "authentication_failed")
+    assert_error(api.get(f"{API}/me/"), 401, "authentication_failed")
 
 
 # --- Schema ---------------------------------------------------------------------------------

@@ -338,3 +338,11 @@ def test_a_failed_send_leaves_no_marker_so_a_retry_sends(monkeypatch):
     monkeypatch.undo()
     assert email_send_once(key="k1", to="a@example.org", subject="Hi", body="One") is True
     assert len(mail.outbox) == 1
+
+
+def test_a_cohort_of_an_unpublished_course_takes_no_enrolments(cohort, student):
+    cohort.course.unpublish()
+    with pytest.raises(Conflict) as exc:
+        services.enrolment_create(cohort=cohort, user=student)
+    assert exc.value.code == "course_unpublished"
+    assert not Enrolment.objects.exists()

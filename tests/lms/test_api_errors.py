@@ -73,10 +73,17 @@ def test_a_wrong_method_is_a_405(as_student):
     }
 
 
-def test_an_anonymous_request_is_told_to_authenticate(api):
+def test_an_anonymous_request_gets_401_and_is_told_to_authenticate(api):
     response = api.get("/api/v1/me/")
-    assert response.status_code == 403
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
     assert response.json() == {
         "detail": "Authentication credentials were not provided.",
         "code": "not_authenticated",
     }
+
+
+def test_an_unknown_api_address_answers_in_the_error_shape(api):
+    response = api.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
