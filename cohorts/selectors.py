@@ -393,12 +393,18 @@ class Dashboard:
 
     @property
     def this_week(self) -> list[ModuleProgress]:
-        # A module an override moved later is not open this week, whatever its week
-        # number: listing it would show its lessons to students before it unlocks.
+        """Modules that opened in the current week, counted in weeks or in days. A module
+        an override moved later is left out until it opens: listing it would show its
+        lessons to students early."""
+        if self.current_week == 0:
+            return []
+        opens = schedule.module_unlocks_at(self.cohort, unit="week", offset=self.current_week)
+        closes = schedule.module_unlocks_at(self.cohort, unit="week", offset=self.current_week + 1)
         return [
             m
             for m in self.modules
-            if m.slot.week == self.current_week and (m.slot.is_unlocked or self.access.reads_locked)
+            if opens <= m.slot.unlocks_at < closes
+            and (m.slot.is_unlocked or self.access.reads_locked)
         ]
 
     @property

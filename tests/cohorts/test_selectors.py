@@ -168,3 +168,16 @@ def test_waitlist_positions_follow_the_order_of_joining(course):
     EnrolmentFactory(cohort=cohort)
     queue = [services.enrolment_create(cohort=cohort, user=UserFactory()) for _ in range(3)]
     assert [selectors.waitlist_position(enrolment=e) for e in queue] == [1, 2, 3]
+
+
+def test_this_week_lists_a_module_counted_in_days_that_opened_this_week(student):
+    from tests.factories import CohortFactory, EnrolmentFactory, course_page
+
+    course = course_page(modules=3, lessons=1, unlock_unit="day")  # days 0, 7, 14
+    cohort = CohortFactory(course=course)  # started 8 days ago: week 2
+    EnrolmentFactory(cohort=cohort, user=student)
+
+    board = selectors.dashboard_get(cohort_id=cohort.pk, user=student)
+
+    assert board.current_week == 2
+    assert [m.slot.module.title for m in board.this_week] == ["Module 2"]
