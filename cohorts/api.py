@@ -18,10 +18,10 @@ from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from cohorts import selectors, services
 from cohorts.models import Enrolment, EnrolmentStatus
+from lms.api import ApiView
 from lms.errors import Conflict, NotFound
 
 # --- Serializers ------------------------------------------------------------------------
@@ -161,7 +161,7 @@ ERROR = inline_serializer(
 # --- Views ------------------------------------------------------------------------------
 
 
-class CourseListApi(APIView):
+class CourseListApi(ApiView):
     permission_classes = [AllowAny]
 
     @extend_schema(responses={200: CourseSerializer(many=True)}, tags=["catalogue"])
@@ -170,7 +170,7 @@ class CourseListApi(APIView):
         return Response(CourseSerializer(listings, many=True).data)
 
 
-class CohortListApi(APIView):
+class CohortListApi(ApiView):
     permission_classes = [AllowAny]
 
     @extend_schema(
@@ -188,7 +188,7 @@ class CohortListApi(APIView):
         return Response(CohortSerializer(listings, many=True).data)
 
 
-class CohortDetailApi(APIView):
+class CohortDetailApi(ApiView):
     permission_classes = [AllowAny]
 
     @extend_schema(responses={200: CohortSerializer, 404: ERROR}, tags=["catalogue"])
@@ -197,7 +197,7 @@ class CohortDetailApi(APIView):
         return Response(CohortSerializer(listing).data)
 
 
-class CohortEnrolApi(APIView):
+class CohortEnrolApi(ApiView):
     @extend_schema(
         request=None,
         responses={201: EnrolmentSerializer, 404: ERROR, 409: ERROR},
@@ -220,7 +220,7 @@ def _my_enrolment(request: Request, cohort_id: int) -> Enrolment:
     return enrolment
 
 
-class CohortLeaveApi(APIView):
+class CohortLeaveApi(ApiView):
     @extend_schema(
         request=None,
         responses={200: EnrolmentSerializer, 404: ERROR, 409: ERROR},
@@ -234,7 +234,7 @@ class CohortLeaveApi(APIView):
         return Response(EnrolmentSerializer(enrolment).data)
 
 
-class MyEnrolmentApi(APIView):
+class MyEnrolmentApi(ApiView):
     @extend_schema(
         responses={200: EnrolmentSerializer, 404: ERROR},
         tags=["enrolment"],
@@ -244,21 +244,21 @@ class MyEnrolmentApi(APIView):
         return Response(EnrolmentSerializer(_my_enrolment(request, cohort_id)).data)
 
 
-class CohortProgressApi(APIView):
+class CohortProgressApi(ApiView):
     @extend_schema(responses={200: ProgressSerializer, 403: ERROR, 404: ERROR}, tags=["learning"])
     def get(self, request: Request, cohort_id: int) -> Response:
         board = selectors.dashboard_get(cohort_id=cohort_id, user=request.user)
         return Response(ProgressSerializer(board).data)
 
 
-class CohortModulesApi(APIView):
+class CohortModulesApi(ApiView):
     @extend_schema(responses={200: ModuleSerializer(many=True), 404: ERROR}, tags=["learning"])
     def get(self, request: Request, cohort_id: int) -> Response:
         board = selectors.dashboard_get(cohort_id=cohort_id, user=request.user)
         return Response(ModuleSerializer(board.modules, many=True).data)
 
 
-class ModuleDetailApi(APIView):
+class ModuleDetailApi(ApiView):
     @extend_schema(responses={200: ModuleDetailSerializer, 404: ERROR}, tags=["learning"])
     def get(self, request: Request, cohort_id: int, module_id: int) -> Response:
         view = selectors.module_view_get(
@@ -267,7 +267,7 @@ class ModuleDetailApi(APIView):
         return Response(ModuleDetailSerializer(view.progress).data)
 
 
-class LessonDetailApi(APIView):
+class LessonDetailApi(ApiView):
     @extend_schema(
         responses={200: LessonDetailSerializer, 403: ERROR, 404: ERROR},
         tags=["learning"],
@@ -292,7 +292,7 @@ class LessonDetailApi(APIView):
         return Response(LessonDetailSerializer(view, context={"request": request}).data)
 
 
-class LessonCompletionApi(APIView):
+class LessonCompletionApi(ApiView):
     @extend_schema(
         request=CompletionInputSerializer,
         responses={200: CompletionInputSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
@@ -314,7 +314,7 @@ class LessonCompletionApi(APIView):
         return Response({"completed": data.validated_data["completed"]})
 
 
-class RosterApi(APIView):
+class RosterApi(ApiView):
     @extend_schema(
         parameters=[
             OpenApiParameter("page", int),
@@ -364,7 +364,7 @@ class RosterApi(APIView):
         )
 
 
-class MyEnrolmentsApi(APIView):
+class MyEnrolmentsApi(ApiView):
     @extend_schema(responses={200: EnrolmentSerializer(many=True)}, tags=["enrolment"])
     def get(self, request: Request) -> Response:
         enrolments = selectors.my_enrolments(user=request.user)

@@ -57,6 +57,7 @@ from rest_framework.authtoken.views import ObtainAuthToken  # noqa: E402
 from rest_framework.views import APIView  # noqa: E402
 
 from lms import services  # noqa: E402
+from lms.middleware import activate_user_preferences  # noqa: E402
 
 
 class MeSerializer(serializers.Serializer):
@@ -69,7 +70,16 @@ class MeSerializer(serializers.Serializer):
     is_staff = serializers.BooleanField(read_only=True)
 
 
-class MeApi(APIView):
+class ApiView(APIView):
+    """Base for the project's API views: once DRF has authenticated the request (a
+    token arrives after the middleware ran), use that user's language and timezone."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        activate_user_preferences(request, request.user)
+
+
+class MeApi(ApiView):
     @extend_schema(responses={200: MeSerializer}, tags=["me"])
     def get(self, request):
         return Response(MeSerializer(request.user).data)

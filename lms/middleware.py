@@ -14,8 +14,8 @@ from lms.timeutils import is_valid_timezone
 TIMEZONE_COOKIE = "lms_tz"
 
 
-def viewer_timezone_name(request: HttpRequest) -> str:
-    user = getattr(request, "user", None)
+def viewer_timezone_name(request: HttpRequest, user=None) -> str:
+    user = user if user is not None else getattr(request, "user", None)
     # A stored zone is checked too: one that tzdata dropped, or set outside the
     # services, must not turn every page into a server error.
     if user is not None and user.is_authenticated and is_valid_timezone(user.timezone):
@@ -26,18 +26,23 @@ def viewer_timezone_name(request: HttpRequest) -> str:
     return settings.LMS_DEFAULT_VIEWER_TIMEZONE
 
 
+def activate_user_preferences(request: HttpRequest, user) -> None:
+    """Use the user's language (else the browser's, set by LocaleMiddleware) and
+    timezone (else the browser-reported one) for the rest of the request."""
+    if user.is_authenticated and user.language:
+        translation.activate(user.language)
+        request.LANGUAGE_CODE = user.language
+    tz_name = viewer_timezone_name(request, user)
+    request.viewer_timezone = tz_name
+    timezone.activate(ZoneInfo(tz_name))
+
+
 class UserPreferencesMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
-        if user.is_authenticated and user.language:
-            translation.activate(user.language)
-            request.LANGUAGE_CODE = user.language
-        tz_name = viewer_timezone_name(request)
-        request.viewer_timezone = tz_name
-        timezone.activate(ZoneInfo(tz_name))
+        activate_user_preferences(request, request.user)
         try:
             response = self.get_response(request)
         finally:

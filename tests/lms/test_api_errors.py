@@ -87,3 +87,15 @@ def test_an_unknown_api_address_answers_in_the_error_shape(api):
     response = api.get("/api/v1/no-such-thing/")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_a_token_user_gets_answers_in_their_own_language(api):
+    from rest_framework.authtoken.models import Token
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(language="nl")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    response = api.get("/api/v1/cohorts/999999/enrolment/")
+    assert response.status_code == 404
+    assert response.json()["detail"] == "Er is geen cohort met dat id."
