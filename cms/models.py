@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
@@ -88,6 +89,13 @@ class UnlockUnit(models.TextChoices):
     DAY = "day", _("Days after the cohort starts")
 
 
+def unlock_label(unit: str, offset: int) -> str:
+    """ "Week 3" or "Day 10": how a module's place in the schedule reads."""
+    if unit == UnlockUnit.WEEK:
+        return gettext("Week %(n)s") % {"n": offset}
+    return gettext("Day %(n)s") % {"n": offset}
+
+
 class ModulePage(Page):
     """One unit of the course, usually a week. Title and summary are public; the
     lessons below it open at the cohort's unlock moment."""
@@ -135,9 +143,7 @@ class ModulePage(Page):
 
     @property
     def unlock_label(self) -> str:
-        if self.unlock_unit == UnlockUnit.WEEK:
-            return _("Week %(n)s") % {"n": self.unlock_offset}
-        return _("Day %(n)s") % {"n": self.unlock_offset}
+        return unlock_label(self.unlock_unit, self.unlock_offset)
 
     def serve(self, request, *args, **kwargs):
         return _serve_curriculum_page(self, request, super().serve, *args, **kwargs)

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext as _
 from wagtail.models import Page
 
-from cms.models import LessonPage, ModulePage, UnlockUnit
+from cms.models import LessonPage, ModulePage, unlock_label
 
 STEPLEN = Page.steplen
 
@@ -34,9 +33,7 @@ class ModuleOutline:
 
     @property
     def unlock_label(self) -> str:
-        if self.unlock_unit == UnlockUnit.WEEK:
-            return _("Week %(n)s") % {"n": self.unlock_offset}
-        return _("Day %(n)s") % {"n": self.unlock_offset}
+        return unlock_label(self.unlock_unit, self.unlock_offset)
 
 
 @dataclass(frozen=True)

@@ -267,42 +267,40 @@ class Command(BaseCommand):
         now = timezone.now()
         today = local_today(TZ, now)
         running_start = today - dt.timedelta(days=15)  # week 3
-        running = services.cohort_create(
-            course=course,
-            name="Autumn cohort",
-            starts_on=running_start,
-            ends_on=running_start + dt.timedelta(weeks=8, days=-1),
-            timezone=TZ,
+
+        def eight_weeks(name, start, **options):
+            return services.cohort_create(
+                course=course,
+                name=name,
+                starts_on=start,
+                ends_on=start + dt.timedelta(weeks=8, days=-1),
+                timezone=TZ,
+                instructors=[instructor],
+                **options,
+            )
+
+        running = eight_weeks(
+            "Autumn cohort",
+            running_start,
+            capacity=40,
             enrolment_opens_at=now - dt.timedelta(days=45),
             enrolment_closes_at=now - dt.timedelta(days=8),
-            capacity=40,
             unlock_weekday=running_start.weekday(),
-            instructors=[instructor],
         )
-        upcoming_start = today + dt.timedelta(days=24)
-        upcoming = services.cohort_create(
-            course=course,
-            name="Winter cohort",
-            starts_on=upcoming_start,
-            ends_on=upcoming_start + dt.timedelta(weeks=8, days=-1),
-            timezone=TZ,
+        upcoming = eight_weeks(
+            "Winter cohort",
+            today + dt.timedelta(days=24),
+            capacity=25,
             enrolment_opens_at=now - dt.timedelta(days=3),
             enrolment_closes_at=now + dt.timedelta(days=21),
-            capacity=25,
-            instructors=[instructor],
         )
-        full_start = today + dt.timedelta(days=38)
-        full = services.cohort_create(
-            course=course,
-            name="Evening cohort (small group)",
-            starts_on=full_start,
-            ends_on=full_start + dt.timedelta(weeks=8, days=-1),
-            timezone=TZ,
+        full = eight_weeks(
+            "Evening cohort (small group)",
+            today + dt.timedelta(days=38),
+            capacity=4,
             enrolment_opens_at=now - dt.timedelta(days=5),
             enrolment_closes_at=now + dt.timedelta(days=30),
-            capacity=4,
             unlock_time=dt.time(19, 0),
-            instructors=[instructor],
         )
 
         classmates = [
