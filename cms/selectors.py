@@ -67,13 +67,17 @@ _MODULE_COLUMNS = (
 _LESSON_COLUMNS = ("pk", "title", "slug", "path", "depth", "estimated_minutes")
 
 
-def modules_outline(*, course: Page, module_id: int | None = None) -> list[ModuleOutline]:
-    """The live modules of a course in tree order (or the one with ``module_id``)."""
+def modules_outline(
+    *, course: Page, module_id: int | None = None, path: str | None = None
+) -> list[ModuleOutline]:
+    """The live modules of a course in tree order (or the one with that id or path)."""
     rows = ModulePage.objects.filter(
         live=True, path__startswith=course.path, depth=course.depth + 1
     )
     if module_id is not None:
         rows = rows.filter(pk=module_id)
+    if path is not None:
+        rows = rows.filter(path=path)
     return [ModuleOutline(*row) for row in rows.order_by("path").values_list(*_MODULE_COLUMNS)]
 
 

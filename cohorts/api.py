@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from cohorts import selectors, services
 from cohorts.models import Enrolment, EnrolmentStatus
 from lms.api import ApiView
-from lms.errors import Conflict, NotFound
+from lms.errors import NotFound
 
 # --- Serializers ------------------------------------------------------------------------
 
@@ -210,16 +210,6 @@ class CohortEnrolApi(ApiView):
         return Response(EnrolmentSerializer(enrolment).data, status=status.HTTP_201_CREATED)
 
 
-def _my_enrolment(request: Request, cohort_id: int) -> Enrolment:
-    cohort = selectors.cohort_get(cohort_id=cohort_id)
-    enrolment = next(
-        (e for e in selectors.my_enrolments(user=request.user) if e.cohort_id == cohort.pk), None
-    )
-    if enrolment is None:
-        raise NotFound(_("You are not enrolled or waitlisted in this cohort."), code="not_enrolled")
-    return enrolment
-
-
 class CohortLeaveApi(ApiView):
     @extend_schema(
         request=None,
@@ -227,9 +217,7 @@ class CohortLeaveApi(ApiView):
         tags=["enrolment"],
     )
     def post(self, request: Request, cohort_id: int) -> Response:
-        enrolment = _my_enrolment(request, cohort_id)
-        if enrolment.status == EnrolmentStatus.COMPLETED:
-            raise Conflict(_("The cohort has ended; a completed enrolment cannot be left."))
+        enrolment = selectors.my_enrolment_get(user=request.user, cohort_id=cohort_id)
         enrolment = services.enrolment_leave(enrolment=enrolment, by=request.user)
         return Response(EnrolmentSerializer(enrolment).data)
 
@@ -241,7 +229,11 @@ class MyEnrolmentApi(ApiView):
         description="Your enrolment in this cohort, with your waitlist position if any.",
     )
     def get(self, request: Request, cohort_id: int) -> Response:
-        return Response(EnrolmentSerializer(_my_enrolment(request, cohort_id)).data)
+        return Response(
+            EnrolmentSerializer(
+                selectors.my_enrolment_get(user=request.user, cohort_id=cohort_id)
+            ).data
+        )
 
 
 class CohortProgressApi(ApiView):

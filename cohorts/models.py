@@ -179,6 +179,10 @@ class Enrolment(TimeStampedModel):
     def gives_access(self) -> bool:
         return self.status in CURRICULUM_ACCESS
 
+    @property
+    def can_leave(self) -> bool:
+        return EnrolmentStatus.CANCELLED in ENROLMENT_TRANSITIONS[self.status]
+
 
 class LessonCompletion(models.Model):
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="completions")

@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Page, ReferenceIndex
@@ -162,6 +163,12 @@ def cohort_list(*, user: User, now: dt.datetime | None = None) -> list[CohortLis
     return _current_listings(user, now or timezone.now(), course__live=True)
 
 
+def cohorts_with_free_seats_and_waitlist() -> QuerySet[Cohort]:
+    return _cohorts_with_counts().filter(
+        waitlist_length__gt=0, seats_taken__lt=F("capacity"), status=CohortStatus.SCHEDULED
+    )
+
+
 def cohort_listing_get(*, cohort_id: int, user: User, now: dt.datetime | None = None):
     now = now or timezone.now()
     cohort = _cohorts_with_counts().filter(pk=cohort_id, course__live=True).first()
@@ -226,6 +233,21 @@ def my_enrolments(*, user: User) -> list[Enrolment]:
         .select_related("cohort__course")
         .order_by("cohort__starts_on", "pk")
     )
+
+
+def my_enrolment_get(*, user: User, cohort_id: int) -> Enrolment:
+    """The user's live enrolment (seat, waitlist place or completed) in a cohort."""
+    enrolment = (
+        Enrolment.objects.filter(user=user, cohort_id=cohort_id, status__in=LIVE_STATUSES)
+        .select_related("cohort__course")
+        .first()
+        if user.is_authenticated
+        else None
+    )
+    if enrolment is None:
+        cohort_get(cohort_id=cohort_id)  # an unknown cohort is told as such
+        raise NotFound(_("You are not enrolled or waitlisted in this cohort."), code="not_enrolled")
+    return enrolment
 
 
 def taught_cohorts(*, user: User) -> list[Cohort]:
@@ -326,30 +348,35 @@ def cohort_schedule(*, cohort: Cohort, now: dt.datetime | None = None) -> list[M
     return [_slot(cohort, m, overrides, now) for m in _modules_of(cohort.course)]
 
 
-def module_slot_get(
-    *, cohort: Cohort, module_id: int, now: dt.datetime | None = None
-) -> ModuleSlot:
-    now = now or timezone.now()
-    found = modules_outline(course=cohort.course, module_id=module_id)
-    if not found:
+def _slot_of(cohort: Cohort, modules: list[ModuleOutline], now: dt.datetime | None):
+    if not modules:
         raise NotFound(_("This course has no module with that id."))
-    module = found[0]
+    module = modules[0]
     overrides = dict(
         ModuleUnlockOverride.objects.filter(cohort=cohort, module_id=module.pk).values_list(
             "module_id", "unlocks_at"
         )
     )
-    return _slot(cohort, module, overrides, now)
+    return _slot(cohort, module, overrides, now or timezone.now())
+
+
+def module_slot_get(
+    *, cohort: Cohort, module_id: int, now: dt.datetime | None = None
+) -> ModuleSlot:
+    return _slot_of(cohort, modules_outline(course=cohort.course, module_id=module_id), now)
+
+
+def lesson_slot_get(
+    *, cohort: Cohort, lesson: LessonPage, now: dt.datetime | None = None
+) -> ModuleSlot:
+    """The schedule slot of the module a lesson sits in. 2 queries."""
+    module_path = lesson.path[:-STEPLEN]
+    return _slot_of(cohort, modules_outline(course=cohort.course, path=module_path), now)
 
 
 def lesson_is_unlocked(*, cohort: Cohort, lesson: LessonPage, now: dt.datetime) -> bool:
-    module_id = (
-        Page.objects.filter(path=lesson.path[:-STEPLEN]).values_list("pk", flat=True).first()
-    )
-    if module_id is None:
-        return False
     try:
-        return module_slot_get(cohort=cohort, module_id=module_id, now=now).is_unlocked
+        return lesson_slot_get(cohort=cohort, lesson=lesson, now=now).is_unlocked
     except NotFound:
         return False
 
@@ -520,11 +547,10 @@ def lesson_view_get(
     )
     if lesson is None:
         raise NotFound(_("This course has no lesson with that id."))
-    module_path = lesson.path[:-STEPLEN]
-    module_id = ModulePage.objects.live().filter(path=module_path).values_list("pk", flat=True)
-    if not module_id:
-        raise NotFound(_("This course has no lesson with that id."))
-    slot = module_slot_get(cohort=cohort, module_id=module_id[0], now=now)
+    try:
+        slot = lesson_slot_get(cohort=cohort, lesson=lesson, now=now)
+    except NotFound:  # under an unpublished module: the lesson is not there for readers
+        raise NotFound(_("This course has no lesson with that id.")) from None
     siblings = lessons_outline(under=slot.module, depth=lesson.depth)
     index = next(i for i, s in enumerate(siblings) if s.pk == lesson.pk)
     completed = (
@@ -656,7 +682,10 @@ def media_readable(*, user: User, obj) -> bool:
     page_ids = {
         int(ref.object_id)
         for ref in ReferenceIndex.get_references_to(obj)
-        if issubclass(ref.base_content_type.model_class() or object, Page)
+        if issubclass(
+            ContentType.objects.get_for_id(ref.base_content_type_id).model_class() or object,
+            Page,
+        )
     }
     if not page_ids:
         return False

@@ -48,8 +48,9 @@ COHORT_FIELDS = (
 # --- Cohorts ----------------------------------------------------------------------------
 
 
-def cohort_validate(*, cohort: Cohort, seats_taken: int = 0) -> None:
-    """Refuse combinations that make no sense, naming the field to fix."""
+def cohort_validate(*, cohort: Cohort) -> None:
+    """Refuse combinations that make no sense, naming the field to fix. For a saved
+    cohort the capacity is checked against the seats taken now."""
     if not cohort.name or not cohort.name.strip():
         raise ValidationFailed(_("Give the cohort a name."), field="name")
     if not is_valid_timezone(cohort.timezone):
@@ -72,6 +73,7 @@ def cohort_validate(*, cohort: Cohort, seats_taken: int = 0) -> None:
         )
     if cohort.capacity is None or cohort.capacity < 1:
         raise ValidationFailed(_("A cohort needs at least one seat."), field="capacity")
+    seats_taken = _seats_taken(cohort) if cohort.pk else 0
     if cohort.capacity < seats_taken:
         raise ValidationFailed(
             _("%(n)s students hold a seat already; capacity cannot go below that.")
@@ -131,7 +133,7 @@ def cohort_update(
     locked = Cohort.objects.select_for_update().get(pk=cohort.pk)
     for field, value in changes.items():
         setattr(locked, field, value)
-    cohort_validate(cohort=locked, seats_taken=_seats_taken(locked))
+    cohort_validate(cohort=locked)
     _with_history(locked, by, "updated")
     locked.save()
     if instructors is not None:
@@ -158,6 +160,17 @@ def cohort_cancel(*, cohort: Cohort, by: User | None = None) -> Cohort:
     return locked
 
 
+def module_unlock_override_validate(
+    *, cohort: Cohort, module: ModulePage, unlocks_at: dt.datetime
+) -> None:
+    if module.get_parent().pk != cohort.course_id:
+        raise ValidationFailed(
+            _("That module belongs to another course than this cohort's."), field="module"
+        )
+    if timezone.is_naive(unlocks_at):
+        raise ValidationFailed(_("Give the unlock moment with its timezone."), field="unlocks_at")
+
+
 @transaction.atomic
 def module_unlock_override_set(
     *,
@@ -167,12 +180,7 @@ def module_unlock_override_set(
     reason: str = "",
     by: User | None = None,
 ) -> ModuleUnlockOverride:
-    if module.get_parent().pk != cohort.course_id:
-        raise ValidationFailed(
-            _("That module belongs to another course than this cohort's."), field="module"
-        )
-    if timezone.is_naive(unlocks_at):
-        raise ValidationFailed(_("Give the unlock moment with its timezone."), field="unlocks_at")
+    module_unlock_override_validate(cohort=cohort, module=module, unlocks_at=unlocks_at)
     override = ModuleUnlockOverride.objects.filter(cohort=cohort, module=module).first()
     if override is None:
         override = ModuleUnlockOverride(cohort=cohort, module=module)
@@ -297,7 +305,7 @@ def enrolment_leave(*, enrolment: Enrolment, by: User, now: dt.datetime | None =
     now = now or timezone.now()
     cohort = Cohort.objects.select_for_update().get(pk=enrolment.cohort_id)
     enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
-    if enrolment.status in (EnrolmentStatus.CANCELLED, EnrolmentStatus.COMPLETED):
+    if not enrolment.can_leave:
         raise Conflict(
             _("This enrolment has ended already; there is nothing to leave."), code="not_enrolled"
         )
@@ -315,6 +323,16 @@ def waitlist_fill(*, cohort: Cohort, now: dt.datetime | None = None) -> list[Enr
     """Move waitlisted students into free seats, oldest first. Safe to run any time."""
     locked = Cohort.objects.select_for_update().get(pk=cohort.pk)
     return _promote_waitlist(locked, now=now)
+
+
+def waitlists_fill_all(*, now: dt.datetime | None = None) -> int:
+    """Fill every freed seat that still has someone waiting; returns how many moved up.
+    Each cohort is filled in its own transaction under its row lock."""
+    from cohorts.selectors import cohorts_with_free_seats_and_waitlist
+
+    return sum(
+        len(waitlist_fill(cohort=c, now=now)) for c in cohorts_with_free_seats_and_waitlist()
+    )
 
 
 def _promote_waitlist(cohort: Cohort, *, now: dt.datetime | None = None) -> list[Enrolment]:

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from cohorts.models import Cohort, Enrolment, EnrolmentStatus
+from cohorts.models import Enrolment, EnrolmentStatus
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -40,13 +40,6 @@ def complete_ended_cohorts() -> int:
 @shared_task
 def fill_freed_seats() -> int:
     """Catch-up for seats freed outside the services (e.g. capacity raised in bulk)."""
-    from django.db.models import Count, F, Q
+    from cohorts.services import waitlists_fill_all
 
-    from cohorts.models import SEAT_HOLDING
-    from cohorts.services import waitlist_fill
-
-    cohorts = Cohort.objects.annotate(
-        taken=Count("enrolments", filter=Q(enrolments__status__in=SEAT_HOLDING)),
-        waiting=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.WAITLISTED)),
-    ).filter(waiting__gt=0, taken__lt=F("capacity"))
-    return sum(len(waitlist_fill(cohort=c)) for c in cohorts)
+    return waitlists_fill_all()

@@ -52,13 +52,10 @@ def enrol(request: HttpRequest, cohort_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def leave(request: HttpRequest, cohort_id: int) -> HttpResponse:
-    cohort = selectors.cohort_get(cohort_id=cohort_id)
-    enrolment = next(
-        (e for e in selectors.my_enrolments(user=request.user) if e.cohort_id == cohort.pk),
-        None,
-    )
-    if enrolment is None or enrolment.status == EnrolmentStatus.COMPLETED:
+    enrolment = selectors.my_enrolment_get(user=request.user, cohort_id=cohort_id)
+    if not enrolment.can_leave:
         raise NotFound(_("You have no seat or waitlist place in this cohort to give up."))
+    cohort = enrolment.cohort
     if request.method == "POST":
         services.enrolment_leave(enrolment=enrolment, by=request.user)
         messages.success(request, _("You have left %(cohort)s.") % {"cohort": cohort.name})

@@ -14,7 +14,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from cohorts import services
-from cohorts.models import SEAT_HOLDING, Cohort, Enrolment, ModuleUnlockOverride
+from cohorts.models import Cohort, ModuleUnlockOverride
 from lms.errors import DomainError
 
 
@@ -42,10 +42,7 @@ class ServiceValidatedForm(WagtailAdminModelForm):
 
 class CohortForm(ServiceValidatedForm):
     def validate_with_service(self, instance) -> None:
-        seats = 0
-        if instance.pk:
-            seats = Enrolment.objects.filter(cohort_id=instance.pk, status__in=SEAT_HOLDING).count()
-        services.cohort_validate(cohort=instance, seats_taken=seats)
+        services.cohort_validate(cohort=instance)
 
 
 class CohortCreateView(generic.CreateView):
@@ -125,15 +122,9 @@ class CohortViewSet(ModelViewSet):
 
 class OverrideForm(ServiceValidatedForm):
     def validate_with_service(self, instance) -> None:
-        if (
-            instance.module_id
-            and instance.cohort_id
-            and instance.module.get_parent().pk != instance.cohort.course_id
-        ):
-            raise DomainError(
-                str(_("That module belongs to another course than this cohort's.")),
-                field="module",
-            )
+        services.module_unlock_override_validate(
+            cohort=instance.cohort, module=instance.module, unlocks_at=instance.unlocks_at
+        )
 
 
 class OverrideCreateView(generic.CreateView):

@@ -5,11 +5,16 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from lms import services
 from lms.errors import DomainError
+from lms.middleware import activate_user_preferences
 
 
 def public_endpoints_only(endpoints):
@@ -50,14 +55,6 @@ def exception_handler(exc, context):
 
 
 # --- The signed-in user -----------------------------------------------------------------
-
-from drf_spectacular.utils import extend_schema, inline_serializer  # noqa: E402
-from rest_framework import serializers  # noqa: E402
-from rest_framework.authtoken.views import ObtainAuthToken  # noqa: E402
-from rest_framework.views import APIView  # noqa: E402
-
-from lms import services  # noqa: E402
-from lms.middleware import activate_user_preferences  # noqa: E402
 
 
 class MeSerializer(serializers.Serializer):

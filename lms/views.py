@@ -136,22 +136,20 @@ def protected_media(request: HttpRequest, path: str) -> HttpResponse:
     path = posixpath.normpath(path).lstrip("/")
     if path.startswith(".."):
         raise Http404
-    Image = get_image_model()
+    image, stored = None, None
     if path.startswith("original_images/"):
-        obj = Image.objects.filter(file=path).first()
+        image = get_image_model().objects.filter(file=path).first()
+        stored = image.file if image else None
     elif path.startswith("images/"):
         rendition = Rendition.objects.filter(file=path).select_related("image").first()
-        obj = rendition.image if rendition else None
-    else:
-        obj = None
-    if obj is None:
+        image, stored = (rendition.image, rendition.file) if rendition else (None, None)
+    if image is None:
         raise Http404
-    if not media_readable(user=request.user, obj=obj):
+    if not media_readable(user=request.user, obj=image):
         if request.user.is_authenticated:
             raise PermissionDenied
         raise Http404
-    storage_file = obj.file if path.startswith("original_images/") else rendition.file
     content_type, _encoding = mimetypes.guess_type(path)
-    response = FileResponse(storage_file.open("rb"), content_type=content_type)
+    response = FileResponse(stored.open("rb"), content_type=content_type)
     response["Cache-Control"] = "private, max-age=3600"
     return response

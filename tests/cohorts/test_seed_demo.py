@@ -20,9 +20,7 @@ def test_the_demo_has_a_cohort_in_week_3_an_open_one_and_a_full_one_with_a_waitl
     assert full.enrolments.filter(status=EnrolmentStatus.ACTIVE).count() == full.capacity
     for name in ("student", "instructor", "designer", "admin"):
         assert User.objects.get(username=name).check_password("demo")
-    board = selectors.dashboard_get(
-        cohort_id=running.pk, user=User.objects.get(username="student")
-    )
+    board = selectors.dashboard_get(cohort_id=running.pk, user=User.objects.get(username="student"))
     assert [m.slot.is_unlocked for m in board.modules] == [True] * 3 + [False] * 5
 
 
