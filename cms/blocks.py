@@ -105,3 +105,33 @@ class LessonStreamBlock(blocks.StreamBlock):
     download = DownloadBlock()
     code = CodeBlock()
     callout = CalloutBlock()
+
+
+# --- Rubrics ----------------------------------------------------------------------------
+
+
+class RubricLevelBlock(blocks.StructBlock):
+    label = blocks.CharBlock(label=_("Level"), max_length=80, help_text=_("E.g. “Excellent”."))
+    points = blocks.IntegerBlock(label=_("Points"), min_value=0, max_value=1000)
+    description = blocks.TextBlock(label=_("What earns this level"), required=False)
+
+    class Meta:
+        icon = "tick"
+        label = _("Level")
+
+
+class RubricCriterionBlock(blocks.StructBlock):
+    title = blocks.CharBlock(label=_("Criterion"), max_length=120)
+    description = blocks.TextBlock(label=_("What reviewers look for"), required=False)
+    levels = blocks.ListBlock(RubricLevelBlock(), label=_("Levels"), min_num=2)
+
+    class Meta:
+        icon = "list-ul"
+        label = _("Criterion")
+
+
+class RubricStreamBlock(blocks.StreamBlock):
+    criterion = RubricCriterionBlock()
+
+    class Meta:
+        min_num = 1

@@ -6,7 +6,10 @@ students read it through the cohort views, which apply the cohort's unlock sched
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -17,7 +20,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from cms.blocks import LessonStreamBlock
+from cms.blocks import LessonStreamBlock, RubricStreamBlock
 
 
 class HomePage(Page):
@@ -128,7 +131,7 @@ class ModulePage(Page):
     search_fields = [*Page.search_fields, index.SearchField("summary")]
 
     parent_page_types = ["cms.CoursePage"]
-    subpage_types = ["cms.LessonPage"]
+    subpage_types = ["cms.LessonPage", "cms.AssignmentPage"]
 
     class Meta:
         verbose_name = _("module")
@@ -169,6 +172,154 @@ class LessonPage(Page):
         return _serve_curriculum_page(self, request, super().serve, *args, **kwargs)
 
 
+class InstructorGrading(models.TextChoices):
+    ESCALATIONS = "escalations", _("Only escalations (flagged, short of reviews, disputed)")
+    ALL = "all", _("Every submission")
+
+
+class LatePolicy(models.TextChoices):
+    PENALTY = "penalty", _("Accept with a penalty per day, up to a cut-off")
+    REFUSE = "refuse", _("Do not accept late work")
+
+
+class AssignmentPage(Page):
+    """Work students hand in for a module, reviewed by peers and graded against a rubric.
+
+    Deadlines are offsets from the module's unlock, on the cohort's local calendar, so
+    one assignment serves every cohort of the course. Reviews keep a snapshot of the
+    rubric they were given against; editing the rubric here never changes them.
+    """
+
+    instructions = RichTextField(
+        _("instructions"), features=["h2", "h3", "bold", "italic", "link", "ol", "ul"]
+    )
+    accepts_text = models.BooleanField(_("text"), default=True)
+    accepts_file = models.BooleanField(_("file upload"), default=False)
+    accepts_link = models.BooleanField(_("link"), default=False)
+    rubric = StreamField(RubricStreamBlock(), verbose_name=_("rubric"))
+    due_days = models.PositiveSmallIntegerField(
+        _("due after (days)"),
+        default=6,
+        help_text=_("Days after the module unlocks, on the cohort's calendar."),
+    )
+    due_time = models.TimeField(
+        _("due at (local time)"), default=dt.time(23, 59), help_text=_("In the cohort's timezone.")
+    )
+    peer_reviews = models.PositiveSmallIntegerField(
+        _("peer reviews"),
+        default=3,
+        validators=[MaxValueValidator(10)],
+        help_text=_(
+            "How many peers review each submission, and how many reviews each student "
+            "gives. 0 turns peer review off."
+        ),
+    )
+    self_assessment = models.BooleanField(
+        _("self-assessment"), default=False, help_text=_("Authors also score their own work.")
+    )
+    review_days = models.PositiveSmallIntegerField(
+        _("review period (days)"),
+        default=5,
+        validators=[MinValueValidator(1)],
+        help_text=_("Peer review closes this many days after the deadline."),
+    )
+    review_turnaround_hours = models.PositiveSmallIntegerField(
+        _("time per review (hours)"),
+        default=48,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "A reviewer who has not finished after this many hours loses the review; it "
+            "goes to another student so that no author waits on an absent peer."
+        ),
+    )
+    instructor_grading = models.CharField(
+        _("instructors grade"),
+        max_length=16,
+        choices=InstructorGrading.choices,
+        default=InstructorGrading.ESCALATIONS,
+    )
+    disagreement_percent = models.PositiveSmallIntegerField(
+        _("peer disagreement limit (%)"),
+        default=30,
+        validators=[MaxValueValidator(100)],
+        help_text=_(
+            "When peer scores differ by more than this share of the maximum, an "
+            "instructor grades the submission."
+        ),
+    )
+    late_policy = models.CharField(
+        _("late work"), max_length=16, choices=LatePolicy.choices, default=LatePolicy.PENALTY
+    )
+    late_penalty_percent = models.PositiveSmallIntegerField(
+        _("penalty per late day (%)"), default=10, validators=[MaxValueValidator(100)]
+    )
+    late_cutoff_days = models.PositiveSmallIntegerField(
+        _("late work accepted for (days)"), default=3
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("instructions"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel(
+                    [
+                        FieldPanel("accepts_text"),
+                        FieldPanel("accepts_file"),
+                        FieldPanel("accepts_link"),
+                    ]
+                )
+            ],
+            heading=_("Students hand in"),
+        ),
+        FieldPanel("rubric"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("due_days"), FieldPanel("due_time")]),
+                FieldRowPanel([FieldPanel("late_policy"), FieldPanel("late_penalty_percent")]),
+                FieldPanel("late_cutoff_days"),
+            ],
+            heading=_("Deadline and late work"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("peer_reviews"), FieldPanel("self_assessment")]),
+                FieldRowPanel([FieldPanel("review_days"), FieldPanel("review_turnaround_hours")]),
+                FieldRowPanel(
+                    [FieldPanel("instructor_grading"), FieldPanel("disagreement_percent")]
+                ),
+            ],
+            heading=_("Review and grading"),
+        ),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("instructions")]
+
+    parent_page_types = ["cms.ModulePage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+
+    def clean(self) -> None:
+        super().clean()
+        if not (self.accepts_text or self.accepts_file or self.accepts_link):
+            raise ValidationError(
+                {"accepts_text": _("Accept at least one kind of submission: text, file or link.")}
+            )
+        if self.review_turnaround_hours > self.review_days * 24:
+            raise ValidationError(
+                {
+                    "review_turnaround_hours": _(
+                        "The time per review cannot be longer than the review period."
+                    )
+                }
+            )
+
+    def serve(self, request, *args, **kwargs):
+        return _serve_curriculum_page(self, request, super().serve, *args, **kwargs)
+
+
 def _serve_curriculum_page(page, request, full_serve, *args, **kwargs):
     """Editors and previews see the page itself; a learner is sent to their cohort's
     view of it (which applies the unlock schedule); anyone else gets the public teaser."""
@@ -182,6 +333,8 @@ def _serve_curriculum_page(page, request, full_serve, *args, **kwargs):
     if cohort is not None:
         if isinstance(page, LessonPage):
             return redirect("cohorts:lesson", cohort_id=cohort.pk, lesson_id=page.pk)
+        if isinstance(page, AssignmentPage):
+            return redirect("assignments:detail", cohort_id=cohort.pk, assignment_id=page.pk)
         return redirect("cohorts:module", cohort_id=cohort.pk, module_id=page.pk)
     module = page if isinstance(page, ModulePage) else page.get_parent().specific
     return TemplateResponse(

@@ -5,6 +5,7 @@ email, so the product runs with no server at all. ``LMS_ENV=production`` switche
 safety checks on and refuses to start with a default secret key.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -48,6 +49,8 @@ INSTALLED_APPS = [
     "lms",
     "cms",
     "cohorts",
+    "assignments",
+    "reviews",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.embeds",
@@ -155,6 +158,16 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Students' submitted files: never under MEDIA_URL, only served through the access-
+    # checked download views. Point it at S3-compatible storage in production (README).
+    "submissions": {
+        "BACKEND": os.environ.get(
+            "LMS_SUBMISSIONS_STORAGE", "django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": json.loads(os.environ["LMS_SUBMISSIONS_STORAGE_OPTIONS"])
+        if os.environ.get("LMS_SUBMISSIONS_STORAGE_OPTIONS")
+        else {"location": str(VAR_DIR / "submissions"), "base_url": None},
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -164,6 +177,14 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# What students may hand in as a file.
+LMS_SUBMISSION_MAX_BYTES = int(os.environ.get("LMS_SUBMISSION_MAX_BYTES", 20 * 1024 * 1024))
+LMS_SUBMISSION_EXTENSIONS = os.environ.get(
+    "LMS_SUBMISSION_EXTENSIONS", "pdf,docx,odt,txt,md,rtf,pptx,xlsx,png,jpg,jpeg,zip"
+).split(",")
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# How long "grade next" reserves a submission for one instructor.
+LMS_GRADING_LEASE_MINUTES = int(os.environ.get("LMS_GRADING_LEASE_MINUTES", "30"))
 
 # --- Wagtail --------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = os.environ.get("LMS_SITE_NAME", "Cohort LMS")
@@ -234,6 +255,12 @@ CELERY_BEAT_SCHEDULE = {
     "fill-freed-seats": {
         "task": "cohorts.tasks.fill_freed_seats",
         "schedule": 5 * 60,
+    },
+    # Allocates peer reviews at deadlines, reassigns overdue reviews, closes review
+    # periods and releases scheduled grades. Idempotent; a missed tick catches up.
+    "review-tick": {
+        "task": "reviews.tasks.review_tick",
+        "schedule": 60,
     },
 }
 

@@ -9,7 +9,7 @@ import factory
 from django.utils import timezone
 from wagtail.models import Page, Site
 
-from cms.models import CoursePage, HomePage, LessonPage, ModulePage
+from cms.models import AssignmentPage, CoursePage, HomePage, LessonPage, ModulePage
 from cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from lms.models import User
 
@@ -116,3 +116,39 @@ class EnrolmentFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     status = EnrolmentStatus.ACTIVE
     activated_at = factory.LazyFunction(timezone.now)
+
+
+DEFAULT_RUBRIC = [
+    ("Argument", [("Missing", 0), ("Partly", 2), ("Clear", 4)]),
+    ("Style", [("Rough", 0), ("Readable", 1), ("Polished", 2)]),
+]
+
+
+def rubric_value(criteria=DEFAULT_RUBRIC) -> list:
+    return [
+        (
+            "criterion",
+            {
+                "title": title,
+                "description": f"How well the work does on {title.lower()}.",
+                "levels": [
+                    {"label": label, "points": points, "description": ""}
+                    for label, points in levels
+                ],
+            },
+        )
+        for title, levels in criteria
+    ]
+
+
+def assignment_page(module: ModulePage, **fields) -> AssignmentPage:
+    """An assignment under a module: text hand-ins, the default 2-criterion rubric
+    (6 points), 3 peer reviews, due 6 days after the unlock at 23:59."""
+    defaults = {
+        "title": f"Assignment of {module.title}",
+        "slug": f"assignment-{AssignmentPage.objects.count() + 1}",
+        "instructions": "<p>Write 300 words.</p>",
+        "rubric": rubric_value(),
+    }
+    defaults.update(fields)
+    return module.add_child(instance=AssignmentPage(**defaults))

@@ -1,0 +1,179 @@
+"""Assignments as run by one cohort: the rubric snapshots reviews are given against,
+submissions and their kept versions."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from lms.models import TimeStampedModel
+
+
+def submissions_storage():
+    return storages["submissions"]
+
+
+def submission_upload_to(instance: SubmissionVersion, filename: str) -> str:
+    # A random name: the stored path reveals neither the author nor the original name.
+    return f"{instance.submission.cohort_assignment_id}/{uuid.uuid4().hex}"
+
+
+class CohortAssignment(TimeStampedModel):
+    """One assignment page as run by one cohort, with the state of its peer review.
+
+    Deadlines are not stored: they follow from the module's unlock (and any override)
+    through assignments.deadlines, so moving an unlock moves the deadline.
+    """
+
+    cohort = models.ForeignKey(
+        "cohorts.Cohort", verbose_name=_("cohort"), on_delete=models.CASCADE, related_name="+"
+    )
+    assignment = models.ForeignKey(
+        "cms.AssignmentPage",
+        verbose_name=_("assignment"),
+        on_delete=models.PROTECT,
+        related_name="cohort_runs",
+    )
+    allocated_at = models.DateTimeField(_("peer reviews allocated at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("peer review closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("cohort assignment")
+        verbose_name_plural = _("cohort assignments")
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "assignment"], name="one_run_per_cohort")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id} in {self.cohort_id}"
+
+
+class RubricVersion(models.Model):
+    """An immutable copy of an assignment's rubric. Every review and grade points at the
+    version it was scored against, so editing the rubric never changes them."""
+
+    assignment = models.ForeignKey(
+        "cms.AssignmentPage", on_delete=models.PROTECT, related_name="rubric_versions"
+    )
+    digest = models.CharField(max_length=64)
+    # [{"id", "title", "description", "levels": [{"label", "points", "description"}]}]
+    criteria = models.JSONField()
+    max_points = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rubric version")
+        verbose_name_plural = _("rubric versions")
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "digest"], name="one_rubric_per_content")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id}@{self.digest[:8]}"
+
+    def criterion(self, criterion_id: str) -> dict | None:
+        return next((c for c in self.criteria if c["id"] == criterion_id), None)
+
+
+class SubmissionStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    IN_REVIEW = "in_review", _("In peer review")
+    WITH_INSTRUCTOR = "with_instructor", _("With an instructor")
+    GRADED = "graded", _("Graded")
+
+
+# `submission_transition` is the one function that changes a submission's status.
+SUBMISSION_TRANSITIONS: dict[str, frozenset[str]] = {
+    SubmissionStatus.SUBMITTED: frozenset(
+        {SubmissionStatus.IN_REVIEW, SubmissionStatus.WITH_INSTRUCTOR, SubmissionStatus.GRADED}
+    ),
+    SubmissionStatus.IN_REVIEW: frozenset(
+        {SubmissionStatus.WITH_INSTRUCTOR, SubmissionStatus.GRADED}
+    ),
+    SubmissionStatus.WITH_INSTRUCTOR: frozenset({SubmissionStatus.GRADED}),
+    # A flagged review or a regrade request after the grade brings an instructor back.
+    SubmissionStatus.GRADED: frozenset({SubmissionStatus.WITH_INSTRUCTOR}),
+}
+
+
+class Submission(TimeStampedModel):
+    """A student's work for one cohort assignment. Each hand-in adds a version; the
+    latest version is the one reviewed and graded."""
+
+    cohort_assignment = models.ForeignKey(
+        CohortAssignment,
+        verbose_name=_("assignment"),
+        on_delete=models.CASCADE,
+        related_name="submissions",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.CASCADE,
+        related_name="submissions",
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=SubmissionStatus.choices, default="submitted"
+    )
+    submitted_at = models.DateTimeField(_("last handed in at"))
+    is_late = models.BooleanField(_("late"), default=False)
+    late_days = models.PositiveSmallIntegerField(_("days late"), default=0)
+    version_count = models.PositiveSmallIntegerField(_("versions"), default=0)
+
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+
+    class Meta:
+        verbose_name = _("submission")
+        verbose_name_plural = _("submissions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort_assignment", "author"], name="one_submission_per_author"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["cohort_assignment", "status"], name="submission_by_status")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_id} → {self.cohort_assignment_id} ({self.status})"
+
+
+class SubmissionVersion(models.Model):
+    """One hand-in, never changed afterwards."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveSmallIntegerField(_("version"))
+    text = models.TextField(_("text"), blank=True)
+    link = models.URLField(_("link"), max_length=500, blank=True)
+    file = models.FileField(
+        _("file"), storage=submissions_storage, upload_to=submission_upload_to, blank=True
+    )
+    # Shown to the author only; reviewers get a neutral name.
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    file_size = models.PositiveIntegerField(_("file size"), default=0)
+    file_type = models.CharField(_("file type"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("handed in at"))
+
+    class Meta:
+        verbose_name = _("submission version")
+        verbose_name_plural = _("submission versions")
+        ordering = ["submission", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "number"], name="one_version_number"),
+            models.CheckConstraint(
+                condition=~Q(text="") | ~Q(link="") | ~Q(file=""), name="version_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id} v{self.number}"
+
+    @property
+    def file_extension(self) -> str:
+        return self.file_name.rsplit(".", 1)[-1].lower() if "." in self.file_name else ""

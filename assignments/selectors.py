@@ -1,0 +1,172 @@
+"""Reads for assignments: where each sits in a cohort's schedule, submissions and their
+versions, and who may read a submitted file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.models import Page
+
+from assignments.deadlines import Deadlines, deadlines_for
+from assignments.models import CohortAssignment, Submission, SubmissionVersion
+from cms.models import AssignmentPage
+from cohorts.models import Cohort
+from cohorts.selectors import CohortAccess, ModuleSlot, cohort_schedule
+from lms.errors import NotFound
+from lms.models import User
+
+STEPLEN = Page.steplen
+
+
+@dataclass(frozen=True)
+class AssignmentSlot:
+    """An assignment as a cohort sees it: its module's unlock and its deadlines."""
+
+    assignment: AssignmentPage
+    module: ModuleSlot
+    deadlines: Deadlines
+
+    @property
+    def is_open(self) -> bool:
+        return self.module.is_unlocked
+
+    def accepts_work(self, now: dt.datetime) -> bool:
+        return self.is_open and self.deadlines.accepts_work(now)
+
+    def accepts_revisions(self, now: dt.datetime) -> bool:
+        return self.is_open and now < self.deadlines.due_at
+
+
+def _slots(cohort: Cohort, assignments: QuerySet, now: dt.datetime) -> list[AssignmentSlot]:
+    modules = {slot.module.path: slot for slot in cohort_schedule(cohort=cohort, now=now)}
+    result = []
+    for assignment in assignments.order_by("path"):
+        module = modules.get(assignment.path[:-STEPLEN])
+        if module is None:  # under an unpublished module: not part of the course for now
+            continue
+        result.append(
+            AssignmentSlot(
+                assignment=assignment,
+                module=module,
+                deadlines=deadlines_for(
+                    assignment=assignment, unlocks_at=module.unlocks_at, tz_name=cohort.timezone
+                ),
+            )
+        )
+    return result
+
+
+def assignment_slots(*, cohort: Cohort, now: dt.datetime | None = None) -> list[AssignmentSlot]:
+    """Every live assignment of the cohort's course, in curriculum order. 3 queries."""
+    live = AssignmentPage.objects.live().filter(path__startswith=cohort.course.path)
+    return _slots(cohort, live, now or timezone.now())
+
+
+def assignment_slot_get(
+    *, cohort: Cohort, assignment_id: int, now: dt.datetime | None = None
+) -> AssignmentSlot:
+    live = AssignmentPage.objects.live().filter(
+        pk=assignment_id, path__startswith=cohort.course.path
+    )
+    slots = _slots(cohort, live, now or timezone.now())
+    if not slots:
+        raise NotFound(_("This course has no assignment with that id."), code="not_found")
+    return slots[0]
+
+
+def cohort_assignment_deadlines(
+    *, cohort_assignment: CohortAssignment, now: dt.datetime | None = None
+) -> Deadlines | None:
+    """The deadlines of a cohort assignment, or None when its page is no longer live."""
+    try:
+        slot = assignment_slot_get(
+            cohort=cohort_assignment.cohort,
+            assignment_id=cohort_assignment.assignment_id,
+            now=now,
+        )
+    except NotFound:
+        return None
+    return slot.deadlines
+
+
+def my_submission(*, cohort_assignment: CohortAssignment | None, user: User) -> Submission | None:
+    """The user's submission with every version, newest first. 2 queries."""
+    if cohort_assignment is None or not user.is_authenticated:
+        return None
+    return (
+        Submission.objects.filter(cohort_assignment=cohort_assignment, author=user)
+        .prefetch_related(
+            Prefetch("versions", queryset=SubmissionVersion.objects.order_by("-number"))
+        )
+        .first()
+    )
+
+
+def cohort_assignment_find(*, cohort: Cohort, assignment_id: int) -> CohortAssignment | None:
+    return CohortAssignment.objects.filter(cohort=cohort, assignment_id=assignment_id).first()
+
+
+def submission_readable(*, user: User, submission: Submission, access: CohortAccess) -> bool:
+    """Authors, their assigned reviewers and the cohort's instructors and staff."""
+    if access.reads_locked or submission.author_id == user.pk:
+        return True
+    return submission.reviews.filter(reviewer=user).exclude(status="expired").exists()
+
+
+def latest_version(*, submission: Submission) -> SubmissionVersion:
+    version = submission.versions.order_by("-number").first()
+    if version is None:  # never: a submission is created with its first version
+        raise NotFound(_("This submission has no content."))
+    return version
+
+
+def version_file_get(
+    *, user: User, cohort_id: int, submission_id: int, number: int
+) -> tuple[SubmissionVersion, str]:
+    """A version's file for its author or the cohort's instructors, under its own name."""
+    from cohorts.selectors import cohort_access, cohort_get
+
+    cohort = cohort_get(cohort_id=cohort_id)
+    access = cohort_access(user=user, cohort=cohort)
+    version = (
+        SubmissionVersion.objects.select_related("submission")
+        .filter(
+            submission_id=submission_id,
+            number=number,
+            submission__cohort_assignment__cohort=cohort,
+        )
+        .exclude(file="")
+        .first()
+    )
+    if version is None or not (access.reads_locked or version.submission.author_id == user.pk):
+        raise NotFound(_("There is no file with that address."))
+    return version, version.file_name or f"submission.{version.file_extension or 'bin'}"
+
+
+def review_file_get(*, user: User, review_id: int) -> tuple[SubmissionVersion, str]:
+    """The file of the submission a reviewer was given, under a neutral name: nothing
+    about the author travels with it but the content."""
+    from reviews.models import Review, ReviewStatus
+
+    review = (
+        Review.objects.filter(pk=review_id, reviewer=user)
+        .exclude(status=ReviewStatus.EXPIRED)
+        .first()
+        if user.is_authenticated
+        else None
+    )
+    version = (
+        SubmissionVersion.objects.filter(submission_id=review.submission_id)
+        .order_by("-number")
+        .first()
+        if review is not None
+        else None
+    )
+    if version is None or not version.file:
+        raise NotFound(_("There is no file with that address."))
+    extension = version.file_extension or "bin"
+    return version, f"submission-{review.pk}.{extension}"

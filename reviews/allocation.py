@@ -1,0 +1,173 @@
+"""Who reviews what. Two parts:
+
+* ``allocate_on_time`` runs once per cohort assignment at the deadline. The on-time
+  submissions are put in a random cycle and each author reviews the next k in it: every
+  submission gets exactly k distinct reviewers, everybody gives exactly k reviews and
+  nobody gets their own. It is one INSERT … SELECT whatever the number of submissions.
+* ``ReviewerPool`` picks reviewers one at a time afterwards: for late submissions (the
+  rolling pool) and to replace reviews that went overdue. It prefers reviewers who are
+  not known to be absent and have the lowest load, so load stays within one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from collections import Counter, defaultdict
+
+from django.db import connection
+
+from assignments.models import Submission, SubmissionStatus
+from reviews.models import Review, ReviewKind, ReviewStatus
+
+# A prime above any id this table will reach; (id * a) mod P is a different random
+# permutation of the ids for every random multiplier a.
+_PRIME = 2_147_483_647
+
+
+def _json_param() -> str:
+    return "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+
+
+def allocate_on_time(
+    *, run_id: int, k: int, rubric_id: int, now: dt.datetime, due_at: dt.datetime
+) -> int:
+    """Insert the cyclic peer allocation for the run's on-time submissions. Returns the
+    number of reviews created; k must already be capped at (submitters - 1)."""
+    if k <= 0:
+        return 0
+    review, submission = Review._meta.db_table, Submission._meta.db_table
+    multiplier = random.SystemRandom().randrange(2, _PRIME - 1)
+    # Only table names from model metadata are formatted in; every value is a parameter.
+    sql = f"""
+        INSERT INTO {review}
+            (submission_id, reviewer_id, rubric_id, kind, status, assigned_at, due_at,
+             scores, comment, flag_reason)
+        WITH RECURSIVE
+        ranked AS (
+            SELECT id, author_id, COUNT(*) OVER () AS n,
+                   ROW_NUMBER() OVER (ORDER BY (id * %s) %% {_PRIME}, id) - 1 AS pos
+            FROM {submission}
+            WHERE cohort_assignment_id = %s AND is_late = %s AND status = %s
+        ),
+        offsets(j) AS (SELECT 1 UNION ALL SELECT j + 1 FROM offsets WHERE j < %s)
+        SELECT author.id, reviewer.author_id, %s, %s, %s, %s, %s, {_json_param()}, '', ''
+        FROM ranked author
+        CROSS JOIN offsets
+        JOIN ranked reviewer ON reviewer.pos = (author.pos + offsets.j) %% author.n
+    """  # noqa: S608
+    params = [
+        multiplier,
+        run_id,
+        False,
+        SubmissionStatus.SUBMITTED,
+        k,
+        rubric_id,
+        ReviewKind.PEER,
+        ReviewStatus.ASSIGNED,
+        now,
+        due_at,
+        json.dumps({}),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def allocate_self_reviews(
+    *, run_id: int, rubric_id: int, now: dt.datetime, due_at: dt.datetime
+) -> int:
+    review, submission = Review._meta.db_table, Submission._meta.db_table
+    # Only table names from model metadata are formatted in; every value is a parameter.
+    sql = f"""
+        INSERT INTO {review}
+            (submission_id, reviewer_id, rubric_id, kind, status, assigned_at, due_at,
+             scores, comment, flag_reason)
+        SELECT id, author_id, %s, %s, %s, %s, %s, {_json_param()}, '', ''
+        FROM {submission}
+        WHERE cohort_assignment_id = %s AND is_late = %s AND status = %s
+    """  # noqa: S608
+    params = [
+        rubric_id,
+        ReviewKind.SELF,
+        ReviewStatus.ASSIGNED,
+        now,
+        due_at,
+        json.dumps({}),
+        run_id,
+        False,
+        SubmissionStatus.SUBMITTED,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+class ReviewerPool:
+    """The peer-review state of one cohort assignment, read in two queries, for picking
+    reviewers one submission at a time. Call ``add`` for every review created."""
+
+    def __init__(self, run_id: int):
+        self.authors: dict[int, int] = dict(
+            Submission.objects.filter(cohort_assignment_id=run_id).values_list("pk", "author_id")
+        )
+        self.open_submissions: set[int] = set(
+            Submission.objects.filter(
+                cohort_assignment_id=run_id,
+                status__in=(SubmissionStatus.SUBMITTED, SubmissionStatus.IN_REVIEW),
+            ).values_list("pk", flat=True)
+        )
+        self.load: Counter[int] = Counter()  # peer reviews ever given to each reviewer
+        self.active: Counter[int] = Counter()  # non-expired peer reviews per submission
+        self.absent: set[int] = set()  # reviewers who let a review expire
+        self.pairs: set[tuple[int, int]] = set()
+        self.given_to: defaultdict[int, set[int]] = defaultdict(set)
+        rows = Review.objects.filter(
+            submission__cohort_assignment_id=run_id, kind=ReviewKind.PEER
+        ).values_list("submission_id", "reviewer_id", "status")
+        for submission_id, reviewer_id, status in rows:
+            self.pairs.add((submission_id, reviewer_id))
+            self.load[reviewer_id] += 1
+            if status == ReviewStatus.EXPIRED:
+                self.absent.add(reviewer_id)
+            else:
+                self.active[submission_id] += 1
+        self._rng = random.SystemRandom()
+
+    def add(self, submission_id: int, reviewer_id: int) -> None:
+        self.pairs.add((submission_id, reviewer_id))
+        self.load[reviewer_id] += 1
+        self.active[submission_id] += 1
+
+    def expire(self, submission_id: int, reviewer_id: int) -> None:
+        self.active[submission_id] -= 1
+        self.absent.add(reviewer_id)
+
+    def reviewers_for(self, submission_id: int, count: int) -> list[int]:
+        """Up to ``count`` new reviewers for a submission: present before absent, lowest
+        load first (those who still owe reviews), ties broken at random."""
+        author = self.authors[submission_id]
+        candidates = {
+            reviewer
+            for reviewer in self.authors.values()
+            if reviewer != author and (submission_id, reviewer) not in self.pairs
+        }
+        ranked = sorted(
+            candidates,
+            key=lambda r: (r in self.absent, self.load[r], self._rng.random()),
+        )
+        return ranked[:count]
+
+    def submissions_for(self, reviewer_id: int, count: int, k: int) -> list[int]:
+        """Up to ``count`` submissions still short of k reviewers that this reviewer may
+        take, the shortest first."""
+        candidates = [
+            s
+            for s in self.open_submissions
+            if self.authors[s] != reviewer_id
+            and (s, reviewer_id) not in self.pairs
+            and self.active[s] < k
+        ]
+        candidates.sort(key=lambda s: (self.active[s], self._rng.random()))
+        return candidates[:count]
