@@ -7,16 +7,36 @@ import uuid
 
 from django.conf import settings
 from django.core.files.storage import storages
+from django.core.signals import setting_changed
 from django.db import models
 from django.db.models import Q
+from django.dispatch import receiver
+from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from lms.models import TimeStampedModel
 
 
+class _SubmissionsStorage(LazyObject):
+    """The "submissions" storage, looked up on first use (and again after the STORAGES
+    setting changes, as it does in tests), not when the models are imported."""
+
+    def _setup(self):
+        self._wrapped = storages["submissions"]
+
+
+_submissions_storage = _SubmissionsStorage()
+
+
+@receiver(setting_changed)
+def _reset_submissions_storage(*, setting, **kwargs):
+    if setting == "STORAGES":
+        _submissions_storage._wrapped = empty
+
+
 def submissions_storage():
-    return storages["submissions"]
+    return _submissions_storage
 
 
 def submission_upload_to(instance: SubmissionVersion, filename: str) -> str:

@@ -170,3 +170,56 @@ def review_file_get(*, user: User, review_id: int) -> tuple[SubmissionVersion, s
         raise NotFound(_("There is no file with that address."))
     extension = version.file_extension or "bin"
     return version, f"submission-{review.pk}.{extension}"
+
+
+# --- Pages ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssignmentListItem:
+    slot: AssignmentSlot
+    submission: Submission | None
+
+
+@dataclass(frozen=True)
+class AssignmentList:
+    cohort: Cohort
+    access: CohortAccess
+    items: list[AssignmentListItem]
+
+
+def assignment_list_get(
+    *, cohort_id: int, user: User, now: dt.datetime | None = None
+) -> AssignmentList:
+    """A cohort's assignments in curriculum order with the viewer's own submission of
+    each. 4 queries after the access check, whatever the number of assignments."""
+    from cohorts.selectors import cohort_access, cohort_get
+
+    cohort = cohort_get(cohort_id=cohort_id)
+    access = cohort_access(user=user, cohort=cohort)
+    slots = assignment_slots(cohort=cohort, now=now)
+    mine = {
+        s.cohort_assignment.assignment_id: s
+        for s in Submission.objects.filter(
+            cohort_assignment__cohort=cohort, author=user
+        ).select_related("cohort_assignment")
+    }
+    return AssignmentList(
+        cohort=cohort,
+        access=access,
+        items=[AssignmentListItem(slot=s, submission=mine.get(s.assignment.pk)) for s in slots],
+    )
+
+
+def my_submission_get(*, cohort_id: int, submission_id: int, user: User) -> Submission:
+    """One of the user's own submissions in a cohort; anybody else's does not exist."""
+    submission = (
+        Submission.objects.select_related("cohort_assignment")
+        .filter(pk=submission_id, author=user, cohort_assignment__cohort_id=cohort_id)
+        .first()
+        if user.is_authenticated
+        else None
+    )
+    if submission is None:
+        raise NotFound(_("You have no submission with that id."))
+    return submission

@@ -26,6 +26,12 @@ from reviews.models import Review, ReviewKind, ReviewStatus
 _PRIME = 2_147_483_647
 
 
+def _moment(value: dt.datetime):
+    """Raw SQL bypasses the field adapters: store moments as the ORM would (UTC text on
+    SQLite, timestamptz on PostgreSQL)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
 def _json_param() -> str:
     return "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
 
@@ -66,8 +72,8 @@ def allocate_on_time(
         rubric_id,
         ReviewKind.PEER,
         ReviewStatus.ASSIGNED,
-        now,
-        due_at,
+        _moment(now),
+        _moment(due_at),
         json.dumps({}),
     ]
     with connection.cursor() as cursor:
@@ -92,8 +98,8 @@ def allocate_self_reviews(
         rubric_id,
         ReviewKind.SELF,
         ReviewStatus.ASSIGNED,
-        now,
-        due_at,
+        _moment(now),
+        _moment(due_at),
         json.dumps({}),
         run_id,
         False,
@@ -109,15 +115,17 @@ class ReviewerPool:
     reviewers one submission at a time. Call ``add`` for every review created."""
 
     def __init__(self, run_id: int):
-        self.authors: dict[int, int] = dict(
-            Submission.objects.filter(cohort_assignment_id=run_id).values_list("pk", "author_id")
-        )
-        self.open_submissions: set[int] = set(
-            Submission.objects.filter(
-                cohort_assignment_id=run_id,
-                status__in=(SubmissionStatus.SUBMITTED, SubmissionStatus.IN_REVIEW),
-            ).values_list("pk", flat=True)
-        )
+        self.authors: dict[int, int] = {}
+        self.late: set[int] = set()
+        self.ungraded: set[int] = set()
+        for pk, author_id, is_late, status in Submission.objects.filter(
+            cohort_assignment_id=run_id
+        ).values_list("pk", "author_id", "is_late", "status"):
+            self.authors[pk] = author_id
+            if is_late:
+                self.late.add(pk)
+            if status != SubmissionStatus.GRADED:
+                self.ungraded.add(pk)
         self.load: Counter[int] = Counter()  # peer reviews ever given to each reviewer
         self.active: Counter[int] = Counter()  # non-expired peer reviews per submission
         self.absent: set[int] = set()  # reviewers who let a review expire
@@ -160,14 +168,22 @@ class ReviewerPool:
         return ranked[:count]
 
     def submissions_for(self, reviewer_id: int, count: int, k: int) -> list[int]:
-        """Up to ``count`` submissions still short of k reviewers that this reviewer may
-        take, the shortest first."""
+        """``count`` submissions for a late author to review, so they give k reviews like
+        everyone else: late work still short of k reviewers first, then other work short
+        of reviewers, then extra reviews of the work with the fewest (extra feedback; a
+        peer grade counts the first k reviews)."""
         candidates = [
             s
-            for s in self.open_submissions
-            if self.authors[s] != reviewer_id
-            and (s, reviewer_id) not in self.pairs
-            and self.active[s] < k
+            for s in self.authors
+            if self.authors[s] != reviewer_id and (s, reviewer_id) not in self.pairs
         ]
-        candidates.sort(key=lambda s: (self.active[s], self._rng.random()))
+        candidates.sort(
+            key=lambda s: (
+                self.active[s] >= k,
+                s not in self.late,
+                s not in self.ungraded,
+                self.active[s],
+                self._rng.random(),
+            )
+        )
         return candidates[:count]

@@ -562,3 +562,84 @@ def assignments_overview(
             )
         )
     return result
+
+
+# --- Page helpers -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CriterionScore:
+    """One criterion of a rubric with the points a review or grade gave it."""
+
+    id: str
+    title: str
+    points: float | int | None
+    max_points: int
+    level: str  # the label of the level scored; empty for a median between two levels
+    comment: str
+
+
+def criterion_scores(*, criteria: list[dict], scores: dict) -> list[CriterionScore]:
+    """Scores (``{criterion id: {"points", "comment"}}``) in the rubric's order, for
+    display. No queries: pass the criteria of the rubric version the scores belong to."""
+    rows = []
+    for criterion in criteria:
+        given = scores.get(criterion["id"]) or {}
+        points = given.get("points")
+        level = next(
+            (
+                lvl["label"]
+                for lvl in criterion["levels"]
+                if points is not None and lvl["points"] == points
+            ),
+            "",
+        )
+        rows.append(
+            CriterionScore(
+                id=criterion["id"],
+                title=criterion["title"],
+                points=points,
+                max_points=max((lvl["points"] for lvl in criterion["levels"]), default=0),
+                level=level,
+                comment=given.get("comment") or "",
+            )
+        )
+    return rows
+
+
+def self_review_open(*, submission: Submission | None) -> Review | None:
+    """The self-assessment the author still has to write, if any. AssignmentView only
+    carries a submitted one, and my_reviews lists peer reviews only."""
+    if submission is None:
+        return None
+    return (
+        Review.objects.filter(
+            submission=submission, kind=ReviewKind.SELF, status=ReviewStatus.ASSIGNED
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def queue_item_get(*, cohort_id: int, item_id: int, user: User) -> QueueItem:
+    """An open queue item of the cohort, for its instructors and staff."""
+    cohort = cohort_get(cohort_id=cohort_id)
+    _require_teacher(user, cohort)
+    item = QueueItem.objects.filter(pk=item_id, cohort=cohort, resolved_at__isnull=True).first()
+    if item is None:
+        raise NotFound(_("Nothing with that id is waiting in this cohort's queue."))
+    return item
+
+
+def regrade_get(*, cohort_id: int, regrade_id: int, user: User) -> RegradeRequest:
+    """A regrade request of the cohort with its assignment, for instructors and staff."""
+    cohort = cohort_get(cohort_id=cohort_id)
+    _require_teacher(user, cohort)
+    regrade = (
+        RegradeRequest.objects.select_related("submission__cohort_assignment__assignment")
+        .filter(pk=regrade_id, submission__cohort_assignment__cohort=cohort)
+        .first()
+    )
+    if regrade is None:
+        raise NotFound(_("This cohort has no regrade request with that id."))
+    return regrade

@@ -121,7 +121,6 @@ def late_submission_allocate(
     rubric = rubric_snapshot(assignment=assignment)
     due_at = _review_due(assignment, slot, now)
     pool = allocation.ReviewerPool(run.pk)
-    pool.open_submissions.add(submission.pk)
     pairs = [(submission.pk, r) for r in pool.reviewers_for(submission.pk, k)]
     for reviewer in (r for _s, r in pairs):
         pool.add(submission.pk, reviewer)
@@ -190,7 +189,7 @@ def overdue_reviews_reassign(*, run: CohortAssignment, now: dt.datetime | None =
     due_at = _review_due(slot.assignment, slot, now)
     replacements = []
     for _pk, submission_id, _reviewer in overdue:
-        if submission_id not in pool.open_submissions:
+        if submission_id not in pool.ungraded:
             continue
         for reviewer in pool.reviewers_for(submission_id, 1):
             if reviewer in pool.absent:
@@ -391,6 +390,7 @@ def _grade_from_peers_if_complete(submission_id: int, now: dt.datetime) -> Grade
         return None
     if assignment.instructor_grading == InstructorGrading.ALL:
         return None  # already in the queue; the instructor's grade will count
+    done = done[: max(assignment.peer_reviews, 1)]  # extra reviews are feedback only
     rubric = done[0].rubric
     shares = [Decimal(r.points or 0) / Decimal(r.rubric.max_points or 1) * 100 for r in done]
     if max(shares) - min(shares) > assignment.disagreement_percent:

@@ -53,7 +53,7 @@ class Scenario:
 
 
 def build_scenario(students: int, *, submit: bool = True, **assignment_fields) -> Scenario:
-    course = course_page(modules=2, lessons=1)
+    course = course_page(modules=3, lessons=1)  # module 3 is still locked
     module = ModulePage.objects.get(path__startswith=course.path, slug="module-1")
     # The shared cohort is 8 days in: module 1 opened 8 days ago, so a deadline 10
     # days after the unlock is 2 days away.

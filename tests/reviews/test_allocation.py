@@ -109,3 +109,7 @@ def test_reviews_are_due_after_the_turnaround_and_start_as_to_do(scenario_of):
     review = Review.objects.first()
     assert review.status == ReviewStatus.ASSIGNED
     assert review.due_at == scenario.due_at + dt.timedelta(hours=24)
+    # Stored as the ORM stores moments, so the database compares them correctly.
+    due = scenario.due_at + dt.timedelta(hours=24)
+    assert Review.objects.filter(due_at=due, assigned_at=scenario.due_at).count() == 15
+    assert not Review.objects.filter(due_at__lt=due).exists()
