@@ -425,6 +425,14 @@ def queue_get(
     )
 
 
+def grade_version(*, grade: Grade | None) -> int | None:
+    """The version of a grade a form is based on: its latest history record."""
+    if grade is None:
+        return None
+    latest = grade.history.order_by("-history_id").values_list("history_id", flat=True).first()
+    return latest
+
+
 @dataclass
 class GradingView:
     cohort: Cohort
@@ -436,6 +444,11 @@ class GradingView:
     grade: Grade | None
     regrade: RegradeRequest | None
     rubric_criteria: list[dict]
+
+    @property
+    def grade_version(self) -> int | None:
+        """Send back with the grading form: a grade changed meanwhile is not overwritten."""
+        return grade_version(grade=self.grade)
 
 
 def grading_view_get(

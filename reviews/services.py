@@ -44,6 +44,10 @@ from reviews.models import (
     ReviewKind,
     ReviewStatus,
 )
+from reviews.selectors import grade_version
+
+# Passed as seen_version when the caller does not check for concurrent grade changes.
+ANY_VERSION = object()
 
 # --- Allocation -------------------------------------------------------------------------
 
@@ -60,7 +64,9 @@ def peer_reviews_allocate(*, run: CohortAssignment, now: dt.datetime | None = No
     transaction, so a second run (or a retry after a crash) finds it done."""
     now = now or timezone.now()
     run = (
-        CohortAssignment.objects.select_for_update().select_related("cohort__course").get(pk=run.pk)
+        CohortAssignment.objects.select_for_update(of=("self",))
+        .select_related("cohort__course")
+        .get(pk=run.pk)
     )
     if run.allocated_at is not None:
         return 0
@@ -163,7 +169,9 @@ def overdue_reviews_reassign(*, run: CohortAssignment, now: dt.datetime | None =
     waits on an absent peer. Returns the number of replacements made."""
     now = now or timezone.now()
     run = (
-        CohortAssignment.objects.select_for_update().select_related("cohort__course").get(pk=run.pk)
+        CohortAssignment.objects.select_for_update(of=("self",))
+        .select_related("cohort__course")
+        .get(pk=run.pk)
     )
     if run.closed_at is not None:
         return 0
@@ -217,7 +225,9 @@ def peer_review_close(*, run: CohortAssignment, now: dt.datetime | None = None) 
     Returns the number queued."""
     now = now or timezone.now()
     run = (
-        CohortAssignment.objects.select_for_update().select_related("cohort__course").get(pk=run.pk)
+        CohortAssignment.objects.select_for_update(of=("self",))
+        .select_related("cohort__course")
+        .get(pk=run.pk)
     )
     if run.closed_at is not None:
         return 0
@@ -269,7 +279,9 @@ def review_submit(
     now: dt.datetime | None = None,
 ) -> Review:
     now = now or timezone.now()
-    review = Review.objects.select_for_update().select_related("rubric").get(pk=review.pk)
+    review = (
+        Review.objects.select_for_update(of=("self",)).select_related("rubric").get(pk=review.pk)
+    )
     if review.reviewer_id != by.pk:
         raise NotFound(_("You have no review with that id."))
     comment = (comment or "").strip()
@@ -328,7 +340,7 @@ def review_flag(*, review: Review, by: User, reason: str, now: dt.datetime | Non
 
 def _received_review(review: Review, by: User) -> Review:
     review = (
-        Review.objects.select_for_update()
+        Review.objects.select_for_update(of=("self",))
         .select_related("submission")
         .filter(pk=review.pk, submission__author=by, kind=ReviewKind.PEER)
         .first()
@@ -374,7 +386,7 @@ def peer_grade_compute(
 
 def _grade_from_peers_if_complete(submission_id: int, now: dt.datetime) -> Grade | None:
     submission = (
-        Submission.objects.select_for_update()
+        Submission.objects.select_for_update(of=("self",))
         .select_related("cohort_assignment__assignment")
         .get(pk=submission_id)
     )
@@ -461,13 +473,18 @@ def submission_grade(
     feedback: str = "",
     release_at: dt.datetime | None = None,
     reason: str = "",
+    seen_version: int | object | None = ANY_VERSION,
     now: dt.datetime | None = None,
 ) -> Grade:
     """An instructor grades against the current rubric, overriding any peer result.
-    Needs the queue item's lease when the submission is in the queue."""
+
+    Needs the queue item's lease when the submission is in the queue. ``seen_version``
+    is the grade version the grader's form showed (None: no grade yet); when someone
+    changed the grade since, the save is refused rather than silently overwriting it.
+    """
     now = now or timezone.now()
     submission = (
-        Submission.objects.select_for_update()
+        Submission.objects.select_for_update(of=("self",))
         .select_related("cohort_assignment__cohort__course", "cohort_assignment__assignment")
         .get(pk=submission.pk)
     )
@@ -483,6 +500,15 @@ def submission_grade(
         raise ValidationFailed(
             _("Release the feedback now or at a moment in the future."), field="release_at"
         )
+    if seen_version is not ANY_VERSION:
+        current = Grade.objects.filter(submission=submission).select_related("graded_by").first()
+        if grade_version(grade=current) != seen_version:
+            who = current.graded_by.get_display_name() if current and current.graded_by else None
+            raise Conflict(
+                _("%(name)s changed this grade while you were grading; look at it and grade again.")
+                % {"name": who or _("Someone")},
+                code="grade_changed",
+            )
     rubric = rubric_snapshot(assignment=submission.cohort_assignment.assignment)
     clean = rubric_scores_validate(rubric=rubric, scores=scores)
     feedback = (feedback or "").strip()
@@ -578,7 +604,7 @@ def regrade_answer(
     """Answer a regrade request, keeping the grade or (with scores) changing it."""
     now = now or timezone.now()
     regrade = (
-        RegradeRequest.objects.select_for_update()
+        RegradeRequest.objects.select_for_update(of=("self",))
         .select_related("submission__cohort_assignment__cohort")
         .get(pk=regrade.pk)
     )
@@ -684,7 +710,7 @@ def _lease_length() -> dt.timedelta:
 
 def _open_item(submission: Submission) -> QueueItem | None:
     return (
-        QueueItem.objects.select_for_update()
+        QueueItem.objects.select_for_update(of=("self",))
         .select_related("leased_by")
         .filter(submission=submission, resolved_at__isnull=True)
         .first()

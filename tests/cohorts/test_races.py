@@ -1,38 +1,14 @@
 """Races on PostgreSQL with real concurrent connections (one per thread)."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from cohorts import services
 from cohorts.models import Enrolment, EnrolmentStatus
 from lms.errors import DomainError
+from tests.concurrency import race
 from tests.factories import CohortFactory, UserFactory, course_page
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def race(functions):
-    """Run the callables at the same moment, each on its own database connection."""
-    barrier = threading.Barrier(len(functions))
-    results: list = [None] * len(functions)
-
-    def run(i, fn):
-        try:
-            barrier.wait()
-            results[i] = fn()
-        except (DomainError, Exception) as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(functions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 def test_two_students_racing_for_the_last_seat_one_gets_it_one_is_waitlisted():

@@ -525,3 +525,31 @@ def test_the_author_rates_and_flags_a_review_and_the_instructor_gets_it(db):
     submission.refresh_from_db()
     assert submission.status == SubmissionStatus.WITH_INSTRUCTOR
     assert Grade.objects.filter(submission=submission).exists()  # the grade stays visible
+
+
+def test_a_grade_changed_since_the_form_was_opened_is_not_overwritten(db):
+    scenario = _queued(3)
+    submission = scenario.submission_of(scenario.students[0])
+    rubric = Review.objects.first().rubric
+    colleague = UserFactory(display_name="Carla")
+    scenario.cohort.instructors.add(colleague)
+    first = services.submission_grade(
+        submission=submission, by=colleague, scores=_scores(rubric), seen_version=None
+    )
+    with pytest.raises(Conflict, match="Carla changed this grade"):
+        services.submission_grade(
+            submission=submission,
+            by=scenario.instructor,
+            scores=_scores(rubric, 0),
+            seen_version=None,
+        )
+    from reviews.selectors import grade_version
+
+    services.submission_grade(
+        submission=submission,
+        by=scenario.instructor,
+        scores=_scores(rubric, 0),
+        seen_version=grade_version(grade=first),
+        reason="Second look",
+    )
+    assert Grade.objects.get(submission=submission).final_percent == Decimal("0.0")
