@@ -764,6 +764,46 @@ def queue_claim_next(
 
 
 @transaction.atomic
+def queue_item_resolve(
+    *, item: QueueItem, by: User, note: str, now: dt.datetime | None = None
+) -> QueueItem:
+    """Close an item without changing the grade (a flag that needs no regrade, say).
+    Only for work that has a grade; anything else must be graded."""
+    now = now or timezone.now()
+    item = (
+        QueueItem.objects.select_for_update(of=("self",))
+        .select_related("submission__cohort_assignment__cohort", "leased_by")
+        .get(pk=item.pk)
+    )
+    submission = item.submission
+    _require_instructor(by, submission.cohort_assignment.cohort)
+    if item.resolved_at is not None:
+        raise Conflict(_("This item was handled already."), code="already_resolved")
+    if _leased_by_other(item, by, now):
+        raise Conflict(
+            _("%(name)s is handling this submission right now.")
+            % {"name": item.leased_by.get_display_name()},
+            code="leased_by_other",
+        )
+    if not Grade.objects.filter(submission=submission).exists():
+        raise Conflict(
+            _("This submission has no grade yet; grade it to take it off the queue."),
+            code="not_graded",
+        )
+    if RegradeRequest.objects.filter(submission=submission, status=RegradeStatus.OPEN).exists():
+        raise Conflict(
+            _("Answer the student's regrade request to take this off the queue."),
+            code="regrade_open",
+        )
+    item.note = (note or "").strip()[:2000]
+    item.resolved_at, item.resolved_by = now, by
+    item.save(update_fields=["note", "resolved_at", "resolved_by"])
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    submission_transition(submission=submission, to=SubmissionStatus.GRADED, reason="kept")
+    return item
+
+
+@transaction.atomic
 def queue_item_release(*, item: QueueItem, by: User) -> QueueItem:
     """Give a claimed item back to the queue without grading it."""
     item = QueueItem.objects.select_for_update().get(pk=item.pk)

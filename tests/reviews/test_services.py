@@ -553,3 +553,24 @@ def test_a_grade_changed_since_the_form_was_opened_is_not_overwritten(db):
         reason="Second look",
     )
     assert Grade.objects.get(submission=submission).final_percent == Decimal("0.0")
+
+
+def test_a_flag_that_needs_no_regrade_is_closed_keeping_the_grade(db):
+    scenario, submission = _graded_by_peers()
+    review = Review.objects.filter(submission=submission).first()
+    services.review_flag(review=review, by=submission.author, reason="Rude tone.")
+    item = QueueItem.objects.get(resolved_at__isnull=True)
+    with pytest.raises(NotAllowed):
+        services.queue_item_resolve(item=item, by=submission.author, note="")
+    services.queue_item_resolve(item=item, by=scenario.instructor, note="Spoke to the reviewer.")
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.GRADED
+    with pytest.raises(Conflict):
+        services.queue_item_resolve(item=item, by=scenario.instructor, note="again")
+
+
+def test_an_ungraded_item_cannot_be_closed_without_a_grade(db):
+    scenario = _queued(3)
+    item = QueueItem.objects.first()
+    with pytest.raises(Conflict, match="grade it"):
+        services.queue_item_resolve(item=item, by=scenario.instructor, note="skip")
