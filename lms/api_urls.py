@@ -9,6 +9,8 @@ urlpatterns = [
     path("auth/token/", api.TokenApi.as_view(), name="api-token"),
     path("me/", api.MeApi.as_view(), name="api-me"),
     path("", include("cohorts.api_urls")),
+    path("", include("assignments.api_urls")),
+    path("", include("reviews.api_urls")),
     # Anything else under /api/v1/ answers in the API's error shape, not with a page.
     re_path(r"^.*$", api.not_found),
 ]

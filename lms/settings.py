@@ -216,7 +216,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Cohort LMS API",
-    "DESCRIPTION": "Catalogue, cohorts, enrolment, curriculum and progress.",
+    "DESCRIPTION": "Catalogue, cohorts, enrolment, curriculum and progress; assignments, "
+    "hand-ins, peer review, grades and the instructors' grading queue.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,

@@ -233,6 +233,12 @@ def review_get(*, review_id: int, user: User) -> Review:
     )
     if review is None:
         raise NotFound(_("You have no review with that id."))
+    if review.status == ReviewStatus.EXPIRED:
+        # The work went to another reviewer; the one who let it lapse no longer reads it.
+        raise NotFound(
+            _("This review passed its deadline and went to another reviewer."),
+            code="review_expired",
+        )
     return review
 
 

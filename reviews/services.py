@@ -806,7 +806,12 @@ def queue_item_resolve(
 @transaction.atomic
 def queue_item_release(*, item: QueueItem, by: User) -> QueueItem:
     """Give a claimed item back to the queue without grading it."""
-    item = QueueItem.objects.select_for_update().get(pk=item.pk)
+    item = (
+        QueueItem.objects.select_for_update(of=("self",)).select_related("cohort").get(pk=item.pk)
+    )
+    _require_instructor(by, item.cohort)
+    if item.resolved_at is not None:
+        raise Conflict(_("This item was handled already."), code="already_resolved")
     if item.leased_by_id != by.pk:
         raise Conflict(_("You do not hold this item."), code="not_leased")
     item.leased_by = None

@@ -1,0 +1,376 @@
+"""REST API for assignments: a cohort's assignments, one assignment as its viewer sees
+it (work, feedback received, grade), hand-ins and the download of handed-in files.
+
+One view per action with explicit serializers; writes go through services and their
+DomainErrors become ``{"detail", "code"}`` responses (lms.api.exception_handler).
+Status fields carry their model's name (submission_status, review_status,
+regrade_status) so that each choice set is one named enum in the OpenAPI schema.
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from wagtail.rich_text import expand_db_html
+
+from assignments import selectors, services
+from assignments.downloads import file_response
+from assignments.models import SubmissionStatus, SubmissionVersion
+from cms.models import LatePolicy
+from cohorts.api import ERROR
+from cohorts.selectors import cohort_get
+from lms.api import ApiView
+from lms.errors import NotFound
+from reviews import selectors as review_selectors
+from reviews.models import GradeSource, RegradeStatus, ReviewKind, ReviewStatus
+
+LOCKED = inline_serializer(
+    "ModuleLocked",
+    {
+        "detail": serializers.CharField(),
+        "code": serializers.CharField(),
+        "unlocks_at": serializers.DateTimeField(),
+    },
+)
+BINARY = {(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERROR}
+MAX_ID = 2**63 - 1
+
+
+class IdApiView(ApiView):
+    """Base for views addressed by ids: an id past the largest the database stores is an
+    unknown row (404), not an integer overflow in the database driver."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if any(isinstance(value, int) and value > MAX_ID for value in kwargs.values()):
+            raise NotFound(_("There is nothing with that id."))
+
+
+# --- Serializers ------------------------------------------------------------------------
+
+
+class RubricLevelSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    points = serializers.IntegerField()
+    description = serializers.CharField()
+
+
+class RubricCriterionSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="Key of this criterion in `scores`.")
+    title = serializers.CharField()
+    description = serializers.CharField()
+    levels = RubricLevelSerializer(many=True)
+
+
+class ScoreSerializer(serializers.Serializer):
+    points = serializers.IntegerField()
+    comment = serializers.CharField()
+
+
+class GradeCriterionSerializer(serializers.Serializer):
+    points = serializers.FloatField(help_text="Peer grades take the median: it may be x.5.")
+    comment = serializers.CharField()
+
+
+class AssignmentSerializer(serializers.Serializer):
+    """Reads an object with ``slot`` (AssignmentSlot) and ``submission`` (the viewer's own
+    or None): an AssignmentListItem or an AssignmentView."""
+
+    id = serializers.IntegerField(source="slot.assignment.pk")
+    title = serializers.CharField(source="slot.assignment.title")
+    module_id = serializers.IntegerField(source="slot.module.module.pk")
+    opens_at = serializers.DateTimeField(source="slot.deadlines.opens_at")
+    due_at = serializers.DateTimeField(source="slot.deadlines.due_at")
+    cutoff_at = serializers.DateTimeField(
+        source="slot.deadlines.cutoff_at",
+        help_text="Late work is taken until this moment; equal to due_at when it is refused.",
+    )
+    review_closes_at = serializers.DateTimeField(source="slot.deadlines.review_closes_at")
+    accepts = serializers.SerializerMethodField(help_text="What may be handed in.")
+    peer_reviews = serializers.IntegerField(
+        source="slot.assignment.peer_reviews", help_text="Reviews each submission gets (0: none)."
+    )
+    self_assessment = serializers.BooleanField(source="slot.assignment.self_assessment")
+    late_policy = serializers.ChoiceField(
+        source="slot.assignment.late_policy", choices=LatePolicy.choices
+    )
+    late_penalty_percent = serializers.IntegerField(
+        source="slot.assignment.late_penalty_percent", help_text="Per started day late."
+    )
+    locked = serializers.SerializerMethodField()
+    submission_status = serializers.SerializerMethodField(
+        help_text="Your own submission's status; null before you hand in."
+    )
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.ChoiceField(choices=["text", "file", "link"]))
+    )
+    def get_accepts(self, obj) -> list[str]:
+        assignment = obj.slot.assignment
+        return [
+            kind
+            for kind, accepted in (
+                ("text", assignment.accepts_text),
+                ("file", assignment.accepts_file),
+                ("link", assignment.accepts_link),
+            )
+            if accepted
+        ]
+
+    def get_locked(self, obj) -> bool:
+        return not obj.slot.is_open
+
+    @extend_schema_field(serializers.ChoiceField(choices=SubmissionStatus.choices, allow_null=True))
+    def get_submission_status(self, obj) -> str | None:
+        return obj.submission.status if obj.submission is not None else None
+
+
+class VersionSerializer(serializers.Serializer):
+    """One hand-in as its author (or an instructor) sees it, original file name included.
+    Needs ``cohort_id`` in the context for the download address."""
+
+    number = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    text = serializers.CharField()
+    link = serializers.CharField()
+    file_name = serializers.SerializerMethodField()
+    file_size = serializers.SerializerMethodField(help_text="Bytes.")
+    file_url = serializers.SerializerMethodField()
+
+    def get_file_name(self, obj: SubmissionVersion) -> str | None:
+        return obj.file_name if obj.file else None
+
+    def get_file_size(self, obj: SubmissionVersion) -> int | None:
+        return obj.file_size if obj.file else None
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_file_url(self, obj: SubmissionVersion) -> str | None:
+        if not obj.file:
+            return None
+        url = reverse(
+            "api-version-file",
+            kwargs={
+                "cohort_id": self.context["cohort_id"],
+                "submission_id": obj.submission_id,
+                "number": obj.number,
+            },
+        )
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+
+class HandInSerializer(VersionSerializer):
+    """A version just handed in, with where its submission now stands."""
+
+    submission_id = serializers.IntegerField()
+    submission_status = serializers.ChoiceField(
+        source="submission.status", choices=SubmissionStatus.choices
+    )
+    is_late = serializers.BooleanField(source="submission.is_late")
+    late_days = serializers.IntegerField(source="submission.late_days")
+
+
+class MySubmissionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    submission_status = serializers.ChoiceField(source="status", choices=SubmissionStatus.choices)
+    submitted_at = serializers.DateTimeField(help_text="When the latest version came in.")
+    is_late = serializers.BooleanField()
+    late_days = serializers.IntegerField()
+    versions = VersionSerializer(many=True, help_text="Newest first.")
+
+
+class ReceivedReviewSerializer(serializers.Serializer):
+    """A peer review of my work: numbered, never named."""
+
+    id = serializers.IntegerField(source="review.pk", help_text="For rating or flagging it.")
+    label = serializers.CharField(help_text='"Reviewer 1", "Reviewer 2", …')
+    submitted_at = serializers.DateTimeField(source="review.submitted_at")
+    points = serializers.IntegerField(source="review.points")
+    max_points = serializers.IntegerField(source="review.rubric.max_points")
+    scores = serializers.DictField(child=ScoreSerializer(), source="review.scores")
+    comment = serializers.CharField(source="review.comment")
+    helpfulness = serializers.IntegerField(source="review.helpfulness", allow_null=True)
+    flagged = serializers.SerializerMethodField()
+
+    def get_flagged(self, obj) -> bool:
+        return obj.review.flagged_at is not None
+
+
+class SelfReviewSerializer(serializers.Serializer):
+    submitted_at = serializers.DateTimeField()
+    points = serializers.IntegerField()
+    max_points = serializers.IntegerField(source="rubric.max_points")
+    scores = serializers.DictField(child=ScoreSerializer())
+    comment = serializers.CharField()
+
+
+class GradeSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(choices=GradeSource.choices)
+    points = serializers.DecimalField(max_digits=7, decimal_places=1, coerce_to_string=False)
+    max_points = serializers.IntegerField()
+    late_penalty_percent = serializers.IntegerField()
+    final_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=1, coerce_to_string=False, help_text="After the penalty."
+    )
+    criteria = serializers.DictField(child=GradeCriterionSerializer())
+    feedback = serializers.CharField()
+    released_at = serializers.DateTimeField(allow_null=True)
+
+
+class RegradeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    regrade_status = serializers.ChoiceField(source="status", choices=RegradeStatus.choices)
+    reason = serializers.CharField()
+    answer = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    answered_at = serializers.DateTimeField(allow_null=True)
+
+
+class ReviewTaskSerializer(serializers.Serializer):
+    """A review I am to give: nothing about whose work it is."""
+
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=ReviewKind.choices)
+    review_status = serializers.ChoiceField(source="status", choices=ReviewStatus.choices)
+    due_at = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+
+
+class AssignmentDetailSerializer(AssignmentSerializer):
+    """Reads reviews.selectors.AssignmentView."""
+
+    instructions_html = serializers.SerializerMethodField()
+    rubric = serializers.SerializerMethodField()
+    can_submit = serializers.BooleanField()
+    is_late_now = serializers.BooleanField(help_text="A hand-in now would be late.")
+    late_penalty_now = serializers.IntegerField(
+        help_text="The penalty (%) a first hand-in now would carry."
+    )
+    submission = MySubmissionSerializer(allow_null=True)
+    received_reviews = ReceivedReviewSerializer(source="received", many=True)
+    self_review = SelfReviewSerializer(allow_null=True)
+    grade = GradeSerializer(allow_null=True, help_text="Only once released.")
+    regrade = RegradeSerializer(allow_null=True)
+    can_request_regrade = serializers.BooleanField()
+    reviews_to_give = ReviewTaskSerializer(source="to_give", many=True)
+    self_review_to_write = serializers.SerializerMethodField()
+
+    def get_instructions_html(self, obj) -> str:
+        return expand_db_html(obj.slot.assignment.instructions)
+
+    @extend_schema_field(RubricCriterionSerializer(many=True))
+    def get_rubric(self, obj) -> list[dict]:
+        return services.rubric_criteria(assignment=obj.slot.assignment)
+
+    @extend_schema_field(ReviewTaskSerializer(allow_null=True))
+    def get_self_review_to_write(self, obj) -> dict | None:
+        review = self.context["self_review_open"]
+        return ReviewTaskSerializer(review).data if review is not None else None
+
+
+class SubmissionInputSerializer(serializers.Serializer):
+    # Emptiness, kinds the assignment takes, sizes and link syntax are the service's
+    # rules; it answers them with codes (empty_submission, invalid_link, …).
+    text = serializers.CharField(required=False, allow_blank=True, default="")
+    link = serializers.CharField(required=False, allow_blank=True, default="")
+    file = serializers.FileField(
+        required=False, allow_null=True, allow_empty_file=True, default=None, use_url=False
+    )
+
+
+# --- Views ------------------------------------------------------------------------------
+
+
+class AssignmentListApi(IdApiView):
+    @extend_schema(
+        responses={200: AssignmentSerializer(many=True), 403: ERROR, 404: ERROR},
+        tags=["assignments"],
+        description="The cohort's assignments in curriculum order, with their deadlines "
+        "and the status of your own submission.",
+    )
+    def get(self, request: Request, cohort_id: int) -> Response:
+        listing = selectors.assignment_list_get(cohort_id=cohort_id, user=request.user)
+        return Response(AssignmentSerializer(listing.items, many=True).data)
+
+
+class AssignmentDetailApi(IdApiView):
+    @extend_schema(
+        responses={200: AssignmentDetailSerializer, 403: LOCKED, 404: ERROR},
+        tags=["assignments"],
+        description="An assignment as you see it: instructions, rubric, your versions, the "
+        "peer reviews you received (as “Reviewer N”), your grade once released and the "
+        "reviews you owe for it. While its module is locked: 403 with code "
+        "`module_locked` and the unlock moment in `unlocks_at`.",
+    )
+    def get(self, request: Request, cohort_id: int, assignment_id: int) -> Response:
+        view = review_selectors.assignment_view_get(
+            cohort_id=cohort_id, assignment_id=assignment_id, user=request.user
+        )
+        if not view.readable:
+            return Response(
+                {
+                    "detail": _("This assignment's module is still locked."),
+                    "code": "module_locked",
+                    "unlocks_at": serializers.DateTimeField().to_representation(
+                        view.slot.module.unlocks_at
+                    ),
+                },
+                status=status.HTTP_403_FORBIDDEN,
+            )
+        context = {
+            "request": request,
+            "cohort_id": view.cohort.pk,
+            "self_review_open": review_selectors.self_review_open(submission=view.submission),
+        }
+        return Response(AssignmentDetailSerializer(view, context=context).data)
+
+
+class SubmissionSubmitApi(IdApiView):
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(
+        request=SubmissionInputSerializer,
+        responses={201: HandInSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
+        tags=["assignments"],
+        description="Hand in text, a link and/or a file (multipart), or a new version "
+        "before the deadline. After the deadline a first hand-in is taken until the late "
+        "cut-off, with the late penalty.",
+    )
+    def post(self, request: Request, cohort_id: int, assignment_id: int) -> Response:
+        data = SubmissionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        cohort = cohort_get(cohort_id=cohort_id)
+        version = services.submission_submit(
+            cohort=cohort, assignment_id=assignment_id, author=request.user, **data.validated_data
+        )
+        context = {"request": request, "cohort_id": cohort.pk}
+        return Response(
+            HandInSerializer(version, context=context).data, status=status.HTTP_201_CREATED
+        )
+
+
+class DownloadApiView(IdApiView):
+    """A file answer: whatever the client accepts, errors still come as JSON."""
+
+    def perform_content_negotiation(self, request, force=False):
+        return super().perform_content_negotiation(request, force=True)
+
+
+class VersionFileApi(DownloadApiView):
+    @extend_schema(
+        responses=BINARY,
+        tags=["assignments"],
+        description="A version's file under its original name, for its author and the "
+        "cohort's instructors.",
+    )
+    def get(self, request: Request, cohort_id: int, submission_id: int, number: int):
+        version, filename = selectors.version_file_get(
+            user=request.user, cohort_id=cohort_id, submission_id=submission_id, number=number
+        )
+        return file_response(version, filename)

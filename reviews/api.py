@@ -1,0 +1,615 @@
+"""REST API for peer review, feedback, regrades and the instructors' grading queue.
+
+Reviewers never learn whose work they review: the review payload carries the work's
+content and a neutral file address, nothing about its author. Authors see reviews as
+"Reviewer N". Instructors see names. Writes go through reviews.services; their
+DomainErrors become ``{"detail", "code"}`` responses (lms.api.exception_handler).
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from assignments.api import (
+    BINARY,
+    DownloadApiView,
+    GradeSerializer,
+    IdApiView,
+    RegradeSerializer,
+    RubricCriterionSerializer,
+    ScoreSerializer,
+    VersionSerializer,
+)
+from assignments.downloads import file_response
+from assignments.models import Submission, SubmissionStatus
+from assignments.selectors import review_file_get
+from cohorts.api import ERROR
+from cohorts.selectors import cohort_get, taught_cohorts, user_is_cohort_staff
+from lms.errors import NotAllowed, NotFound
+from reviews import selectors, services
+from reviews.models import QueueItem, QueueReason, RegradeRequest, ReviewKind, ReviewStatus
+
+# --- Serializers: the student's side ----------------------------------------------------
+
+
+class ReviewSummarySerializer(serializers.Serializer):
+    """A review I owe or gave, with nothing that identifies the work's author."""
+
+    id = serializers.IntegerField()
+    assignment_id = serializers.IntegerField(source="submission.cohort_assignment.assignment_id")
+    assignment_title = serializers.CharField(source="submission.cohort_assignment.assignment.title")
+    review_status = serializers.ChoiceField(source="status", choices=ReviewStatus.choices)
+    due_at = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+
+
+class ReviewWorkSerializer(serializers.Serializer):
+    """The content under review: no author, no original file name, no file metadata."""
+
+    text = serializers.CharField()
+    link = serializers.CharField()
+    file_url = serializers.URLField(
+        allow_null=True, help_text="A download under a neutral name, when a file was handed in."
+    )
+
+
+class ReviewRubricSerializer(serializers.Serializer):
+    max_points = serializers.IntegerField()
+    criteria = RubricCriterionSerializer(many=True)
+
+
+class ReviewSerializer(serializers.Serializer):
+    """The review to write, or as written. Needs the reviewed ``version`` in the context."""
+
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=ReviewKind.choices)
+    review_status = serializers.ChoiceField(source="status", choices=ReviewStatus.choices)
+    cohort_id = serializers.IntegerField(source="submission.cohort_assignment.cohort_id")
+    assignment_id = serializers.IntegerField(source="submission.cohort_assignment.assignment_id")
+    assignment_title = serializers.CharField(source="submission.cohort_assignment.assignment.title")
+    due_at = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    rubric = ReviewRubricSerializer()
+    work = serializers.SerializerMethodField()
+    scores = serializers.DictField(child=ScoreSerializer(), help_text="Empty until submitted.")
+    points = serializers.IntegerField(allow_null=True)
+    comment = serializers.CharField()
+
+    @extend_schema_field(ReviewWorkSerializer)
+    def get_work(self, review) -> dict:
+        version = self.context["version"]
+        file_url = None
+        if version.file:
+            file_url = reverse("api-review-file", kwargs={"review_id": review.pk})
+            request = self.context.get("request")
+            if request is not None:
+                file_url = request.build_absolute_uri(file_url)
+        return {"text": version.text, "link": version.link, "file_url": file_url}
+
+
+class ReviewDoneSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=ReviewKind.choices)
+    review_status = serializers.ChoiceField(source="status", choices=ReviewStatus.choices)
+    submitted_at = serializers.DateTimeField()
+    points = serializers.IntegerField()
+    max_points = serializers.IntegerField(source="rubric.max_points")
+    scores = serializers.DictField(child=ScoreSerializer())
+    comment = serializers.CharField()
+
+
+class ScoreInputSerializer(serializers.Serializer):
+    points = serializers.IntegerField()
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ScoresField(serializers.DictField):
+    """{criterion id: {"points": int, "comment": str}}; which criteria and which points
+    are the rubric's business, checked by the service (codes score_missing and
+    score_outside_rubric)."""
+
+    child = ScoreInputSerializer()
+
+
+class ReviewInputSerializer(serializers.Serializer):
+    scores = ScoresField()
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required for peer reviews: what works, and one thing to improve.",
+    )
+
+
+class HelpfulnessInputSerializer(serializers.Serializer):
+    helpfulness = serializers.IntegerField(min_value=1, max_value=5)
+
+
+class FlagInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, max_length=2000)
+
+
+class RegradeInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        allow_blank=True,
+        max_length=5000,
+        help_text="Which part of the grade you question and why, in a sentence or two.",
+    )
+
+
+class FeedbackSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    helpfulness = serializers.IntegerField(allow_null=True)
+    flagged = serializers.SerializerMethodField()
+
+    def get_flagged(self, review) -> bool:
+        return review.flagged_at is not None
+
+
+class MyReviewsSerializer(serializers.Serializer):
+    open = ReviewSummarySerializer(many=True, help_text="Still to do, soonest due first.")
+    done = ReviewSummarySerializer(many=True)
+
+
+# --- Serializers: the instructor's side -------------------------------------------------
+
+
+class QueueItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    submission_id = serializers.IntegerField()
+    reasons = serializers.ListField(child=serializers.ChoiceField(choices=QueueReason.choices))
+    entered_at = serializers.DateTimeField()
+    leased_by = serializers.SerializerMethodField(help_text="Who holds it, by name.")
+    lease_expires_at = serializers.DateTimeField(allow_null=True)
+
+    def get_leased_by(self, item: QueueItem) -> str | None:
+        return item.leased_by.get_display_name() if item.leased_by_id else None
+
+
+class QueueEntrySerializer(serializers.Serializer):
+    """Reads reviews.selectors.QueueEntry; needs ``now`` in the context."""
+
+    id = serializers.IntegerField(source="item.pk")
+    submission_id = serializers.IntegerField(source="item.submission_id")
+    assignment_id = serializers.IntegerField(
+        source="item.submission.cohort_assignment.assignment_id"
+    )
+    assignment_title = serializers.CharField()
+    author_name = serializers.CharField()
+    reasons = serializers.ListField(
+        source="item.reasons", child=serializers.ChoiceField(choices=QueueReason.choices)
+    )
+    reason_labels = serializers.ListField(child=serializers.CharField())
+    entered_at = serializers.DateTimeField(source="item.entered_at")
+    waited_seconds = serializers.SerializerMethodField()
+    leased_by = serializers.SerializerMethodField(help_text="Null once the lease has expired.")
+    lease_expires_at = serializers.SerializerMethodField()
+
+    def _leased(self, entry) -> bool:
+        item = entry.item
+        return (
+            item.leased_by_id is not None
+            and item.lease_expires_at is not None
+            and item.lease_expires_at > self.context["now"]
+        )
+
+    def get_waited_seconds(self, entry) -> int:
+        return int(entry.waited.total_seconds())
+
+    def get_leased_by(self, entry) -> str | None:
+        return entry.item.leased_by.get_display_name() if self._leased(entry) else None
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_lease_expires_at(self, entry):
+        if not self._leased(entry):
+            return None
+        return serializers.DateTimeField().to_representation(entry.item.lease_expires_at)
+
+
+class QueuePageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    oldest_wait_seconds = serializers.IntegerField(allow_null=True)
+    mine = QueueItemSerializer(allow_null=True, help_text="The item you hold, if any.")
+    results = QueueEntrySerializer(many=True)
+
+
+class GradingSubmissionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    author_id = serializers.IntegerField()
+    author_name = serializers.CharField(source="author.get_display_name")
+    submission_status = serializers.ChoiceField(source="status", choices=SubmissionStatus.choices)
+    submitted_at = serializers.DateTimeField()
+    is_late = serializers.BooleanField()
+    late_days = serializers.IntegerField()
+    version_count = serializers.IntegerField()
+
+
+class GradingReviewSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=ReviewKind.choices)
+    review_status = serializers.ChoiceField(source="status", choices=ReviewStatus.choices)
+    reviewer_id = serializers.IntegerField()
+    reviewer_name = serializers.CharField(source="reviewer.get_display_name")
+    due_at = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    points = serializers.IntegerField(allow_null=True)
+    scores = serializers.DictField(child=ScoreSerializer())
+    comment = serializers.CharField()
+    helpfulness = serializers.IntegerField(allow_null=True)
+    flagged_at = serializers.DateTimeField(allow_null=True)
+    flag_reason = serializers.CharField()
+
+
+class StaffGradeSerializer(GradeSerializer):
+    release_at = serializers.DateTimeField()
+
+
+class GradingViewSerializer(serializers.Serializer):
+    """Reads reviews.selectors.GradingView; needs ``cohort_id`` in the context."""
+
+    assignment_id = serializers.IntegerField(source="slot.assignment.pk")
+    assignment_title = serializers.CharField(source="slot.assignment.title")
+    due_at = serializers.DateTimeField(source="slot.deadlines.due_at")
+    submission = GradingSubmissionSerializer()
+    version = VersionSerializer(allow_null=True, help_text="The latest version.")
+    rubric = RubricCriterionSerializer(many=True, source="rubric_criteria")
+    reviews = GradingReviewSerializer(many=True)
+    queue_item = QueueItemSerializer(source="item", allow_null=True)
+    grade = StaffGradeSerializer(allow_null=True, help_text="Released or scheduled.")
+    regrade = RegradeSerializer(allow_null=True)
+
+
+class GradeInputSerializer(serializers.Serializer):
+    scores = ScoresField()
+    feedback = serializers.CharField(required=False, allow_blank=True, default="")
+    release_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="Omit to release now."
+    )
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=100,
+        help_text="Kept in the grade's history.",
+    )
+
+
+class RegradeAnswerInputSerializer(serializers.Serializer):
+    answer = serializers.CharField(allow_blank=True, max_length=5000)
+    scores = ScoresField(
+        required=False, allow_null=True, default=None, help_text="Omit to keep the grade."
+    )
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField(source="get_display_name")
+
+
+class OwingSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    count = serializers.IntegerField(help_text="Reviews still to do.")
+
+
+class AssignmentProgressSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="slot.assignment.pk")
+    title = serializers.CharField(source="slot.assignment.title")
+    due_at = serializers.DateTimeField(source="slot.deadlines.due_at")
+    locked = serializers.SerializerMethodField()
+    students = serializers.IntegerField()
+    submitted = serializers.IntegerField()
+    late = serializers.IntegerField()
+    graded = serializers.IntegerField()
+    in_queue = serializers.IntegerField()
+    oldest_wait_seconds = serializers.SerializerMethodField()
+    not_submitted = PersonSerializer(many=True, help_text="Empty while the module is locked.")
+    owing_reviews = serializers.SerializerMethodField()
+
+    def get_locked(self, progress) -> bool:
+        return not progress.slot.is_open
+
+    def get_oldest_wait_seconds(self, progress) -> int | None:
+        wait = progress.oldest_wait
+        return int(wait.total_seconds()) if wait is not None else None
+
+    @extend_schema_field(OwingSerializer(many=True))
+    def get_owing_reviews(self, progress) -> list[dict]:
+        return [
+            {"id": user.pk, "name": user.get_display_name(), "count": n}
+            for user, n in progress.owing_reviews
+        ]
+
+
+# --- Views: reviewing -------------------------------------------------------------------
+
+
+class MyReviewsApi(IdApiView):
+    @extend_schema(
+        responses={200: MyReviewsSerializer, 403: ERROR, 404: ERROR},
+        tags=["peer review"],
+        description="The peer reviews you owe in this cohort and the ones you gave.",
+    )
+    def get(self, request: Request, cohort_id: int) -> Response:
+        owed = selectors.my_reviews(cohort_id=cohort_id, user=request.user)
+        return Response(MyReviewsSerializer(owed).data)
+
+
+def _review_to_show(review_id: int, user):
+    review = selectors.review_get(review_id=review_id, user=user)
+    # The work went to another reviewer; the file download and the list of reviews
+    # already treat an expired review as gone, so its content is not shown either.
+    if review.status == ReviewStatus.EXPIRED:
+        raise NotFound(
+            _("This review passed its deadline and went to another reviewer."),
+            code="review_expired",
+        )
+    return review
+
+
+class ReviewApi(IdApiView):
+    @extend_schema(
+        responses={200: ReviewSerializer, 404: ERROR},
+        tags=["peer review"],
+        description="A review you were given: the rubric and the work's latest version. "
+        "Nothing in it identifies the work's author.",
+    )
+    def get(self, request: Request, review_id: int) -> Response:
+        review = _review_to_show(review_id, request.user)
+        version = selectors.review_version(review=review)
+        context = {"request": request, "version": version}
+        return Response(ReviewSerializer(review, context=context).data)
+
+    @extend_schema(
+        request=ReviewInputSerializer,
+        responses={200: ReviewDoneSerializer, 400: ERROR, 404: ERROR, 409: ERROR},
+        tags=["peer review"],
+        description="Submit the review: a level's points for every rubric criterion (code "
+        "`score_outside_rubric` otherwise) and, for peer reviews, an overall comment. "
+        "A review is submitted once (409 `review_done`).",
+    )
+    def post(self, request: Request, review_id: int) -> Response:
+        review = _review_to_show(review_id, request.user)
+        data = ReviewInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        review = services.review_submit(
+            review=review,
+            by=request.user,
+            scores=data.validated_data["scores"],
+            comment=data.validated_data["comment"],
+        )
+        return Response(ReviewDoneSerializer(review).data)
+
+    put = post
+
+
+class ReviewFileApi(DownloadApiView):
+    @extend_schema(
+        responses=BINARY,
+        tags=["peer review"],
+        description="The file of the work under review, under a neutral name.",
+    )
+    def get(self, request: Request, review_id: int):
+        version, filename = review_file_get(user=request.user, review_id=review_id)
+        return file_response(version, filename)
+
+
+class FeedbackRatingApi(IdApiView):
+    @extend_schema(
+        request=HelpfulnessInputSerializer,
+        responses={200: FeedbackSerializer, 400: ERROR, 404: ERROR, 409: ERROR},
+        tags=["peer review"],
+        description="Rate how helpful a review of your work was, from 1 to 5.",
+    )
+    def post(self, request: Request, review_id: int) -> Response:
+        review = selectors.received_review_get(review_id=review_id, user=request.user)
+        data = HelpfulnessInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        review = services.review_rate(
+            review=review, by=request.user, helpfulness=data.validated_data["helpfulness"]
+        )
+        return Response(FeedbackSerializer(review).data)
+
+
+class FeedbackFlagApi(IdApiView):
+    @extend_schema(
+        request=FlagInputSerializer,
+        responses={200: FeedbackSerializer, 400: ERROR, 404: ERROR, 409: ERROR},
+        tags=["peer review"],
+        description="Report a review of your work as inappropriate; an instructor looks "
+        "at it. Once per review.",
+    )
+    def post(self, request: Request, review_id: int) -> Response:
+        review = selectors.received_review_get(review_id=review_id, user=request.user)
+        data = FlagInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        review = services.review_flag(
+            review=review, by=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(FeedbackSerializer(review).data)
+
+
+class RegradeRequestApi(IdApiView):
+    @extend_schema(
+        request=RegradeInputSerializer,
+        responses={201: RegradeSerializer, 400: ERROR, 404: ERROR, 409: ERROR},
+        tags=["peer review"],
+        description="Ask once, after the grade is released, for it to be looked at again.",
+    )
+    def post(self, request: Request, submission_id: int) -> Response:
+        data = RegradeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        # The service reads the submission under its lock and answers 404 to anyone but
+        # its author; a lookup here would read the same row twice.
+        try:
+            regrade = services.regrade_request(
+                submission=Submission(pk=submission_id),
+                by=request.user,
+                reason=data.validated_data["reason"],
+            )
+        except Submission.DoesNotExist:
+            raise NotFound(_("You have no submission with that id.")) from None
+        return Response(RegradeSerializer(regrade).data, status=status.HTTP_201_CREATED)
+
+
+# --- Views: instructors -----------------------------------------------------------------
+
+
+def _require_some_teaching(user) -> None:
+    """For actions addressed by a bare id, whose service checks the cohort itself: turn
+    away at once whoever teaches no cohort at all."""
+    if not (user_is_cohort_staff(user) or taught_cohorts(user=user)):
+        raise NotAllowed(_("Only a cohort's instructors do this."), code="not_instructor")
+
+
+def _page_number(request: Request, name: str, default: int, maximum: int | None = None) -> int:
+    raw = request.query_params.get(name, str(default))
+    if not raw.isdigit() or int(raw) < 1 or (maximum is not None and int(raw) > maximum):
+        message = (
+            _("Give a whole number from 1 to %(max)s.") % {"max": maximum}
+            if maximum
+            else _("Give a whole number from 1.")
+        )
+        raise serializers.ValidationError({name: [message]})
+    return int(raw)
+
+
+class QueueApi(IdApiView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("page", int, description="From 1."),
+            OpenApiParameter("per_page", int, description="1 to 200; 50 by default."),
+        ],
+        responses={200: QueuePageSerializer, 400: ERROR, 403: ERROR, 404: ERROR},
+        tags=["instructors"],
+        description="Submissions waiting for an instructor, longest waiting first.",
+    )
+    def get(self, request: Request, cohort_id: int) -> Response:
+        page = _page_number(request, "page", 1)
+        per_page = _page_number(request, "per_page", 50, maximum=200)
+        queue = selectors.queue_get(
+            cohort_id=cohort_id, user=request.user, page=page, per_page=per_page
+        )
+        oldest = queue.oldest_wait
+        body = {
+            "count": queue.total,
+            "page": queue.page.number,
+            "pages": queue.page.paginator.num_pages,
+            "oldest_wait_seconds": int(oldest.total_seconds()) if oldest is not None else None,
+            "mine": queue.mine,
+            "results": queue.entries,
+        }
+        return Response(QueuePageSerializer(body, context={"now": queue.now}).data)
+
+
+class QueueClaimNextApi(IdApiView):
+    @extend_schema(
+        request=None,
+        responses={
+            200: QueueItemSerializer,
+            204: None,
+            403: ERROR,
+            404: ERROR,
+        },
+        tags=["instructors"],
+        description="Grade next: lease the longest-waiting item to you (or get back the one "
+        "you hold). Two instructors never get the same item. 204 when nothing waits.",
+    )
+    def post(self, request: Request, cohort_id: int) -> Response:
+        cohort = cohort_get(cohort_id=cohort_id)
+        item = services.queue_claim_next(cohort=cohort, by=request.user)
+        if item is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(QueueItemSerializer(item).data)
+
+
+class QueueReleaseApi(IdApiView):
+    @extend_schema(
+        request=None,
+        responses={200: QueueItemSerializer, 403: ERROR, 404: ERROR, 409: ERROR},
+        tags=["instructors"],
+        description="Give an item you hold back to the queue without grading it.",
+    )
+    def post(self, request: Request, item_id: int) -> Response:
+        # Only instructors ever hold an item: anyone else hears that, not "you do not
+        # hold this item".
+        _require_some_teaching(request.user)
+        try:
+            item = services.queue_item_release(item=QueueItem(pk=item_id), by=request.user)
+        except QueueItem.DoesNotExist:
+            raise NotFound(_("There is no queue item with that id.")) from None
+        return Response(QueueItemSerializer(item).data)
+
+
+class GradeApi(IdApiView):
+    @extend_schema(
+        responses={200: GradingViewSerializer, 403: ERROR, 404: ERROR},
+        tags=["instructors"],
+        description="Everything needed to grade a submission: the work, every review with "
+        "its reviewer, the queue item, the grade and any regrade request.",
+    )
+    def get(self, request: Request, cohort_id: int, submission_id: int) -> Response:
+        view = selectors.grading_view_get(
+            cohort_id=cohort_id, submission_id=submission_id, user=request.user
+        )
+        context = {"request": request, "cohort_id": view.cohort.pk}
+        return Response(GradingViewSerializer(view, context=context).data)
+
+    @extend_schema(
+        request=GradeInputSerializer,
+        responses={200: StaffGradeSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
+        tags=["instructors"],
+        description="Grade against the current rubric, overriding any peer result. While "
+        "another instructor holds the submission's queue item: 409 `leased_by_other`.",
+    )
+    def post(self, request: Request, cohort_id: int, submission_id: int) -> Response:
+        view = selectors.grading_view_get(
+            cohort_id=cohort_id, submission_id=submission_id, user=request.user
+        )
+        data = GradeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        grade = services.submission_grade(
+            submission=view.submission, by=request.user, **data.validated_data
+        )
+        return Response(StaffGradeSerializer(grade).data)
+
+
+class RegradeAnswerApi(IdApiView):
+    @extend_schema(
+        request=RegradeAnswerInputSerializer,
+        responses={200: RegradeSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
+        tags=["instructors"],
+        description="Answer a regrade request: keep the grade, or change it with `scores`.",
+    )
+    def post(self, request: Request, regrade_id: int) -> Response:
+        _require_some_teaching(request.user)
+        data = RegradeAnswerInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        # The service reads the request under its lock and checks the instructor.
+        try:
+            regrade = services.regrade_answer(
+                regrade=RegradeRequest(pk=regrade_id), by=request.user, **data.validated_data
+            )
+        except RegradeRequest.DoesNotExist:
+            raise NotFound(_("There is no regrade request with that id.")) from None
+        return Response(RegradeSerializer(regrade).data)
+
+
+class AssignmentsOverviewApi(IdApiView):
+    @extend_schema(
+        responses={200: AssignmentProgressSerializer(many=True), 403: ERROR, 404: ERROR},
+        tags=["instructors"],
+        description="Per assignment: who has not handed in, who owes reviews, what waits "
+        "in the queue and for how long.",
+    )
+    def get(self, request: Request, cohort_id: int) -> Response:
+        overview = selectors.assignments_overview(cohort_id=cohort_id, user=request.user)
+        return Response(AssignmentProgressSerializer(overview, many=True).data)
