@@ -285,14 +285,14 @@ def submission_submit(
             code="not_a_student",
         )
     slot = assignment_slot_get(cohort=cohort, assignment_id=assignment_id, now=now)
-    text, link = _validated_content(slot.assignment, text=text, link=link, file=file)
     run = cohort_assignment_get_or_create(cohort=cohort, assignment=slot.assignment)
     # Serialises hand-ins with the allocation of this assignment's reviews.
     run = CohortAssignment.objects.select_for_update().get(pk=run.pk)
     submission = (
         Submission.objects.select_for_update().filter(cohort_assignment=run, author=author).first()
     )
-    _check_window(slot, submission, now)
+    _check_window(slot, submission, now)  # locked or closed says so before any content check
+    text, link = _validated_content(slot.assignment, text=text, link=link, file=file)
     late = slot.deadlines.is_late(now)
     if submission is None:
         submission = Submission(

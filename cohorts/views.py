@@ -7,13 +7,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from assignments.selectors import assignment_slots
 from cms.models import LessonPage
 from cohorts import selectors, services
 from cohorts.models import EnrolmentStatus
 from lms.errors import NotFound
+from reviews.selectors import student_work_get
 
 
 @login_required
@@ -65,14 +68,34 @@ def leave(request: HttpRequest, cohort_id: int) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest, cohort_id: int) -> HttpResponse:
-    board = selectors.dashboard_get(cohort_id=cohort_id, user=request.user)
-    return render(request, "cohorts/dashboard.html", {"board": board, "cohort": board.cohort})
+    now = timezone.now()
+    board = selectors.dashboard_get(cohort_id=cohort_id, user=request.user, now=now)
+    work = (
+        student_work_get(cohort=board.cohort, user=request.user, now=now)
+        if board.access.enrolment is not None
+        else None
+    )
+    return render(
+        request,
+        "cohorts/dashboard.html",
+        {"board": board, "cohort": board.cohort, "work": work, "now": now},
+    )
 
 
 @login_required
 def module(request: HttpRequest, cohort_id: int, module_id: int) -> HttpResponse:
     view = selectors.module_view_get(cohort_id=cohort_id, module_id=module_id, user=request.user)
-    return render(request, "cohorts/module.html", {"view": view, "cohort": view.cohort})
+    # A locked module shows its title and unlock moment only: no assignments either.
+    assignments = (
+        [s for s in assignment_slots(cohort=view.cohort) if s.module.module.pk == module_id]
+        if view.readable
+        else []
+    )
+    return render(
+        request,
+        "cohorts/module.html",
+        {"view": view, "cohort": view.cohort, "assignments": assignments},
+    )
 
 
 @login_required

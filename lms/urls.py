@@ -16,6 +16,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("search/", views.search, name="search"),
     path("learn/", include("cohorts.urls")),
+    path("learn/", include("assignments.urls")),
+    path("learn/", include("reviews.urls")),
     path("api/v1/", include("lms.api_urls")),
     path("", include(wagtail_urls)),
 ]

@@ -566,8 +566,8 @@ def regrade_request(
     *, submission: Submission, by: User, reason: str, now: dt.datetime | None = None
 ) -> RegradeRequest:
     now = now or timezone.now()
-    submission = Submission.objects.select_for_update().get(pk=submission.pk)
-    if submission.author_id != by.pk:
+    submission = Submission.objects.select_for_update().filter(pk=submission.pk).first()
+    if submission is None or submission.author_id != by.pk:
         raise NotFound(_("You have no submission with that id."))
     grade = Grade.objects.filter(submission=submission, released_at__isnull=False).first()
     if grade is None:
@@ -606,8 +606,11 @@ def regrade_answer(
     regrade = (
         RegradeRequest.objects.select_for_update(of=("self",))
         .select_related("submission__cohort_assignment__cohort")
-        .get(pk=regrade.pk)
+        .filter(pk=regrade.pk)
+        .first()
     )
+    if regrade is None:
+        raise NotFound(_("There is no regrade request with that id."))
     _require_instructor(by, regrade.submission.cohort_assignment.cohort)
     if regrade.status != RegradeStatus.OPEN:
         raise Conflict(_("This regrade request was answered already."), code="regrade_answered")
@@ -773,8 +776,11 @@ def queue_item_resolve(
     item = (
         QueueItem.objects.select_for_update(of=("self",))
         .select_related("submission__cohort_assignment__cohort", "leased_by")
-        .get(pk=item.pk)
+        .filter(pk=item.pk)
+        .first()
     )
+    if item is None:
+        raise NotFound(_("There is no queue item with that id."))
     submission = item.submission
     _require_instructor(by, submission.cohort_assignment.cohort)
     if item.resolved_at is not None:
@@ -807,8 +813,13 @@ def queue_item_resolve(
 def queue_item_release(*, item: QueueItem, by: User) -> QueueItem:
     """Give a claimed item back to the queue without grading it."""
     item = (
-        QueueItem.objects.select_for_update(of=("self",)).select_related("cohort").get(pk=item.pk)
+        QueueItem.objects.select_for_update(of=("self",))
+        .select_related("cohort")
+        .filter(pk=item.pk)
+        .first()
     )
+    if item is None:
+        raise NotFound(_("There is no queue item with that id."))
     _require_instructor(by, item.cohort)
     if item.resolved_at is not None:
         raise Conflict(_("This item was handled already."), code="already_resolved")

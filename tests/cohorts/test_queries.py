@@ -20,9 +20,11 @@ pytestmark = pytest.mark.django_db
 
 # page name: (who looks, url, the most queries it may cost)
 HOT_PAGES = {
-    "dashboard": ("student", "/learn/{cohort}/", 10),
+    # +7: the student's assignment work (reviews.selectors.student_work_get).
+    "dashboard": ("student", "/learn/{cohort}/", 17),
     "my cohorts": ("student", "/learn/", 4),
-    "module": ("student", "/learn/{cohort}/modules/{module}/", 8),
+    # +3: the module's assignments (assignments.selectors.assignment_slots).
+    "module": ("student", "/learn/{cohort}/modules/{module}/", 11),
     "lesson": ("student", "/learn/{cohort}/lessons/{lesson}/", 10),
     "roster": ("instructor", "/learn/{cohort}/roster/", 11),
     "home catalogue": ("student", "/", 10),
