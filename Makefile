@@ -49,6 +49,8 @@ messages: install
 
 bench: install
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/allocation.py
+	$(BIN)/python bench/peer_coverage.py
 
 clean:
 	rm -rf $(VENV) var staticfiles

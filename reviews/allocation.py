@@ -118,6 +118,7 @@ class ReviewerPool:
         self.authors: dict[int, int] = {}
         self.late: set[int] = set()
         self.ungraded: set[int] = set()
+        self.with_instructor: set[int] = set()
         for pk, author_id, is_late, status in Submission.objects.filter(
             cohort_assignment_id=run_id
         ).values_list("pk", "author_id", "is_late", "status"):
@@ -126,6 +127,8 @@ class ReviewerPool:
                 self.late.add(pk)
             if status != SubmissionStatus.GRADED:
                 self.ungraded.add(pk)
+            if status == SubmissionStatus.WITH_INSTRUCTOR:
+                self.with_instructor.add(pk)
         self.load: Counter[int] = Counter()  # peer reviews ever given to each reviewer
         self.active: Counter[int] = Counter()  # non-expired peer reviews per submission
         self.absent: set[int] = set()  # reviewers who let a review expire
@@ -175,15 +178,16 @@ class ReviewerPool:
         candidates = [
             s
             for s in self.authors
-            if self.authors[s] != reviewer_id and (s, reviewer_id) not in self.pairs
+            if self.authors[s] != reviewer_id
+            and (s, reviewer_id) not in self.pairs
+            # Extra reviews are feedback for peers; work an instructor grades gets none.
+            and (self.active[s] < k or s not in self.with_instructor)
         ]
-        candidates.sort(
-            key=lambda s: (
-                self.active[s] >= k,
-                s not in self.late,
-                s not in self.ungraded,
-                self.active[s],
-                self._rng.random(),
-            )
-        )
+
+        def priority(s: int) -> tuple:
+            if self.active[s] < k:  # needed: late work first, then the shortest
+                return (0, s not in self.late, self.active[s], self._rng.random())
+            return (1, self.active[s], self._rng.random())  # extra: the fewest first
+
+        candidates.sort(key=priority)
         return candidates[:count]

@@ -196,8 +196,10 @@ def overdue_reviews_reassign(*, run: CohortAssignment, now: dt.datetime | None =
     rubric = rubric_snapshot(assignment=slot.assignment)
     due_at = _review_due(slot.assignment, slot, now)
     replacements = []
+    k = slot.assignment.peer_reviews
     for _pk, submission_id, _reviewer in overdue:
-        if submission_id not in pool.ungraded:
+        # Only work that is now short of k live reviews needs a replacement.
+        if submission_id not in pool.ungraded or pool.active[submission_id] >= k:
             continue
         for reviewer in pool.reviewers_for(submission_id, 1):
             if reviewer in pool.absent:

@@ -2,9 +2,13 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from assignments.models import Submission, SubmissionStatus
+from cms.models import AssignmentPage, LatePolicy
 from cohorts import schedule, selectors
 from cohorts.models import Cohort, EnrolmentStatus
 from lms.models import User
+from reviews import selectors as review_selectors
+from reviews.services import review_tick
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +26,34 @@ def test_the_demo_has_a_cohort_in_week_3_an_open_one_and_a_full_one_with_a_waitl
         assert User.objects.get(username=name).check_password("demo")
     board = selectors.dashboard_get(cohort_id=running.pk, user=User.objects.get(username="student"))
     assert [m.slot.is_unlocked for m in board.modules] == [True] * 3 + [False] * 5
+
+
+def test_the_demo_cohort_is_in_peer_review_of_module_1_with_work_for_everyone():
+    call_command("seed_demo")
+
+    running = Cohort.objects.order_by("starts_on").first()
+    student = User.objects.get(username="student")
+    instructor = User.objects.get(username="instructor")
+    work = review_selectors.student_work_get(cohort=running, user=student)
+    assert work.reviews_owed, "the demo student owes peer reviews"
+    assert len(work.feedback) == 3
+    assert [g.submission.cohort_assignment.assignment.title for g in work.grades] == [
+        "Reader profile"
+    ]
+    assert work.due[0].slot.assignment.title == "Rewrite a page for scanning"
+    assert Submission.objects.filter(
+        cohort_assignment__assignment__title="Rewrite a page for scanning"
+    ).exists()
+    assert Submission.objects.filter(status=SubmissionStatus.GRADED).count() >= 1
+    queue = review_selectors.queue_get(cohort_id=running.pk, user=instructor)
+    assert {reason for entry in queue.entries for reason in entry.item.reasons} == {
+        "disagreement",
+        "flagged",
+        "regrade",
+    }
+    assert AssignmentPage.objects.get(title="Three headlines").late_policy == LatePolicy.REFUSE
+    # The demo agrees with the clock: the first tick finds nothing overdue or due.
+    assert review_tick() == {"allocated": 0, "reassigned": 0, "queued": 0, "released": 0}
 
 
 def test_the_demo_loads_once(capsys):

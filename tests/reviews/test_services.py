@@ -574,3 +574,33 @@ def test_an_ungraded_item_cannot_be_closed_without_a_grade(db):
     item = QueueItem.objects.first()
     with pytest.raises(Conflict, match="grade it"):
         services.queue_item_resolve(item=item, by=scenario.instructor, note="skip")
+
+
+def test_an_overdue_extra_review_is_not_replaced_when_the_work_has_k_reviews(db):
+    from tests.factories import EnrolmentFactory
+
+    scenario = _allocated(6, review_turnaround_hours=24)
+    newcomer = EnrolmentFactory(cohort=scenario.cohort).user
+    scenario.submit(newcomer, at=scenario.due_at + HOUR)  # gives 3 extra reviews
+    for review in Review.objects.exclude(reviewer=newcomer).select_related("rubric", "reviewer"):
+        services.review_submit(
+            review=review, by=review.reviewer, scores=_scores(review, 1), comment="Fine."
+        )
+    counts = services.review_tick(now=scenario.due_at + 26 * HOUR)
+    assert Review.objects.filter(reviewer=newcomer, status=ReviewStatus.EXPIRED).count() == 3
+    assert counts["reassigned"] == 0
+
+
+def test_extra_reviews_of_a_late_author_go_to_the_work_with_the_fewest_reviews(db):
+    from tests.factories import EnrolmentFactory
+
+    scenario = _allocated(8)
+    first, second = (EnrolmentFactory(cohort=scenario.cohort).user for _ in range(2))
+    scenario.submit(first, at=scenario.due_at + HOUR)
+    scenario.submit(second, at=scenario.due_at + 2 * HOUR)
+    active = Counter(
+        Review.objects.filter(kind=ReviewKind.PEER).values_list("submission_id", flat=True)
+    )
+    # 10 submissions, 30 reviews needed, 30 given: extras spread, nobody above k + 1.
+    assert max(active.values()) <= 4
+    assert min(active.values()) >= 3

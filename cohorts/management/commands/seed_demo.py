@@ -1,5 +1,12 @@
-"""Load the demo: one 8-week course, a running cohort in week 3, an upcoming one with an
-open window, a full one with a waitlist, and the demo users (password "demo").
+"""Load the demo: one 8-week course with weekly assignments, a running cohort in week 3,
+an upcoming one with an open window, a full one with a waitlist, and the demo users
+(password "demo").
+
+In the running cohort, module 1's assignment has been handed in and is in peer review:
+some reviews are done, the demo student owes reviews and has a grade, and the
+instructor's queue holds a disagreement, a flagged review and a regrade request.
+Module 2's assignment is open with some hand-ins. Everything happens through the
+services, at moments in the past, as if the weeks had really gone by.
 
 Demo data only: it refuses to run with LMS_ENV=production.
 """
@@ -22,11 +29,16 @@ from wagtail.images.models import Image
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
 from wagtail.rich_text import RichText
 
-from cms.models import CoursePage, HomePage, LessonPage, ModulePage
+from assignments.models import CohortAssignment, Submission, SubmissionStatus
+from assignments.selectors import assignment_slot_get
+from assignments.services import submission_submit
+from cms.models import AssignmentPage, CoursePage, HomePage, LatePolicy, LessonPage, ModulePage
 from cohorts import services
 from cohorts.models import Cohort, EnrolmentStatus
 from lms.models import User
 from lms.timeutils import local_today
+from reviews import services as review_services
+from reviews.models import Review, ReviewKind, ReviewStatus
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - printed for people trying the demo
 TZ = "Europe/Amsterdam"
@@ -42,6 +54,86 @@ MODULES = [
     ("Publish and measure", "Ship it, read the numbers, and improve the page."),
 ]
 LESSONS = ["Why it matters", "Techniques", "Practice"]
+
+# (title, what reviewers look for, [(level, points, what earns it)])
+RUBRIC = [
+    (
+        "Focus on the reader",
+        "Does the work start from a real reader and what they came to do?",
+        [
+            ("Missing", 0, "No reader in sight."),
+            ("Vague", 1, "A demographic rather than a person with a task."),
+            ("Clear", 2, "A recognisable reader with a goal."),
+            ("Vivid", 3, "A reader you could meet, with a goal and a context."),
+        ],
+    ),
+    (
+        "Evidence",
+        "Is what it says about the reader backed by something seen or measured?",
+        [
+            ("None", 0, "Guesses only."),
+            ("Thin", 1, "One anecdote."),
+            ("Solid", 2, "Several observations or numbers."),
+            ("Convincing", 3, "Observations and numbers that agree."),
+        ],
+    ),
+    (
+        "Clarity",
+        "Can a busy colleague take it in at a glance?",
+        [
+            ("Hard going", 0, "Long, dense paragraphs."),
+            ("Uneven", 1, "Clear in places."),
+            ("Clear", 2, "Short paragraphs, plain words."),
+            ("Effortless", 3, "Scannable and precise throughout."),
+        ],
+    ),
+]
+# module number → what the assignment asks and its terms
+ASSIGNMENTS = {
+    1: (
+        "Reader profile",
+        "<p>Describe one real reader of a page you publish: who they are, what they "
+        "came to do and what they already know. Back it up with what you saw or "
+        "measured. 300 to 500 words, due at the end of week 2.</p>",
+        # Two weeks to write it; three days per review so week 3 is review week.
+        {"due_days": 13, "review_turnaround_hours": 72},
+    ),
+    2: (
+        "Rewrite a page for scanning",
+        "<p>Take a page you own and rewrite it for scanning: headings that tell the "
+        "story on their own, short paragraphs, lists where there are lists. Hand in "
+        "the new text with one sentence on what you changed and why.</p>",
+        {"due_days": 10},
+    ),
+    3: (
+        "Three headlines",
+        "<p>Write three headlines for the same article: one that informs, one that "
+        "invites, one that promises. Say which you would publish. Late work is not "
+        "accepted: the headlines are discussed in the live session.</p>",
+        {"late_policy": LatePolicy.REFUSE},
+    ),
+}
+ESSAYS = [
+    "My reader is a facilities manager at a school who visits our maintenance pages "
+    "between two appointments, usually on a phone. She knows the building better "
+    "than we do and wants the phone number and the opening hours, fast.",
+    "Our typical reader is a first-year student looking for the deadline to change "
+    "courses. The analytics show most of them arrive from a search for the word "
+    "'deadline' and leave within twenty seconds when the date is not near the top.",
+    "I interviewed three people who use our donation page. All three wanted to know "
+    "where their money goes before they wanted to know how to give it. Two of them "
+    "read the page on a tablet in the evening.",
+    "The reader of our release notes is a developer who upgrades once a quarter and "
+    "scans for breaking changes. The support tickets after each release show which "
+    "changes they missed.",
+]
+COMMENTS = [
+    "The reader comes alive in the first paragraph. One thing to improve: say what "
+    "they do right after reading the page.",
+    "Clear and short. The numbers would be stronger with the period they cover.",
+    "I could picture this person. The last paragraph repeats the first; cut it.",
+    "Good observations. Put the reader's goal in the first sentence, not the third.",
+]
 
 
 class Command(BaseCommand):
@@ -67,8 +159,8 @@ class Command(BaseCommand):
             self._seed()
         self.stdout.write(self.style.SUCCESS("Demo loaded. Log in at /accounts/login/ as:"))
         for name, role in [
-            ("student", "a student in week 3 of the running cohort"),
-            ("instructor", "the instructor of the running cohort (roster)"),
+            ("student", "a student in week 3 of the running cohort, owing peer reviews"),
+            ("instructor", "the instructor of the running cohort (roster, grading queue)"),
             ("designer", "a course designer (Wagtail admin at /admin/)"),
             ("admin", "staff (everything)"),
         ]:
@@ -341,6 +433,8 @@ class Command(BaseCommand):
             for lesson in done:
                 services.lesson_mark_complete(enrolment=enrolment, lesson=lesson)
 
+        self._coursework(course, running, student, classmates, now, rng)
+
         for person in classmates[:4]:
             services.enrolment_create(cohort=full, user=person)
         for person in classmates[4:6]:
@@ -349,3 +443,141 @@ class Command(BaseCommand):
         for person in classmates[6:9]:
             services.enrolment_create(cohort=upcoming, user=person)
         assert Cohort.objects.count() == 3
+
+    # --- assignments and peer review --------------------------------------------------
+
+    def _assignments(self, course: CoursePage) -> dict[int, AssignmentPage]:
+        rubric = [
+            (
+                "criterion",
+                {
+                    "title": title,
+                    "description": description,
+                    "levels": [
+                        {"label": label, "points": points, "description": earns}
+                        for label, points, earns in levels
+                    ],
+                },
+            )
+            for title, description, levels in RUBRIC
+        ]
+        modules = list(ModulePage.objects.child_of(course).order_by("path"))
+        return {
+            m: modules[m - 1].add_child(
+                instance=AssignmentPage(
+                    title=title,
+                    slug="assignment",
+                    instructions=instructions,
+                    rubric=rubric,
+                    **terms,
+                )
+            )
+            for m, (title, instructions, terms) in ASSIGNMENTS.items()
+        }
+
+    def _coursework(self, course, running, student, classmates, now, rng):
+        """Module 1's assignment handed in and half-way through peer review; module 2's
+        open with some hand-ins. Every step at the moment it would have happened."""
+        assignments = self._assignments(course)
+        first = assignments[1]
+        due_at = assignment_slot_get(
+            cohort=running, assignment_id=first.pk, now=now
+        ).deadlines.due_at
+        authors = [student, *classmates[:10]]
+        for i, person in enumerate(authors):
+            submission_submit(
+                cohort=running,
+                assignment_id=first.pk,
+                author=person,
+                text=ESSAYS[i % len(ESSAYS)],
+                now=due_at - dt.timedelta(hours=3 + 7 * i),
+            )
+        run = CohortAssignment.objects.get(cohort=running, assignment=first)
+        # The periodic tick allocates within a minute of the deadline.
+        review_services.peer_reviews_allocate(run=run, now=due_at + dt.timedelta(minutes=1))
+        self._reviews(run, student, classmates, due_at, rng)
+
+        second = assignments[2]
+        for i, person in enumerate(classmates[:5]):
+            at = now - dt.timedelta(hours=6 + 20 * i)
+            submission_submit(
+                cohort=running,
+                assignment_id=second.pk,
+                author=person,
+                text=f"{ESSAYS[(i + 1) % len(ESSAYS)]}\n\nWhat I changed: headings first.",
+                now=at,
+            )
+
+    def _reviews(self, run, student, classmates, due_at, rng):
+        """A day of reviewing after the deadline. The demo student's work gets all its
+        reviews (and so a peer grade); the student writes one of the three they owe;
+        one classmate has not started; one submission's reviewers disagree."""
+        reviews = list(
+            Review.objects.filter(submission__cohort_assignment=run, kind=ReviewKind.PEER)
+            .select_related("rubric")
+            .order_by("pk")
+        )
+        by_submission: dict[int, list[Review]] = {}
+        for review in reviews:
+            by_submission.setdefault(review.submission_id, []).append(review)
+        mine = Submission.objects.get(cohort_assignment=run, author=student)
+        slow = classmates[9]
+        disputed = next(
+            pk
+            for pk, given in by_submission.items()
+            if pk != mine.pk and all(r.reviewer_id not in (student.pk, slow.pk) for r in given)
+        )
+        owed_by_student = [r for r in reviews if r.reviewer_id == student.pk]
+        to_write = [
+            r
+            for r in reviews
+            if r.submission_id == mine.pk
+            or r == owed_by_student[0]
+            or (r.reviewer_id not in (student.pk, slow.pk))
+        ]
+        quality = {pk: [rng.randint(1, 3) for _c in RUBRIC] for pk in by_submission}
+        users = {u.pk: u for u in User.objects.filter(pk__in={r.reviewer_id for r in reviews})}
+        step = dt.timedelta(hours=20) / len(to_write)
+        for i, review in enumerate(to_write):
+            levels = quality[review.submission_id]
+            if review.submission_id == disputed:
+                # One reviewer sees excellent work, the others weak work.
+                first = review == by_submission[disputed][0]
+                levels = [3, 3, 3] if first else [0, 1, 0]
+            else:
+                # Peers agree within a level on one criterion.
+                levels = list(levels)
+                slip = rng.randrange(len(levels) * 3)
+                if slip < len(levels):
+                    levels[slip] = max(0, levels[slip] - 1)
+            review_services.review_submit(
+                review=review,
+                by=users[review.reviewer_id],
+                scores={
+                    c["id"]: level for c, level in zip(review.rubric.criteria, levels, strict=True)
+                },
+                comment=COMMENTS[i % len(COMMENTS)],
+                now=due_at + dt.timedelta(hours=1) + step * i,
+            )
+        later = due_at + dt.timedelta(hours=22)
+        review_services.review_rate(review=by_submission[mine.pk][0], by=student, helpfulness=4)
+        graded = list(
+            Submission.objects.filter(cohort_assignment=run, status=SubmissionStatus.GRADED)
+            .exclude(pk=mine.pk)
+            .select_related("author")
+            .order_by("pk")
+        )
+        flagged, regraded = graded[0], graded[1]
+        review_services.review_flag(
+            review=by_submission[flagged.pk][0],
+            by=flagged.author,
+            reason="The comment is about my spelling, not about the reader I described.",
+            now=later,
+        )
+        review_services.regrade_request(
+            submission=regraded,
+            by=regraded.author,
+            reason="Two reviewers scored the evidence as thin, but I quote three interviews.",
+            now=later + dt.timedelta(minutes=30),
+        )
+        assert Review.objects.filter(reviewer=student, status=ReviewStatus.ASSIGNED).exists()
