@@ -57,6 +57,15 @@ def _clear_caches():
 
 
 @pytest.fixture(autouse=True)
+def _english_after_each_test():
+    # A request in Dutch leaves Dutch active in this thread; the next test starts clean.
+    yield
+    from django.utils import translation
+
+    translation.activate("en")
+
+
+@pytest.fixture(autouse=True)
 def _locmem_email(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
