@@ -23,10 +23,8 @@ from assignments import selectors, services
 from assignments.downloads import file_response
 from assignments.models import SubmissionStatus, SubmissionVersion
 from cms.models import LatePolicy
-from cohorts.api import ERROR
 from cohorts.selectors import cohort_get
-from lms.api import ApiView
-from lms.errors import NotFound
+from lms.api import BINARY, ERROR, ApiView, DownloadApiView
 from reviews import selectors as review_selectors
 from reviews.models import GradeSource, RegradeStatus, ReviewKind, ReviewStatus
 
@@ -38,18 +36,6 @@ LOCKED = inline_serializer(
         "unlocks_at": serializers.DateTimeField(),
     },
 )
-BINARY = {(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERROR}
-MAX_ID = 2**63 - 1
-
-
-class IdApiView(ApiView):
-    """Base for views addressed by ids: an id past the largest the database stores is an
-    unknown row (404), not an integer overflow in the database driver."""
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        if any(isinstance(value, int) and value > MAX_ID for value in kwargs.values()):
-            raise NotFound(_("There is nothing with that id."))
 
 
 # --- Serializers ------------------------------------------------------------------------
@@ -287,7 +273,7 @@ class SubmissionInputSerializer(serializers.Serializer):
 # --- Views ------------------------------------------------------------------------------
 
 
-class AssignmentListApi(IdApiView):
+class AssignmentListApi(ApiView):
     @extend_schema(
         responses={200: AssignmentSerializer(many=True), 403: ERROR, 404: ERROR},
         tags=["assignments"],
@@ -299,7 +285,7 @@ class AssignmentListApi(IdApiView):
         return Response(AssignmentSerializer(listing.items, many=True).data)
 
 
-class AssignmentDetailApi(IdApiView):
+class AssignmentDetailApi(ApiView):
     @extend_schema(
         responses={200: AssignmentDetailSerializer, 403: LOCKED, 404: ERROR},
         tags=["assignments"],
@@ -331,7 +317,7 @@ class AssignmentDetailApi(IdApiView):
         return Response(AssignmentDetailSerializer(view, context=context).data)
 
 
-class SubmissionSubmitApi(IdApiView):
+class SubmissionSubmitApi(ApiView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     @extend_schema(
@@ -353,13 +339,6 @@ class SubmissionSubmitApi(IdApiView):
         return Response(
             HandInSerializer(version, context=context).data, status=status.HTTP_201_CREATED
         )
-
-
-class DownloadApiView(IdApiView):
-    """A file answer: whatever the client accepts, errors still come as JSON."""
-
-    def perform_content_negotiation(self, request, force=False):
-        return super().perform_content_negotiation(request, force=True)
 
 
 class VersionFileApi(DownloadApiView):

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from cohorts import selectors, services
 from cohorts.models import Enrolment, EnrolmentStatus
-from lms.api import ApiView
+from lms.api import ERROR, ApiView
 from lms.errors import NotFound
 
 # --- Serializers ------------------------------------------------------------------------
@@ -153,10 +153,6 @@ class RosterEntrySerializer(serializers.Serializer):
 class CompletionInputSerializer(serializers.Serializer):
     completed = serializers.BooleanField()
 
-
-ERROR = inline_serializer(
-    "Error", {"detail": serializers.CharField(), "code": serializers.CharField()}
-)
 
 # --- Views ------------------------------------------------------------------------------
 

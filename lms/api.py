@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -13,7 +14,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from lms import services
-from lms.errors import DomainError
+from lms.errors import DomainError, NotFound
 from lms.middleware import activate_user_preferences
 
 
@@ -67,13 +68,33 @@ class MeSerializer(serializers.Serializer):
     is_staff = serializers.BooleanField(read_only=True)
 
 
+# The error shape in the OpenAPI schema, and a binary download with its error.
+ERROR = inline_serializer(
+    "Error", {"detail": serializers.CharField(), "code": serializers.CharField()}
+)
+BINARY = {(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERROR}
+# The largest id the database stores; a longer number in an address is an unknown row.
+MAX_ID = 2**63 - 1
+
+
 class ApiView(APIView):
     """Base for the project's API views: once DRF has authenticated the request (a
-    token arrives after the middleware ran), use that user's language and timezone."""
+    token arrives after the middleware ran), use that user's language and timezone.
+    An id past the largest the database stores is an unknown row (404), not an integer
+    overflow in the database driver."""
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         activate_user_preferences(request, request.user)
+        if any(isinstance(value, int) and value > MAX_ID for value in kwargs.values()):
+            raise NotFound(_("There is nothing with that id."))
+
+
+class DownloadApiView(ApiView):
+    """A file answer: whatever the client accepts, errors still come as JSON."""
+
+    def perform_content_negotiation(self, request, force=False):
+        return super().perform_content_negotiation(request, force=True)
 
 
 class MeApi(ApiView):

@@ -17,10 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from assignments.api import (
-    BINARY,
-    DownloadApiView,
     GradeSerializer,
-    IdApiView,
     RegradeSerializer,
     RubricCriterionSerializer,
     ScoreSerializer,
@@ -29,8 +26,8 @@ from assignments.api import (
 from assignments.downloads import file_response
 from assignments.models import Submission, SubmissionStatus
 from assignments.selectors import review_file_get
-from cohorts.api import ERROR
 from cohorts.selectors import cohort_get, taught_cohorts, user_is_cohort_staff
+from lms.api import BINARY, ERROR, ApiView, DownloadApiView
 from lms.errors import NotAllowed, NotFound
 from reviews import selectors, services
 from reviews.models import QueueItem, QueueReason, RegradeRequest, ReviewKind, ReviewStatus
@@ -332,7 +329,7 @@ class AssignmentProgressSerializer(serializers.Serializer):
 # --- Views: reviewing -------------------------------------------------------------------
 
 
-class MyReviewsApi(IdApiView):
+class MyReviewsApi(ApiView):
     @extend_schema(
         responses={200: MyReviewsSerializer, 403: ERROR, 404: ERROR},
         tags=["peer review"],
@@ -355,7 +352,7 @@ def _review_to_show(review_id: int, user):
     return review
 
 
-class ReviewApi(IdApiView):
+class ReviewApi(ApiView):
     @extend_schema(
         responses={200: ReviewSerializer, 404: ERROR},
         tags=["peer review"],
@@ -402,7 +399,7 @@ class ReviewFileApi(DownloadApiView):
         return file_response(version, filename)
 
 
-class FeedbackRatingApi(IdApiView):
+class FeedbackRatingApi(ApiView):
     @extend_schema(
         request=HelpfulnessInputSerializer,
         responses={200: FeedbackSerializer, 400: ERROR, 404: ERROR, 409: ERROR},
@@ -419,7 +416,7 @@ class FeedbackRatingApi(IdApiView):
         return Response(FeedbackSerializer(review).data)
 
 
-class FeedbackFlagApi(IdApiView):
+class FeedbackFlagApi(ApiView):
     @extend_schema(
         request=FlagInputSerializer,
         responses={200: FeedbackSerializer, 400: ERROR, 404: ERROR, 409: ERROR},
@@ -437,7 +434,7 @@ class FeedbackFlagApi(IdApiView):
         return Response(FeedbackSerializer(review).data)
 
 
-class RegradeRequestApi(IdApiView):
+class RegradeRequestApi(ApiView):
     @extend_schema(
         request=RegradeInputSerializer,
         responses={201: RegradeSerializer, 400: ERROR, 404: ERROR, 409: ERROR},
@@ -482,7 +479,7 @@ def _page_number(request: Request, name: str, default: int, maximum: int | None 
     return int(raw)
 
 
-class QueueApi(IdApiView):
+class QueueApi(ApiView):
     @extend_schema(
         parameters=[
             OpenApiParameter("page", int, description="From 1."),
@@ -510,7 +507,7 @@ class QueueApi(IdApiView):
         return Response(QueuePageSerializer(body, context={"now": queue.now}).data)
 
 
-class QueueClaimNextApi(IdApiView):
+class QueueClaimNextApi(ApiView):
     @extend_schema(
         request=None,
         responses={
@@ -531,7 +528,7 @@ class QueueClaimNextApi(IdApiView):
         return Response(QueueItemSerializer(item).data)
 
 
-class QueueReleaseApi(IdApiView):
+class QueueReleaseApi(ApiView):
     @extend_schema(
         request=None,
         responses={200: QueueItemSerializer, 403: ERROR, 404: ERROR, 409: ERROR},
@@ -549,7 +546,7 @@ class QueueReleaseApi(IdApiView):
         return Response(QueueItemSerializer(item).data)
 
 
-class GradeApi(IdApiView):
+class GradeApi(ApiView):
     @extend_schema(
         responses={200: GradingViewSerializer, 403: ERROR, 404: ERROR},
         tags=["instructors"],
@@ -582,7 +579,7 @@ class GradeApi(IdApiView):
         return Response(StaffGradeSerializer(grade).data)
 
 
-class RegradeAnswerApi(IdApiView):
+class RegradeAnswerApi(ApiView):
     @extend_schema(
         request=RegradeAnswerInputSerializer,
         responses={200: RegradeSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
@@ -603,7 +600,7 @@ class RegradeAnswerApi(IdApiView):
         return Response(RegradeSerializer(regrade).data)
 
 
-class AssignmentsOverviewApi(IdApiView):
+class AssignmentsOverviewApi(ApiView):
     @extend_schema(
         responses={200: AssignmentProgressSerializer(many=True), 403: ERROR, 404: ERROR},
         tags=["instructors"],

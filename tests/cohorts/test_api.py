@@ -344,3 +344,15 @@ def test_an_unknown_id_is_a_4xx_with_detail_and_code_never_a_500(
     )
     response = getattr(as_student, method)(url, {"completed": True}, format="json")
     assert_error(response, status)
+
+
+def test_an_id_longer_than_the_database_stores_is_a_404_not_a_500(as_student, cohort, enrolment):
+    huge = "9" * 25
+    for url in (
+        f"/api/v1/cohorts/{cohort.pk}/lessons/{huge}/",
+        f"/api/v1/cohorts/{cohort.pk}/modules/{huge}/",
+        f"/api/v1/cohorts/{huge}/progress/",
+    ):
+        response = as_student.get(url)
+        assert response.status_code == 404, url
+        assert response.json()["code"] == "not_found"
