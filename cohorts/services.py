@@ -251,8 +251,13 @@ def enrolment_transition(
 
 
 @transaction.atomic
-def enrolment_create(*, cohort: Cohort, user: User, now: dt.datetime | None = None) -> Enrolment:
+def enrolment_create(
+    *, cohort: Cohort, user: User, now: dt.datetime | None = None, pending_payment: bool = False
+) -> Enrolment:
     """Give the student a seat, or a place on the waitlist when the cohort is full.
+
+    With ``pending_payment`` the seat is held (status pending_payment) until the order
+    behind it is paid or its hold ends; payments.services is the caller that does so.
 
     The cohort row is locked first, so two students racing for the last seat are served
     one after the other: one gets it, the other is waitlisted.
@@ -281,15 +286,20 @@ def enrolment_create(*, cohort: Cohort, user: User, now: dt.datetime | None = No
         )
         raise Conflict(message, code="already_enrolled")
     full = _seats_taken(cohort) >= cohort.capacity
+    if full:
+        status, reason = EnrolmentStatus.WAITLISTED, "waitlisted"
+    elif pending_payment:
+        status, reason = EnrolmentStatus.PENDING_PAYMENT, "seat held for payment"
+    else:
+        status, reason = EnrolmentStatus.ACTIVE, "enrolled"
     enrolment = Enrolment(
         cohort=cohort,
         user=user,
-        # A paid cohort will start at PENDING_PAYMENT here; free seats are active at once.
-        status=EnrolmentStatus.WAITLISTED if full else EnrolmentStatus.ACTIVE,
+        status=status,
         waitlisted_at=now if full else None,
-        activated_at=None if full else now,
+        activated_at=now if status == EnrolmentStatus.ACTIVE else None,
     )
-    _with_history(enrolment, user, "waitlisted" if full else "enrolled")
+    _with_history(enrolment, user, reason)
     try:
         with transaction.atomic():
             enrolment.save()
@@ -348,15 +358,40 @@ def _promote_waitlist(cohort: Cohort, *, now: dt.datetime | None = None) -> list
         .filter(status=EnrolmentStatus.WAITLISTED)
         .order_by("waitlisted_at", "pk")[:free]
     )
+    # payments builds on this module (it takes seats through enrolment_create).
+    from payments.selectors import cohort_price_get
+    from payments.services import order_for_promotion
+
+    paid = cohort_price_get(cohort=cohort) is not None
     for enrolment in promoted:
         enrolment_transition(
             enrolment=enrolment,
-            to=EnrolmentStatus.ACTIVE,
+            to=EnrolmentStatus.PENDING_PAYMENT if paid else EnrolmentStatus.ACTIVE,
             reason="promoted from waitlist",
             now=now,
         )
-        _notify_promoted(enrolment)
+        if paid:
+            # The seat is held for them while they pay; the payment email says how long.
+            order_for_promotion(enrolment=enrolment, now=now)
+        else:
+            _notify_promoted(enrolment)
     return promoted
+
+
+@transaction.atomic
+def enrolment_release_unpaid(
+    *, enrolment: Enrolment, reason: str, now: dt.datetime | None = None
+) -> Enrolment:
+    """End a seat held for a payment that did not come; the next on the waitlist moves
+    up."""
+    now = now or timezone.now()
+    cohort = Cohort.objects.select_for_update().get(pk=enrolment.cohort_id)
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if enrolment.status != EnrolmentStatus.PENDING_PAYMENT:
+        return enrolment
+    enrolment_transition(enrolment=enrolment, to=EnrolmentStatus.CANCELLED, reason=reason, now=now)
+    _promote_waitlist(cohort, now=now)
+    return enrolment
 
 
 def _notify_promoted(enrolment: Enrolment) -> None:

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "cohorts",
     "assignments",
     "reviews",
+    "payments",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.embeds",
@@ -260,11 +261,20 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Allocates peer reviews at deadlines, reassigns overdue reviews, closes review
     # periods and releases scheduled grades. Idempotent; a missed tick catches up.
+    "expire-payment-holds": {
+        "task": "payments.tasks.expire_payment_holds",
+        "schedule": 60,
+    },
     "review-tick": {
         "task": "reviews.tasks.review_tick",
         "schedule": 60,
     },
 }
+
+# --- Payments -------------------------------------------------------------------------
+# Shown on invoices: where students transfer the money to.
+LMS_INVOICE_PAYEE = os.environ.get("LMS_INVOICE_PAYEE", "Cohort LMS")
+LMS_INVOICE_IBAN = os.environ.get("LMS_INVOICE_IBAN", "NL00 BANK 0123 4567 89")
 
 # --- Email ----------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(

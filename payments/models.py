@@ -1,0 +1,234 @@
+"""Prices and offers of a cohort, coupons, orders and the manual-invoice provider.
+
+Money is integer minor units plus a currency code. Orders keep their full history:
+money never moves without a record of who or what moved it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from lms.models import TimeStampedModel
+
+
+class Currency(models.TextChoices):
+    EUR = "EUR", "EUR"
+    USD = "USD", "USD"
+    GBP = "GBP", "GBP"
+
+
+class CohortPrice(TimeStampedModel):
+    """What a seat in a cohort costs. A cohort without one (or with amount 0) is free."""
+
+    cohort = models.OneToOneField(
+        "cohorts.Cohort", verbose_name=_("cohort"), on_delete=models.CASCADE, related_name="price"
+    )
+    amount = models.PositiveIntegerField(_("price (cents)"))
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR
+    )
+    early_bird_amount = models.PositiveIntegerField(
+        _("early-bird price (cents)"), null=True, blank=True
+    )
+    early_bird_until = models.DateTimeField(_("early-bird price until"), null=True, blank=True)
+    instalments = models.PositiveSmallIntegerField(
+        _("monthly instalments offered"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_("1: pay in full only. 3: students may also pay in 3 monthly parts."),
+    )
+    refund_weeks = models.PositiveSmallIntegerField(
+        _("full refund until the end of week"),
+        default=2,
+        help_text=_("Shown to students before they pay."),
+    )
+    hold_minutes = models.PositiveSmallIntegerField(
+        _("seat held while paying (minutes)"), default=30, validators=[MinValueValidator(5)]
+    )
+    invoice_days = models.PositiveSmallIntegerField(
+        _("invoice payment term (days)"), default=14, validators=[MinValueValidator(1)]
+    )
+
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+
+    class Meta:
+        verbose_name = _("cohort price")
+        verbose_name_plural = _("cohort prices")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(early_bird_amount__isnull=True)
+                | Q(early_bird_amount__lt=models.F("amount")),
+                name="early_bird_below_price",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cohort_id}: {self.amount} {self.currency}"
+
+
+class Coupon(TimeStampedModel):
+    """A code that takes a percentage or an amount off. 100% off is a scholarship: the
+    student enrols without a payment step."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    percent_off = models.PositiveSmallIntegerField(
+        _("percent off"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    amount_off = models.PositiveIntegerField(_("amount off (cents)"), null=True, blank=True)
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR
+    )
+    max_uses = models.PositiveIntegerField(_("maximum uses"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    cohort = models.ForeignKey(
+        "cohorts.Cohort",
+        verbose_name=_("only for cohort"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="coupons",
+        help_text=_("Empty: valid for every cohort."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+
+    class Meta:
+        verbose_name = _("coupon")
+        verbose_name_plural = _("coupons")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(percent_off__isnull=False) & Q(amount_off__isnull=True))
+                | (Q(percent_off__isnull=True) & Q(amount_off__isnull=False)),
+                name="coupon_percent_or_amount",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Provider(models.TextChoices):
+    NONE = "none", _("No payment (free or scholarship)")
+    MANUAL = "manual", _("Invoice")
+    STRIPE = "stripe", _("Stripe")
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting payment")
+    PAID = "paid", _("Paid")
+    EXPIRED = "expired", _("Expired")
+    CANCELLED = "cancelled", _("Cancelled")
+    REFUNDED = "refunded", _("Refunded")
+
+
+# `order_transition` is the one function that changes an order's status.
+ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
+    OrderStatus.PENDING: frozenset({OrderStatus.PAID, OrderStatus.EXPIRED, OrderStatus.CANCELLED}),
+    OrderStatus.PAID: frozenset({OrderStatus.REFUNDED}),
+    OrderStatus.EXPIRED: frozenset(),
+    OrderStatus.CANCELLED: frozenset(),
+    OrderStatus.REFUNDED: frozenset(),
+}
+
+
+class Order(TimeStampedModel):
+    """One student buying one seat. While pending, it holds the seat until
+    ``hold_expires_at``; the enrolment becomes active when the order is paid."""
+
+    enrolment = models.ForeignKey(
+        "cohorts.Enrolment",
+        verbose_name=_("enrolment"),
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("student"),
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=OrderStatus.choices, default=OrderStatus.PENDING
+    )
+    provider = models.CharField(_("paid through"), max_length=8, choices=Provider.choices)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    list_amount = models.PositiveIntegerField(_("price (cents)"))
+    discount_amount = models.PositiveIntegerField(_("discount (cents)"), default=0)
+    total_amount = models.PositiveIntegerField(_("total (cents)"))
+    refunded_amount = models.PositiveIntegerField(_("refunded (cents)"), default=0)
+    instalments = models.PositiveSmallIntegerField(_("instalments"), default=1)
+    coupon = models.ForeignKey(
+        Coupon,
+        verbose_name=_("coupon"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    hold_expires_at = models.DateTimeField(_("seat held until"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    provider_reference = models.CharField(_("provider reference"), max_length=255, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment"],
+                condition=Q(status="pending"),
+                name="one_pending_order_per_enrolment",
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__lte=models.F("total_amount")),
+                name="refund_within_total",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["hold_expires_at"], condition=Q(status="pending"), name="order_holds"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"order {self.pk} ({self.status})"
+
+
+class Invoice(TimeStampedModel):
+    """The manual provider's bill: paid by bank transfer with its reference, marked paid
+    by staff."""
+
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="invoice")
+    number = models.CharField(_("invoice number"), max_length=32, unique=True)
+    amount = models.PositiveIntegerField(_("amount (cents)"))
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    due_on = models.DateField(_("due on"))
+    payment_reference = models.CharField(_("payment reference"), max_length=32, unique=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("marked paid by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+
+    def __str__(self) -> str:
+        return self.number
