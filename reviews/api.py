@@ -445,15 +445,12 @@ class RegradeRequestApi(ApiView):
         data = RegradeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         # The service reads the submission under its lock and answers 404 to anyone but
-        # its author; a lookup here would read the same row twice.
-        try:
-            regrade = services.regrade_request(
-                submission=Submission(pk=submission_id),
-                by=request.user,
-                reason=data.validated_data["reason"],
-            )
-        except Submission.DoesNotExist:
-            raise NotFound(_("You have no submission with that id.")) from None
+        # its author (or for an unknown id); a lookup here would read the row twice.
+        regrade = services.regrade_request(
+            submission=Submission(pk=submission_id),
+            by=request.user,
+            reason=data.validated_data["reason"],
+        )
         return Response(RegradeSerializer(regrade).data, status=status.HTTP_201_CREATED)
 
 
@@ -539,10 +536,7 @@ class QueueReleaseApi(ApiView):
         # Only instructors ever hold an item: anyone else hears that, not "you do not
         # hold this item".
         _require_some_teaching(request.user)
-        try:
-            item = services.queue_item_release(item=QueueItem(pk=item_id), by=request.user)
-        except QueueItem.DoesNotExist:
-            raise NotFound(_("There is no queue item with that id.")) from None
+        item = services.queue_item_release(item=QueueItem(pk=item_id), by=request.user)
         return Response(QueueItemSerializer(item).data)
 
 
@@ -590,13 +584,11 @@ class RegradeAnswerApi(ApiView):
         _require_some_teaching(request.user)
         data = RegradeAnswerInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        # The service reads the request under its lock and checks the instructor.
-        try:
-            regrade = services.regrade_answer(
-                regrade=RegradeRequest(pk=regrade_id), by=request.user, **data.validated_data
-            )
-        except RegradeRequest.DoesNotExist:
-            raise NotFound(_("There is no regrade request with that id.")) from None
+        # The service reads the request under its lock, checks the instructor and
+        # answers 404 for an unknown id.
+        regrade = services.regrade_answer(
+            regrade=RegradeRequest(pk=regrade_id), by=request.user, **data.validated_data
+        )
         return Response(RegradeSerializer(regrade).data)
 
 

@@ -52,6 +52,15 @@ ANY_VERSION = object()
 # --- Allocation -------------------------------------------------------------------------
 
 
+def _locked_run(run: CohortAssignment) -> CohortAssignment:
+    """The run row, locked: everything that allocates reviews for it queues up here."""
+    return (
+        CohortAssignment.objects.select_for_update(of=("self",))
+        .select_related("cohort__course")
+        .get(pk=run.pk)
+    )
+
+
 def _review_due(assignment: AssignmentPage, slot: AssignmentSlot, now: dt.datetime):
     turnaround = dt.timedelta(hours=assignment.review_turnaround_hours)
     return min(now + turnaround, slot.deadlines.review_closes_at)
@@ -63,11 +72,7 @@ def peer_reviews_allocate(*, run: CohortAssignment, now: dt.datetime | None = No
     ones already in. Idempotent: the run row is locked and marked in the same
     transaction, so a second run (or a retry after a crash) finds it done."""
     now = now or timezone.now()
-    run = (
-        CohortAssignment.objects.select_for_update(of=("self",))
-        .select_related("cohort__course")
-        .get(pk=run.pk)
-    )
+    run = _locked_run(run)
     if run.allocated_at is not None:
         return 0
     slot = assignment_slot_get(cohort=run.cohort, assignment_id=run.assignment_id, now=now)
@@ -168,11 +173,7 @@ def overdue_reviews_reassign(*, run: CohortAssignment, now: dt.datetime | None =
     """Take overdue peer reviews away and give each to another reviewer, so no author
     waits on an absent peer. Returns the number of replacements made."""
     now = now or timezone.now()
-    run = (
-        CohortAssignment.objects.select_for_update(of=("self",))
-        .select_related("cohort__course")
-        .get(pk=run.pk)
-    )
+    run = _locked_run(run)
     if run.closed_at is not None:
         return 0
     overdue = list(
@@ -226,11 +227,7 @@ def peer_review_close(*, run: CohortAssignment, now: dt.datetime | None = None) 
     short of k completed peer reviews goes to the instructor queue with that reason.
     Returns the number queued."""
     now = now or timezone.now()
-    run = (
-        CohortAssignment.objects.select_for_update(of=("self",))
-        .select_related("cohort__course")
-        .get(pk=run.pk)
-    )
+    run = _locked_run(run)
     if run.closed_at is not None:
         return 0
     Review.objects.filter(submission__cohort_assignment=run, status=ReviewStatus.ASSIGNED).update(

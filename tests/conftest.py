@@ -66,6 +66,20 @@ def _english_after_each_test():
 
 
 @pytest.fixture(autouse=True)
+def submissions_dir(settings, tmp_path):
+    """Handed-in files go to a fresh directory per test, never to var/."""
+    location = tmp_path / "submissions"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "submissions": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location), "base_url": None},
+        },
+    }
+    return location
+
+
+@pytest.fixture(autouse=True)
 def _locmem_email(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 

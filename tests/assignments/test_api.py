@@ -22,18 +22,6 @@ API = "/api/v1"
 PDF = b"%PDF-1.4\n% a short essay\n"
 
 
-@pytest.fixture(autouse=True)
-def _submissions_in_tmp(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "submissions": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path), "base_url": None},
-        },
-    }
-    return tmp_path
-
-
 @pytest.fixture
 def scenario(db):
     return build_scenario(3, submit=False, accepts_file=True, accepts_link=True)

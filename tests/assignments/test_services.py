@@ -16,18 +16,6 @@ from tests.factories import CohortFactory, EnrolmentFactory, UserFactory, assign
 from tests.reviews.conftest import build_scenario
 
 
-@pytest.fixture(autouse=True)
-def _submissions_in_tmp(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "submissions": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path), "base_url": None},
-        },
-    }
-    return tmp_path
-
-
 @pytest.fixture
 def scenario(db):
     return build_scenario(3, submit=False, accepts_file=True, accepts_link=True)
@@ -124,7 +112,7 @@ def test_an_instructor_cannot_hand_in(scenario):
         ({"file": SimpleUploadedFile("essay.pdf", b"")}, "empty_file"),
     ],
 )
-def test_bad_input_is_refused_and_nothing_is_stored(scenario, _submissions_in_tmp, fields, code):
+def test_bad_input_is_refused_and_nothing_is_stored(scenario, submissions_dir, fields, code):
     with pytest.raises(ValidationFailed) as exc:
         submission_submit(
             cohort=scenario.cohort,
@@ -135,10 +123,10 @@ def test_bad_input_is_refused_and_nothing_is_stored(scenario, _submissions_in_tm
         )
     assert exc.value.code == code
     assert not Submission.objects.exists()
-    assert _stored_files(_submissions_in_tmp) == []
+    assert _stored_files(submissions_dir) == []
 
 
-def test_a_file_over_the_limit_is_refused(scenario, settings, _submissions_in_tmp):
+def test_a_file_over_the_limit_is_refused(scenario, settings, submissions_dir):
     settings.LMS_SUBMISSION_MAX_BYTES = 10
     with pytest.raises(ValidationFailed, match="limit") as exc:
         submission_submit(
@@ -149,7 +137,7 @@ def test_a_file_over_the_limit_is_refused(scenario, settings, _submissions_in_tm
             now=scenario.due_at - dt.timedelta(hours=1),
         )
     assert exc.value.code == "file_too_large"
-    assert _stored_files(_submissions_in_tmp) == []
+    assert _stored_files(submissions_dir) == []
 
 
 def test_a_kind_the_assignment_does_not_take_is_refused(db):
@@ -164,7 +152,7 @@ def test_a_kind_the_assignment_does_not_take_is_refused(db):
         )
 
 
-def test_a_file_is_stored_under_a_random_name_outside_public_media(scenario, _submissions_in_tmp):
+def test_a_file_is_stored_under_a_random_name_outside_public_media(scenario, submissions_dir):
     version = submission_submit(
         cohort=scenario.cohort,
         assignment_id=scenario.assignment.pk,
@@ -175,11 +163,11 @@ def test_a_file_is_stored_under_a_random_name_outside_public_media(scenario, _su
     assert version.file_name == "Jane Doe essay.pdf"
     assert "Jane" not in version.file.name and "essay" not in version.file.name
     assert version.file_size == len(b"%PDF-1.4 content")
-    assert len(_stored_files(_submissions_in_tmp)) == 1
+    assert len(_stored_files(submissions_dir)) == 1
 
 
 def test_a_failed_write_after_the_file_is_stored_removes_the_file(
-    scenario, _submissions_in_tmp, monkeypatch
+    scenario, submissions_dir, monkeypatch
 ):
     from assignments import services
 
@@ -200,7 +188,7 @@ def test_a_failed_write_after_the_file_is_stored_removes_the_file(
             file=SimpleUploadedFile("late.pdf", b"%PDF-1.4"),
             now=scenario.due_at + dt.timedelta(hours=1),
         )
-    assert _stored_files(_submissions_in_tmp) == []
+    assert _stored_files(submissions_dir) == []
 
 
 def test_rubric_snapshots_are_shared_until_the_rubric_changes(scenario):

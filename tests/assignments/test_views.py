@@ -21,22 +21,6 @@ from tests.reviews.conftest import Scenario, build_scenario
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def submissions_dir(settings, tmp_path) -> Path:
-    """Handed-in files go to a fresh directory per test, never to var/."""
-    location = tmp_path / "submissions"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "submissions": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(location), "base_url": None},
-        },
-    }
-    storage = SubmissionVersion._meta.get_field("file").storage
-    assert Path(storage.location) == location
-    return location
-
-
 def stored_files(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 

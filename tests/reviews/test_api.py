@@ -33,18 +33,6 @@ API = "/api/v1"
 PDF = b"%PDF-1.4\n% an essay\n"
 
 
-@pytest.fixture(autouse=True)
-def _submissions_in_tmp(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "submissions": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path), "base_url": None},
-        },
-    }
-    return tmp_path
-
-
 def assert_error(response, status: int, code: str | None = None) -> dict:
     assert response.status_code == status, response.content
     body = response.json()

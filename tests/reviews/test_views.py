@@ -5,7 +5,6 @@ who may open what, and what each page costs in queries."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +13,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 
-from assignments.models import SubmissionStatus, SubmissionVersion
+from assignments.models import SubmissionStatus
 from assignments.services import submission_submit
 from reviews.models import (
     Grade,
@@ -37,22 +36,6 @@ from tests.factories import UserFactory
 from tests.reviews.conftest import Scenario, build_scenario
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def submissions_dir(settings, tmp_path) -> Path:
-    """Handed-in files go to a fresh directory per test, never to var/."""
-    location = tmp_path / "submissions"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "submissions": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(location), "base_url": None},
-        },
-    }
-    storage = SubmissionVersion._meta.get_field("file").storage
-    assert Path(storage.location) == location
-    return location
 
 
 def allocate(s: Scenario) -> dt.datetime:
