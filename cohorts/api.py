@@ -23,6 +23,9 @@ from cohorts import selectors, services
 from cohorts.models import Enrolment, EnrolmentStatus
 from lms.api import ERROR, ApiView
 from lms.errors import NotFound
+from payments import services as payment_services
+from payments.models import Provider
+from payments.stripe_gateway import PaymentServiceDown
 
 # --- Serializers ------------------------------------------------------------------------
 
@@ -193,17 +196,69 @@ class CohortDetailApi(ApiView):
         return Response(CohortSerializer(listing).data)
 
 
+class EnrolRequestSerializer(serializers.Serializer):
+    coupon = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    instalments = serializers.IntegerField(required=False, min_value=1, max_value=12, default=1)
+
+
+class OrderSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    provider = serializers.CharField()
+    currency = serializers.CharField()
+    total_amount = serializers.IntegerField(help_text="In cents.")
+    instalments = serializers.IntegerField()
+    hold_expires_at = serializers.DateTimeField(allow_null=True)
+    checkout_url = serializers.CharField(
+        allow_blank=True, help_text="Stripe Checkout, where the student pays; empty otherwise."
+    )
+
+
+class PaidEnrolmentSerializer(EnrolmentSerializer):
+    order = serializers.SerializerMethodField()
+
+    class Meta(EnrolmentSerializer.Meta):
+        fields = [*EnrolmentSerializer.Meta.fields, "order"]
+
+    @extend_schema_field(OrderSummarySerializer(allow_null=True))
+    def get_order(self, obj: Enrolment) -> dict | None:
+        order = self.context.get("order")
+        return OrderSummarySerializer(order).data if order is not None else None
+
+
 class CohortEnrolApi(ApiView):
     @extend_schema(
-        request=None,
-        responses={201: EnrolmentSerializer, 404: ERROR, 409: ERROR},
+        request=EnrolRequestSerializer,
+        responses={201: PaidEnrolmentSerializer, 400: ERROR, 404: ERROR, 409: ERROR},
         tags=["enrolment"],
-        description="Take a seat, or a place on the waitlist when the cohort is full.",
+        description=(
+            "Take a seat, or a place on the waitlist when the cohort is full. In a paid "
+            "cohort the seat is held (status pending_payment) and `order` says how to pay: "
+            "`checkout_url` for Stripe, or the invoice. A 100% code enrols at once."
+        ),
     )
     def post(self, request: Request, cohort_id: int) -> Response:
         cohort = selectors.cohort_get(cohort_id=cohort_id)
-        enrolment = services.enrolment_create(cohort=cohort, user=request.user)
-        return Response(EnrolmentSerializer(enrolment).data, status=status.HTTP_201_CREATED)
+        data = EnrolRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        enrolment, order = payment_services.paid_enrolment_start(
+            cohort=cohort,
+            user=request.user,
+            coupon_code=data.validated_data.get("coupon", ""),
+            instalments=data.validated_data["instalments"],
+        )
+        if order is not None and order.provider == Provider.STRIPE:
+            try:
+                payment_services.checkout_start(
+                    order=order, base_url=f"{request.scheme}://{request.get_host()}"
+                )
+                order.refresh_from_db()
+            except PaymentServiceDown:
+                pass  # the seat is held; POST /payments/orders/{id}/checkout/ tries again
+        return Response(
+            PaidEnrolmentSerializer(enrolment, context={"order": order}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class CohortLeaveApi(ApiView):

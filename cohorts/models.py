@@ -112,6 +112,7 @@ class ModuleUnlockOverride(TimeStampedModel):
 class EnrolmentStatus(models.TextChoices):
     PENDING_PAYMENT = "pending_payment", _("Pending payment")
     ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended (payment overdue)")
     WAITLISTED = "waitlisted", _("Waitlisted")
     CANCELLED = "cancelled", _("Cancelled")
     COMPLETED = "completed", _("Completed")
@@ -124,16 +125,25 @@ ENROLMENT_TRANSITIONS: dict[str, frozenset[str]] = {
     EnrolmentStatus.WAITLISTED: frozenset(
         {EnrolmentStatus.ACTIVE, EnrolmentStatus.PENDING_PAYMENT, EnrolmentStatus.CANCELLED}
     ),
-    EnrolmentStatus.ACTIVE: frozenset({EnrolmentStatus.CANCELLED, EnrolmentStatus.COMPLETED}),
+    EnrolmentStatus.ACTIVE: frozenset(
+        {EnrolmentStatus.CANCELLED, EnrolmentStatus.COMPLETED, EnrolmentStatus.SUSPENDED}
+    ),
+    # An instalment stayed unpaid past the grace period: the seat is kept, access is not.
+    EnrolmentStatus.SUSPENDED: frozenset({EnrolmentStatus.ACTIVE, EnrolmentStatus.CANCELLED}),
     EnrolmentStatus.CANCELLED: frozenset(),
     EnrolmentStatus.COMPLETED: frozenset(),
 }
 # Statuses that hold a seat, and those that give access to the curriculum.
-SEAT_HOLDING = (EnrolmentStatus.PENDING_PAYMENT, EnrolmentStatus.ACTIVE)
+SEAT_HOLDING = (
+    EnrolmentStatus.PENDING_PAYMENT,
+    EnrolmentStatus.ACTIVE,
+    EnrolmentStatus.SUSPENDED,
+)
 CURRICULUM_ACCESS = (EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED)
 LIVE_STATUSES = (
     EnrolmentStatus.PENDING_PAYMENT,
     EnrolmentStatus.ACTIVE,
+    EnrolmentStatus.SUSPENDED,
     EnrolmentStatus.WAITLISTED,
     EnrolmentStatus.COMPLETED,
 )

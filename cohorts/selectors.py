@@ -72,7 +72,8 @@ class CourseListing:
 
 
 def _cohorts_with_counts() -> QuerySet[Cohort]:
-    return Cohort.objects.select_related("course").annotate(
+    # The price comes along (payments' CohortPrice) so the catalogue shows it for free.
+    return Cohort.objects.select_related("course", "price").annotate(
         seats_taken=Count("enrolments", filter=Q(enrolments__status__in=SEAT_HOLDING)),
         waitlist_length=Count(
             "enrolments", filter=Q(enrolments__status=EnrolmentStatus.WAITLISTED)

@@ -394,6 +394,127 @@ def enrolment_release_unpaid(
     return enrolment
 
 
+@transaction.atomic
+def enrolment_end(
+    *, enrolment: Enrolment, by: User | None, reason: str, now: dt.datetime | None = None
+) -> Enrolment:
+    """Cancel a seat for a reason other than the student leaving (a refund, a deferral,
+    a payment that failed); the next on the waitlist moves up. Ended ones stay ended."""
+    now = now or timezone.now()
+    cohort = Cohort.objects.select_for_update().get(pk=enrolment.cohort_id)
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if EnrolmentStatus.CANCELLED not in ENROLMENT_TRANSITIONS[enrolment.status]:
+        return enrolment
+    held_seat = enrolment.status in SEAT_HOLDING
+    enrolment_transition(
+        enrolment=enrolment, to=EnrolmentStatus.CANCELLED, by=by, reason=reason, now=now
+    )
+    if held_seat:
+        _promote_waitlist(cohort, now=now)
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_seat_for_late_payment(
+    *, cohort: Cohort, user: User, now: dt.datetime | None = None
+) -> Enrolment | None:
+    """A payment arrived after its hold ended. The student started paying inside the
+    window, so the window is not checked again; the seat is theirs if one is free.
+    Returns the active enrolment, or None when the cohort filled up meanwhile."""
+    now = now or timezone.now()
+    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    existing = cohort.enrolments.filter(user=user, status__in=LIVE_STATUSES).first()
+    if existing is not None:
+        if existing.status in (EnrolmentStatus.WAITLISTED, EnrolmentStatus.PENDING_PAYMENT):
+            if (
+                existing.status == EnrolmentStatus.WAITLISTED
+                and _seats_taken(cohort) >= cohort.capacity
+            ):
+                return None
+            return enrolment_transition(
+                enrolment=existing, to=EnrolmentStatus.ACTIVE, reason="paid", now=now
+            )
+        return existing
+    if cohort.is_cancelled or _seats_taken(cohort) >= cohort.capacity:
+        return None
+    enrolment = Enrolment(cohort=cohort, user=user, status=EnrolmentStatus.ACTIVE, activated_at=now)
+    _with_history(enrolment, None, "paid after the hold ended")
+    enrolment.save()
+    return enrolment
+
+
+def enrolment_suspend(*, enrolment: Enrolment, reason: str, now: dt.datetime | None = None):
+    """Pause access (an instalment unpaid past its grace period); the seat is kept.
+    Caller holds the order's lock."""
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if enrolment.status != EnrolmentStatus.ACTIVE:
+        return enrolment
+    return enrolment_transition(
+        enrolment=enrolment, to=EnrolmentStatus.SUSPENDED, reason=reason, now=now
+    )
+
+
+def enrolment_restore(*, enrolment: Enrolment, reason: str, now: dt.datetime | None = None):
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if enrolment.status != EnrolmentStatus.SUSPENDED:
+        return enrolment
+    return enrolment_transition(
+        enrolment=enrolment, to=EnrolmentStatus.ACTIVE, reason=reason, now=now
+    )
+
+
+@transaction.atomic
+def enrolment_transfer(
+    *, enrolment: Enrolment, to_cohort: Cohort, by: User, now: dt.datetime | None = None
+) -> Enrolment:
+    """Move a student's seat to another cohort of the same course (a deferral): an active
+    seat there, the old seat released to its waitlist. Both cohorts are locked in id
+    order, so two transfers in opposite directions cannot deadlock."""
+    now = now or timezone.now()
+    locked = {
+        c.pk: c
+        for c in Cohort.objects.select_for_update()
+        .filter(pk__in=[enrolment.cohort_id, to_cohort.pk])
+        .order_by("pk")
+    }
+    source, target = locked[enrolment.cohort_id], locked[to_cohort.pk]
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if enrolment.status != EnrolmentStatus.ACTIVE:
+        raise Conflict(
+            _("Only an active seat can be moved to another cohort."), code="not_enrolled"
+        )
+    if target.course_id != source.course_id or target.pk == source.pk:
+        raise ValidationFailed(
+            _("A seat can only move to another cohort of the same course."),
+            code="other_course",
+            field="to_cohort",
+        )
+    if target.is_cancelled or now >= schedule.term_ends_at(target):
+        raise Conflict(_("That cohort is cancelled or over."), code="cohort_unavailable")
+    if target.enrolments.filter(user=enrolment.user, status__in=LIVE_STATUSES).exists():
+        raise Conflict(
+            _("The student is enrolled in that cohort already."), code="already_enrolled"
+        )
+    if _seats_taken(target) >= target.capacity:
+        raise Conflict(
+            _("That cohort is full; raise its capacity or choose another one."),
+            code="cohort_full",
+        )
+    enrolment_transition(
+        enrolment=enrolment, to=EnrolmentStatus.CANCELLED, by=by, reason="deferred", now=now
+    )
+    moved = Enrolment(
+        cohort=target,
+        user=enrolment.user,
+        status=EnrolmentStatus.ACTIVE,
+        activated_at=now,
+    )
+    _with_history(moved, by, f"deferred from cohort {source.pk}")
+    moved.save()
+    _promote_waitlist(source, now=now)
+    return moved
+
+
 def _notify_promoted(enrolment: Enrolment) -> None:
     from cohorts.tasks import send_waitlist_promotion_email
 

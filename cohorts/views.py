@@ -16,6 +16,9 @@ from cms.models import LessonPage
 from cohorts import selectors, services
 from cohorts.models import EnrolmentStatus
 from lms.errors import NotFound
+from payments import services as payment_services
+from payments.models import OrderStatus, Provider
+from payments.stripe_gateway import PaymentServiceDown
 from reviews.selectors import student_work_get
 
 
@@ -35,8 +38,27 @@ def my_cohorts(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def enrol(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    """Take a seat; in a paid cohort the seat is held and the student goes on to pay
+    (Stripe Checkout, or the invoice page)."""
     cohort = selectors.cohort_get(cohort_id=cohort_id)
-    enrolment = services.enrolment_create(cohort=cohort, user=request.user)
+    instalments = request.POST.get("instalments", "1")
+    enrolment, order = payment_services.paid_enrolment_start(
+        cohort=cohort,
+        user=request.user,
+        coupon_code=request.POST.get("coupon", "")[:40],
+        instalments=int(instalments) if instalments.isdigit() and len(instalments) < 3 else 0,
+    )
+    if order is not None and order.status == OrderStatus.PENDING:
+        if order.provider == Provider.STRIPE:
+            try:
+                return redirect(
+                    payment_services.checkout_start(
+                        order=order, base_url=f"{request.scheme}://{request.get_host()}"
+                    )
+                )
+            except PaymentServiceDown as exc:
+                messages.error(request, exc.message)
+        return redirect("payments:order", order_id=order.pk)
     if enrolment.status == EnrolmentStatus.WAITLISTED:
         position = selectors.waitlist_position(enrolment=enrolment)
         messages.info(

@@ -259,12 +259,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cohorts.tasks.fill_freed_seats",
         "schedule": 5 * 60,
     },
-    # Allocates peer reviews at deadlines, reassigns overdue reviews, closes review
-    # periods and releases scheduled grades. Idempotent; a missed tick catches up.
+    # Ends seat holds whose payment did not come, and pauses access where an instalment
+    # stayed unpaid past the grace period. Idempotent.
     "expire-payment-holds": {
         "task": "payments.tasks.expire_payment_holds",
         "schedule": 60,
     },
+    # Allocates peer reviews at deadlines, reassigns overdue reviews, closes review
+    # periods and releases scheduled grades. Idempotent; a missed tick catches up.
     "review-tick": {
         "task": "reviews.tasks.review_tick",
         "schedule": 60,
@@ -275,6 +277,13 @@ CELERY_BEAT_SCHEDULE = {
 # Shown on invoices: where students transfer the money to.
 LMS_INVOICE_PAYEE = os.environ.get("LMS_INVOICE_PAYEE", "Cohort LMS")
 LMS_INVOICE_IBAN = os.environ.get("LMS_INVOICE_IBAN", "NL00 BANK 0123 4567 89")
+# Stripe: with a secret key, paid cohorts are paid online through Stripe Checkout;
+# without one they are paid by invoice. STRIPE_API_BASE points the SDK elsewhere (tests).
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+# Days a failed instalment may stay unpaid (while Stripe retries) before access pauses.
+LMS_PAYMENT_GRACE_DAYS = int(os.environ.get("LMS_PAYMENT_GRACE_DAYS", "7"))
 
 # --- Email ----------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(

@@ -53,6 +53,13 @@ class CohortPrice(TimeStampedModel):
     invoice_days = models.PositiveSmallIntegerField(
         _("invoice payment term (days)"), default=14, validators=[MinValueValidator(1)]
     )
+    payment_method = models.CharField(
+        _("how students pay"),
+        max_length=8,
+        choices=[("auto", _("Online when available, else by invoice")), ("invoice", _("Invoice"))],
+        default="auto",
+        help_text=_("Online payment needs the Stripe keys in the server's settings."),
+    )
 
     history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
 
@@ -134,8 +141,10 @@ class OrderStatus(models.TextChoices):
 ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     OrderStatus.PENDING: frozenset({OrderStatus.PAID, OrderStatus.EXPIRED, OrderStatus.CANCELLED}),
     OrderStatus.PAID: frozenset({OrderStatus.REFUNDED}),
-    OrderStatus.EXPIRED: frozenset(),
-    OrderStatus.CANCELLED: frozenset(),
+    # Money that arrives after the hold ended (a slow bank debit, a webhook from a
+    # session paid at the last second): the seat if one is free, else the money back.
+    OrderStatus.EXPIRED: frozenset({OrderStatus.PAID, OrderStatus.REFUNDED}),
+    OrderStatus.CANCELLED: frozenset({OrderStatus.PAID, OrderStatus.REFUNDED}),
     OrderStatus.REFUNDED: frozenset(),
 }
 
@@ -177,6 +186,14 @@ class Order(TimeStampedModel):
     hold_expires_at = models.DateTimeField(_("seat held until"), null=True, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     provider_reference = models.CharField(_("provider reference"), max_length=255, blank=True)
+    # Stripe: the Checkout Session the student pays in, and what it created.
+    checkout_session = models.CharField(_("Stripe Checkout Session"), max_length=255, blank=True)
+    checkout_url = models.URLField(_("payment page"), max_length=2048, blank=True)
+    payment_intent = models.CharField(_("Stripe PaymentIntent"), max_length=255, blank=True)
+    subscription = models.CharField(_("Stripe subscription"), max_length=255, blank=True)
+    instalments_paid = models.PositiveSmallIntegerField(_("instalments paid"), default=0)
+    # An instalment failed and has not been paid since: the grace period runs from here.
+    failing_since = models.DateTimeField(_("instalment failing since"), null=True, blank=True)
 
     history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
 
@@ -202,6 +219,148 @@ class Order(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"order {self.pk} ({self.status})"
+
+
+class Payment(TimeStampedModel):
+    """Money in: one row per confirmed payment (a Checkout payment, one instalment, a bank
+    transfer), with what recorded it. The provider's id is unique, so a payment seen
+    twice (a webhook delivered again, a reconciliation rerun) is recorded once."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    amount = models.PositiveIntegerField(_("amount (cents)"))
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    provider_reference = models.CharField(_("provider reference"), max_length=255, unique=True)
+    paid_at = models.DateTimeField(_("paid at"))
+    recorded_by = models.CharField(_("recorded by"), max_length=255)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["paid_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.provider_reference
+
+
+class Refund(TimeStampedModel):
+    """Money out, with who asked for it and why."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.PositiveIntegerField(_("amount (cents)"))
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    reason = models.TextField(_("reason"))
+    # Stripe's refund id; a refund made in Stripe's dashboard arrives by webhook.
+    provider_reference = models.CharField(_("provider reference"), max_length=255, unique=True)
+    outside_policy = models.BooleanField(_("outside the refund policy"), default=False)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("refunded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_by = models.CharField(_("recorded by"), max_length=255)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.provider_reference
+
+
+class StripeCustomer(TimeStampedModel):
+    """The Stripe customer behind a student, for Checkout and the customer portal."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stripe_customer"
+    )
+    customer_id = models.CharField(max_length=255, unique=True)
+
+    def __str__(self) -> str:
+        return self.customer_id
+
+
+class WebhookEvent(models.Model):
+    """Every Stripe event received, once: the unique id makes a second delivery a
+    no-op."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    received_at = models.DateTimeField()
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_events"
+    )
+    outcome = models.CharField(max_length=255, blank=True)
+    payload = models.JSONField()
+
+    class Meta:
+        verbose_name = _("Stripe event")
+        verbose_name_plural = _("Stripe events")
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"
+
+
+class DeferralStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+
+
+DEFERRAL_TRANSITIONS: dict[str, frozenset[str]] = {
+    DeferralStatus.REQUESTED: frozenset({DeferralStatus.APPROVED, DeferralStatus.DECLINED}),
+    DeferralStatus.APPROVED: frozenset(),
+    DeferralStatus.DECLINED: frozenset(),
+}
+
+
+class Deferral(TimeStampedModel):
+    """A student asks to move their paid seat to a later cohort of the same course."""
+
+    enrolment = models.ForeignKey(
+        "cohorts.Enrolment", on_delete=models.CASCADE, related_name="deferrals"
+    )
+    to_cohort = models.ForeignKey(
+        "cohorts.Cohort",
+        verbose_name=_("later cohort"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=DeferralStatus.choices,
+        default=DeferralStatus.REQUESTED,
+    )
+    answer = models.TextField(_("answer"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+
+    class Meta:
+        verbose_name = _("deferral request")
+        verbose_name_plural = _("deferral requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment"],
+                condition=Q(status="requested"),
+                name="one_open_deferral_per_enrolment",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"deferral {self.pk} ({self.status})"
 
 
 class Invoice(TimeStampedModel):

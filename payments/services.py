@@ -9,23 +9,46 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cohorts.models import Enrolment, EnrolmentStatus
-from cohorts.services import enrolment_create, enrolment_release_unpaid, enrolment_transition
-from lms.errors import Conflict, NotAllowed
+from cohorts import schedule
+from cohorts.models import Cohort, Enrolment, EnrolmentStatus
+from cohorts.services import (
+    enrolment_create,
+    enrolment_end,
+    enrolment_release_unpaid,
+    enrolment_restore,
+    enrolment_seat_for_late_payment,
+    enrolment_suspend,
+    enrolment_transfer,
+    enrolment_transition,
+)
+from lms.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from lms.models import User
 from lms.timeutils import local_moment, local_today
-from payments import pricing, selectors, tasks
+from payments import pricing, selectors, stripe_gateway, tasks
 from payments.models import (
+    DEFERRAL_TRANSITIONS,
     ORDER_TRANSITIONS,
+    Deferral,
+    DeferralStatus,
     Invoice,
     Order,
     OrderStatus,
+    Payment,
     Provider,
+    Refund,
+    StripeCustomer,
 )
+
+# Stripe will not expire a Checkout Session sooner than this after creating it.
+CHECKOUT_MIN_MINUTES = 30
+# A bank debit (SEPA, some iDEAL flows) takes days to clear; the seat stays held.
+ASYNC_PAYMENT_HOLD = dt.timedelta(days=7)
 
 
 def order_transition(*, order: Order, to: str, by: User | None = None, reason: str = "") -> Order:
@@ -99,7 +122,7 @@ def order_for_promotion(*, enrolment: Enrolment, now: dt.datetime) -> Order:
 
 def _order_open(enrolment: Enrolment, quote: pricing.Quote, now: dt.datetime) -> Order:
     price = selectors.cohort_price_get(cohort=enrolment.cohort)
-    provider = selectors.payment_provider()
+    provider = selectors.payment_provider(price=price)
     order = Order(
         enrolment=enrolment,
         user=enrolment.user,
@@ -127,6 +150,12 @@ def _order_open(enrolment: Enrolment, quote: pricing.Quote, now: dt.datetime) ->
             payment_reference=payment_reference(order.pk),
         )
         tasks.send_invoice_email.delay_on_commit(order.pk)
+    else:
+        # The student pays in Stripe Checkout, created after this commits
+        # (checkout_start): no network call while the cohort is locked.
+        minutes = max(price.hold_minutes, CHECKOUT_MIN_MINUTES)
+        order.hold_expires_at = now + dt.timedelta(minutes=minutes)
+        order.save()
     return order
 
 
@@ -139,15 +168,34 @@ def payment_reference(order_id: int) -> str:
 
 
 @transaction.atomic
-def order_mark_paid(*, order: Order, by: User, now: dt.datetime | None = None) -> Order:
-    """Staff confirm an invoice was paid; the held seat becomes active."""
+def order_mark_paid(
+    *, order: Order, by: User, reference: str = "", now: dt.datetime | None = None
+) -> Order:
+    """Staff confirm an invoice was paid (or a bank transfer was reconciled against its
+    reference); the held seat becomes active. A plan in arrears is settled: the rest is
+    recorded as paid and access comes back."""
     now = now or timezone.now()
     if not (by.is_superuser or by.has_perm("payments.change_order")):
         raise NotAllowed(_("Only staff mark invoices paid."), code="not_staff")
     order = Order.objects.select_for_update().get(pk=order.pk)
-    enrolment = Enrolment.objects.select_for_update().get(pk=order.enrolment_id)
-    if order.status == OrderStatus.PAID:
+    if order.status == OrderStatus.PAID and order.instalments_paid >= order.instalments:
         return order  # marked twice (two tabs, a retried request): once is enough
+    if order.status == OrderStatus.PAID:
+        owed = order.total_amount - sum(order.payments.values_list("amount", flat=True))
+        _payment_record(
+            order,
+            amount=max(owed, 0),
+            reference=reference or f"manual-{order.pk}-settled",
+            source=f"staff {by.get_username()}",
+            now=now,
+        )
+        order.instalments_paid = order.instalments
+        order.failing_since = None
+        order._history_user, order._change_reason = by, "rest of the plan paid by transfer"
+        order.save()
+        enrolment_restore(enrolment=order.enrolment, reason="paid", now=now)
+        return order
+    enrolment = Enrolment.objects.select_for_update().get(pk=order.enrolment_id)
     if order.status != OrderStatus.PENDING or enrolment.status != EnrolmentStatus.PENDING_PAYMENT:
         raise Conflict(
             _(
@@ -157,10 +205,18 @@ def order_mark_paid(*, order: Order, by: User, now: dt.datetime | None = None) -
             % {"status": OrderStatus(order.status).label.lower()},
             code="order_not_pending",
         )
+    invoice = getattr(order, "invoice", None)
+    _payment_record(
+        order,
+        amount=order.total_amount,
+        reference=reference or (invoice.number if invoice else f"manual-{order.pk}"),
+        source=f"staff {by.get_username()}",
+        now=now,
+    )
     order_transition(order=order, to=OrderStatus.PAID, by=by, reason="invoice paid")
     order.paid_at = now
+    order.instalments_paid = order.instalments
     order.save()
-    invoice = getattr(order, "invoice", None)
     if invoice is not None:
         invoice.paid_at, invoice.paid_by = now, by
         invoice._history_user = by
@@ -172,22 +228,522 @@ def order_mark_paid(*, order: Order, by: User, now: dt.datetime | None = None) -
     return order
 
 
+def invoice_reconcile(*, reference: str, amount: int, by: User, now=None) -> Order:
+    """Match a bank transfer to its invoice by the payment reference (spaces and case do
+    not matter); a wrong reference or amount is refused with the reason."""
+    cleaned = "".join(reference.split()).upper()
+    invoice = Invoice.objects.select_related("order").filter(payment_reference=cleaned).first()
+    if invoice is None:
+        raise NotFound(
+            _("No invoice has the payment reference “%(ref)s”.") % {"ref": reference},
+            code="unknown_reference",
+        )
+    if amount != invoice.amount:
+        raise ValidationFailed(
+            _("Invoice %(number)s is for %(expected)s cents, the transfer was %(got)s cents.")
+            % {"number": invoice.number, "expected": invoice.amount, "got": amount},
+            code="amount_mismatch",
+        )
+    return order_mark_paid(
+        order=invoice.order, by=by, reference=f"transfer-{invoice.number}", now=now
+    )
+
+
 def payment_holds_expire(*, now: dt.datetime | None = None) -> int:
-    """End holds whose time is up (or whose seat was given up): the order expires, the
-    seat goes back to the window or the waitlist. Returns the number ended."""
+    """End holds whose time is up: the order expires, the seat goes back to the window or
+    the waitlist. A Stripe session is closed at Stripe first, so nobody can pay for a
+    seat that is being released; if Stripe says it was just paid, the payment counts.
+    Returns the number ended."""
     now = now or timezone.now()
     ended = 0
     for order_id in Order.objects.filter(
         status=OrderStatus.PENDING, hold_expires_at__lte=now
     ).values_list("pk", flat=True):
+        order = Order.objects.get(pk=order_id)
+        session = None
+        if order.provider == Provider.STRIPE and order.checkout_session:
+            try:
+                session = stripe_gateway.checkout_session_expire(order.checkout_session)
+            except stripe_gateway.PaymentServiceDown:
+                continue  # try again at the next tick; never release a seat being paid
         with transaction.atomic():
             order = Order.objects.select_for_update().get(pk=order_id)
             if order.status != OrderStatus.PENDING:
                 continue
-            order_transition(order=order, to=OrderStatus.EXPIRED, reason="hold ended")
-            order.save()
-            enrolment_release_unpaid(
-                enrolment=order.enrolment, reason="payment not completed in time", now=now
-            )
+            if session is not None and session.status == "complete":
+                if session.payment_status in ("paid", "no_payment_required"):
+                    payment_confirm(
+                        order=order,
+                        amount=session.amount_total or 0,
+                        reference=session.payment_intent or session.invoice or session.id,
+                        source="hold check at Stripe",
+                        now=now,
+                    )
+                else:  # a bank debit under way: keep the seat while it clears
+                    order.hold_expires_at = now + ASYNC_PAYMENT_HOLD
+                    order._change_reason = "bank payment processing"
+                    order.save()
+                continue
+            order_expire(order=order, reason="hold ended", now=now)
             ended += 1
     return ended
+
+
+def order_expire(*, order: Order, reason: str, now: dt.datetime, to: str = OrderStatus.EXPIRED):
+    """A pending order ends unpaid; its seat is released. Caller holds the order lock."""
+    order_transition(order=order, to=to, reason=reason)
+    order.save()
+    enrolment_release_unpaid(enrolment=order.enrolment, reason=reason, now=now)
+    return order
+
+
+# --- Stripe Checkout ------------------------------------------------------------------
+
+
+def stripe_customer_for(*, user: User) -> str:
+    known = StripeCustomer.objects.filter(user=user).values_list("customer_id", flat=True).first()
+    if known:
+        return known
+    customer_id = stripe_gateway.customer_create(
+        user_id=user.pk, email=user.email, name=user.get_display_name()
+    )
+    # Two first payments at once create one customer (same idempotency key) and one row.
+    StripeCustomer.objects.get_or_create(user=user, defaults={"customer_id": customer_id})
+    return customer_id
+
+
+def checkout_start(*, order: Order, base_url: str, now: dt.datetime | None = None) -> str:
+    """The Stripe Checkout page for a pending order: the one it has, or a new one. Runs
+    after the order's transaction committed; safe to call again (same idempotency key,
+    same session)."""
+    now = now or timezone.now()
+    if order.provider != Provider.STRIPE or order.status != OrderStatus.PENDING:
+        raise Conflict(_("This order is not waiting for an online payment."), code="not_payable")
+    if order.checkout_url:
+        return order.checkout_url
+    if order.hold_expires_at is not None and order.hold_expires_at <= now:
+        raise Conflict(
+            _("The time to pay for this seat has run out; enrol again if seats are left."),
+            code="hold_ended",
+        )
+    customer = stripe_customer_for(user=order.user)
+    cohort = order.enrolment.cohort
+    quote_parts = pricing.Quote(
+        currency=order.currency,
+        list_amount=order.list_amount,
+        discount_amount=order.discount_amount,
+        instalments=order.instalments,
+        early_bird=False,
+        coupon=None,
+    ).instalment_amounts
+    name = f"{cohort.course.title}: {cohort.name}"
+    if order.coupon_id:
+        name += " " + _("(code %(code)s applied)") % {"code": order.coupon.code}
+    order_url = base_url + reverse("payments:order", args=[order.pk])
+    session = stripe_gateway.checkout_session_create(
+        order_id=order.pk,
+        customer=customer,
+        currency=order.currency,
+        name=name,
+        amounts=quote_parts,
+        expires_at=max(order.hold_expires_at, now + dt.timedelta(minutes=CHECKOUT_MIN_MINUTES)),
+        success_url=order_url + "?paid=1",
+        cancel_url=order_url + "?cancelled=1",
+        locale=order.user.language or "auto",
+    )
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if not locked.checkout_session:
+            locked.checkout_session, locked.checkout_url = session.id, session.url
+            locked._change_reason = "checkout started"
+            locked.save()
+    return session.url
+
+
+def portal_url(*, user: User, return_url: str) -> str:
+    """Stripe's customer portal, where a student updates their payment method."""
+    customer = (
+        StripeCustomer.objects.filter(user=user).values_list("customer_id", flat=True).first()
+    )
+    if customer is None:
+        raise NotFound(_("You have no online payments to manage."), code="no_customer")
+    return stripe_gateway.portal_session_create(
+        customer=customer, return_url=return_url, locale=user.language or "auto"
+    )
+
+
+# --- Money in -------------------------------------------------------------------------
+
+
+def _payment_record(order: Order, *, amount: int, reference: str, source: str, now) -> bool:
+    """Record money in once per provider reference; False when it was recorded before."""
+    try:
+        with transaction.atomic():
+            Payment.objects.create(
+                order=order,
+                amount=amount,
+                currency=order.currency,
+                provider_reference=reference,
+                paid_at=now,
+                recorded_by=source,
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def payment_confirm(
+    *, order: Order, amount: int, reference: str, source: str, now: dt.datetime
+) -> str:
+    """Money for ``order`` arrived (a Checkout payment, the first or a later instalment).
+    Caller holds the order's row lock. Returns what happened, for the event log.
+
+    Seen twice, it is recorded once. Paid after the hold ended, the student gets the
+    seat if one is still free, else the money goes back automatically."""
+    if not _payment_record(order, amount=amount, reference=reference, source=source, now=now):
+        return "payment recorded already"
+    order.instalments_paid = order.payments.count()
+    if order.status == OrderStatus.PENDING:
+        order_transition(order=order, to=OrderStatus.PAID, reason=f"paid ({source})")
+        order.paid_at = now
+        order.save()
+        enrolment = Enrolment.objects.select_for_update().get(pk=order.enrolment_id)
+        if enrolment.status == EnrolmentStatus.PENDING_PAYMENT:
+            enrolment_transition(
+                enrolment=enrolment, to=EnrolmentStatus.ACTIVE, reason="paid", now=now
+            )
+        tasks.send_receipt_email.delay_on_commit(order.pk)
+        _plan_complete_check(order)
+        return "paid: seat confirmed"
+    if order.status in (OrderStatus.EXPIRED, OrderStatus.CANCELLED):
+        enrolment = enrolment_seat_for_late_payment(
+            cohort=order.enrolment.cohort, user=order.user, now=now
+        )
+        if enrolment is not None:
+            order_transition(order=order, to=OrderStatus.PAID, reason="paid after the hold ended")
+            order.enrolment, order.paid_at = enrolment, now
+            order.save()
+            tasks.send_receipt_email.delay_on_commit(order.pk)
+            _plan_complete_check(order)
+            return "paid late: seat still free, confirmed"
+        order._change_reason = "paid after the hold ended; cohort full"
+        order.save()
+        tasks.refund_late_payment.delay_on_commit(order.pk)
+        return "paid late: cohort full, refund started"
+    # A later instalment.
+    order._change_reason = f"instalment {order.instalments_paid} paid"
+    restored = order.failing_since is not None
+    order.failing_since = None
+    order.save()
+    if restored:
+        enrolment_restore(enrolment=order.enrolment, reason="instalment paid", now=now)
+        tasks.send_payment_email.delay_on_commit(order.pk, "access_restored", reference)
+    _plan_complete_check(order)
+    return f"instalment {order.instalments_paid} of {order.instalments} paid"
+
+
+def _plan_complete_check(order: Order) -> None:
+    if order.subscription and order.instalments > 1 and order.instalments_paid >= order.instalments:
+        tasks.end_instalment_plan.delay_on_commit(order.pk)
+
+
+def instalment_failed(*, order: Order, reference: str, now: dt.datetime) -> str:
+    """An instalment could not be collected; Stripe retries it. The grace period starts
+    (once), the student is told how to fix it. Caller holds the order lock."""
+    if order.status != OrderStatus.PAID:
+        return "not a running plan"
+    if order.failing_since is None:
+        order.failing_since = now
+        order._change_reason = "instalment failed"
+        order.save()
+    tasks.send_payment_email.delay_on_commit(order.pk, "instalment_failed", reference)
+    return "instalment failed: grace period"
+
+
+def instalments_suspend_overdue(*, now: dt.datetime | None = None) -> int:
+    """Pause access where an instalment stayed unpaid past the grace period. Restored by
+    payment_confirm when the money comes. Returns how many were paused."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.LMS_PAYMENT_GRACE_DAYS)
+    paused = 0
+    for order_id in Order.objects.filter(
+        status=OrderStatus.PAID,
+        failing_since__lte=cutoff,
+        enrolment__status=EnrolmentStatus.ACTIVE,
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            order = Order.objects.select_for_update().get(pk=order_id)
+            if order.failing_since is None or order.failing_since > cutoff:
+                continue
+            enrolment = enrolment_suspend(
+                enrolment=order.enrolment, reason="instalment unpaid", now=now
+            )
+            if enrolment.status == EnrolmentStatus.SUSPENDED:
+                tasks.send_payment_email.delay_on_commit(
+                    order.pk, "access_suspended", order.failing_since.isoformat()
+                )
+                paused += 1
+    return paused
+
+
+def instalment_plan_end(*, order: Order) -> None:
+    """All instalments are in: stop the subscription so Stripe bills no more."""
+    if order.subscription and order.instalments_paid >= order.instalments:
+        stripe_gateway.subscription_cancel(order.subscription)
+
+
+# --- Money out ------------------------------------------------------------------------
+
+
+def refund_policy_ends_at(*, order: Order) -> dt.datetime:
+    return selectors.refund_policy_ends_at(cohort=order.enrolment.cohort)
+
+
+@transaction.atomic
+def order_refund(
+    *,
+    order: Order,
+    by: User,
+    reason: str,
+    amount: int | None = None,
+    outside_policy: bool = False,
+    now: dt.datetime | None = None,
+) -> Refund:
+    """Staff give money back, in full or in part. Within the refund policy any amount may
+    go back; after it only with ``outside_policy`` (recorded). The enrolment is cancelled
+    and the seat released. The order is locked, so a refund and a payment (or two
+    refunds) for the same order are served one after the other."""
+    now = now or timezone.now()
+    if not (by.is_superuser or by.has_perm("payments.change_order")):
+        raise NotAllowed(_("Only staff refund payments."), code="not_staff")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(
+            _("Say why the money goes back; the reason is kept with the refund."),
+            code="reason_required",
+            field="reason",
+        )
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status != OrderStatus.PAID:
+        raise Conflict(
+            _("Only a paid order can be refunded; this one is %(status)s.")
+            % {"status": OrderStatus(order.status).label.lower()},
+            code="order_not_paid",
+        )
+    received = sum(order.payments.values_list("amount", flat=True))
+    refundable = received - order.refunded_amount
+    amount = refundable if amount is None else amount
+    if amount <= 0 or amount > refundable:
+        raise ValidationFailed(
+            _("The refund must be between 0.01 and %(max)s (what was paid and not yet refunded).")
+            % {"max": f"{refundable / 100:.2f} {order.currency}"},
+            code="refund_amount",
+            field="amount",
+        )
+    if now > refund_policy_ends_at(order=order) and not outside_policy:
+        raise Conflict(
+            _(
+                "The refund period of this cohort ended on %(date)s. Tick “outside the "
+                "refund policy” to refund anyway; it is recorded."
+            )
+            % {"date": refund_policy_ends_at(order=order).date().isoformat()},
+            code="refund_period_over",
+        )
+    if order.provider == Provider.STRIPE:
+        if order.instalments > 1 or not order.payment_intent:
+            raise Conflict(
+                _(
+                    "Instalment plans are refunded per payment in Stripe's dashboard; the "
+                    "refund is recorded here when Stripe reports it."
+                ),
+                code="refund_in_stripe",
+            )
+        stripe_refund = stripe_gateway.refund_create(
+            order_id=order.pk,
+            payment_intent=order.payment_intent,
+            amount=amount,
+            already_refunded=order.refunded_amount,
+        )
+        reference = stripe_refund.id
+    else:  # invoiced: the money goes back by bank transfer, recorded here
+        reference = f"manual-{order.pk}-refund-{order.refunded_amount}-{amount}"
+    refund = _refund_record(
+        order,
+        amount=amount,
+        reference=reference,
+        reason=reason,
+        by=by,
+        outside_policy=outside_policy,
+        source=f"staff {by.get_username()}",
+        now=now,
+    )
+    enrolment_end(enrolment=order.enrolment, by=by, reason="refunded", now=now)
+    return refund
+
+
+def _refund_record(
+    order: Order, *, amount, reference, reason, by, outside_policy, source, now
+) -> Refund | None:
+    """Record money out once per provider reference and move the order. Caller holds
+    the order lock."""
+    try:
+        with transaction.atomic():
+            refund = Refund.objects.create(
+                order=order,
+                amount=amount,
+                currency=order.currency,
+                reason=reason,
+                provider_reference=reference,
+                outside_policy=outside_policy,
+                by=by,
+                recorded_by=source,
+            )
+    except IntegrityError:
+        return None
+    order.refunded_amount += amount
+    if by is not None:
+        order._history_user = by
+    order._change_reason = f"refunded {amount} ({source})"
+    received = sum(order.payments.values_list("amount", flat=True))
+    if order.refunded_amount >= received and order.status in (
+        OrderStatus.PAID,
+        OrderStatus.EXPIRED,
+        OrderStatus.CANCELLED,
+    ):
+        order_transition(order=order, to=OrderStatus.REFUNDED, by=by, reason="refunded")
+    order.save()
+    tasks.send_payment_email.delay_on_commit(order.pk, "refunded", reference)
+    return refund
+
+
+def refund_recorded_by_stripe(
+    *, order: Order, refunded_total: int, reference: str, now: dt.datetime
+) -> str:
+    """Stripe reports a charge's refunded total (our own refund echoed back, or one made
+    in Stripe's dashboard). Only the part not yet recorded is recorded."""
+    missing = refunded_total - order.refunded_amount
+    if missing <= 0:
+        return "refund recorded already"
+    _refund_record(
+        order,
+        amount=missing,
+        reference=reference,
+        reason=_("Refunded in Stripe"),
+        by=None,
+        outside_policy=False,
+        source="Stripe",
+        now=now,
+    )
+    if order.status == OrderStatus.REFUNDED:
+        enrolment_end(enrolment=order.enrolment, by=None, reason="refunded in Stripe", now=now)
+        return "refunded in full: seat released"
+    return "partly refunded"
+
+
+def late_payment_refund(*, order: Order) -> None:
+    """A payment arrived after its seat was given away: send it all back."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        received = sum(order.payments.values_list("amount", flat=True))
+        owed = received - order.refunded_amount
+        if owed <= 0 or order.status not in (OrderStatus.EXPIRED, OrderStatus.CANCELLED):
+            return
+        if order.payment_intent:
+            stripe_refund = stripe_gateway.refund_create(
+                order_id=order.pk,
+                payment_intent=order.payment_intent,
+                amount=owed,
+                already_refunded=order.refunded_amount,
+            )
+            reference = stripe_refund.id
+        else:
+            return  # instalment plans and transfers: staff refund by hand (the order says so)
+        _refund_record(
+            order,
+            amount=owed,
+            reference=reference,
+            reason=_("Paid after the seat was released; the cohort was full."),
+            by=None,
+            outside_policy=False,
+            source="automatic",
+            now=timezone.now(),
+        )
+
+
+# --- Deferral -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def deferral_request(
+    *, enrolment: Enrolment, to_cohort: Cohort, reason: str, by: User, now=None
+) -> Deferral:
+    """A student asks to move their seat to a later cohort of the same course."""
+    now = now or timezone.now()
+    if enrolment.user_id != by.pk:
+        raise NotAllowed(_("You can only move your own seat."), code="not_yours")
+    if enrolment.status != EnrolmentStatus.ACTIVE:
+        raise Conflict(
+            _("Only an active seat can be moved to another cohort."), code="not_enrolled"
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(
+            _("Tell us briefly why you want to move."), code="reason_required", field="reason"
+        )
+    cohort = enrolment.cohort
+    if (
+        to_cohort.course_id != cohort.course_id
+        or to_cohort.starts_on <= cohort.starts_on
+        or to_cohort.is_cancelled
+        or now >= schedule.term_ends_at(to_cohort)
+    ):
+        raise ValidationFailed(
+            _("Choose a later cohort of the same course."), code="not_later", field="to_cohort"
+        )
+    deferral = Deferral(enrolment=enrolment, to_cohort=to_cohort, reason=reason)
+    deferral._history_user, deferral._change_reason = by, "requested"
+    try:
+        with transaction.atomic():
+            deferral.save()
+    except IntegrityError as exc:
+        raise Conflict(
+            _("You asked to move this seat already; staff will answer soon."),
+            code="deferral_pending",
+        ) from exc
+    tasks.send_deferral_email.delay_on_commit(deferral.pk)
+    return deferral
+
+
+@transaction.atomic
+def deferral_decide(
+    *, deferral: Deferral, approve: bool, by: User, answer: str = "", now=None
+) -> Deferral:
+    """Staff approve (the seat moves, no new payment: the orders move with it) or
+    decline (with an answer)."""
+    now = now or timezone.now()
+    if not (by.is_superuser or by.has_perm("payments.change_order")):
+        raise NotAllowed(_("Only staff decide on deferrals."), code="not_staff")
+    deferral = Deferral.objects.select_for_update().get(pk=deferral.pk)
+    to = DeferralStatus.APPROVED if approve else DeferralStatus.DECLINED
+    if to not in DEFERRAL_TRANSITIONS[deferral.status]:
+        raise Conflict(_("This request was answered already."), code="deferral_decided")
+    if not approve and not answer.strip():
+        raise ValidationFailed(
+            _("Tell the student why the request is declined."),
+            code="answer_required",
+            field="answer",
+        )
+    if approve:
+        moved = enrolment_transfer(
+            enrolment=deferral.enrolment, to_cohort=deferral.to_cohort, by=by, now=now
+        )
+        for order in Order.objects.select_for_update().filter(enrolment=deferral.enrolment):
+            order.enrolment = moved
+            order._history_user, order._change_reason = by, f"deferred (request {deferral.pk})"
+            order.save()
+    deferral.status, deferral.answer = to, answer.strip()
+    deferral.decided_by, deferral.decided_at = by, now
+    deferral._history_user, deferral._change_reason = by, to
+    deferral.save()
+    tasks.send_deferral_email.delay_on_commit(deferral.pk)
+    return deferral

@@ -1,0 +1,190 @@
+"""Payment pages: the order (pay, wait for confirmation, invoice, receipt), the member
+portal, deferral requests, the Stripe webhook, and the staff overview per cohort. Thin:
+check access, call one selector or service, render."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from lms.errors import ValidationFailed
+from payments import selectors, services, stripe_gateway, webhooks
+from payments.forms import DeferralForm, MarkPaidForm, RefundForm
+
+log = logging.getLogger(__name__)
+
+
+def _base_url(request: HttpRequest) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+@login_required
+def portal(request: HttpRequest) -> HttpResponse:
+    """The member portal: every order, what is due next, invoices and receipts."""
+    return render(
+        request,
+        "payments/portal.html",
+        {"portal": selectors.member_portal_get(user=request.user, now=timezone.now())},
+    )
+
+
+@login_required
+def order(request: HttpRequest, order_id: int) -> HttpResponse:
+    """One order. Back from Stripe, it says honestly whether the payment is confirmed:
+    only the webhook confirms it, the redirect does not."""
+    view = selectors.order_view_get(order_id=order_id, user=request.user, now=timezone.now())
+    return render(
+        request,
+        "payments/order.html",
+        {
+            "view": view,
+            "back_from_checkout": request.GET.get("paid") == "1",
+            "cancelled_checkout": request.GET.get("cancelled") == "1",
+        },
+    )
+
+
+@login_required
+@require_POST
+def pay(request: HttpRequest, order_id: int) -> HttpResponse:
+    view = selectors.order_view_get(order_id=order_id, user=request.user, now=timezone.now())
+    return redirect(services.checkout_start(order=view.order, base_url=_base_url(request)))
+
+
+@login_required
+def receipt(request: HttpRequest, order_id: int) -> HttpResponse:
+    view = selectors.order_view_get(order_id=order_id, user=request.user, now=timezone.now())
+    return render(request, "payments/receipt.html", {"view": view})
+
+
+@login_required
+@require_POST
+def manage_payment_method(request: HttpRequest) -> HttpResponse:
+    return_url = request.build_absolute_uri(reverse("payments:portal"))
+    return redirect(services.portal_url(user=request.user, return_url=return_url))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deferral_request(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    enrolment, later = selectors.deferral_options(user=request.user, cohort_id=cohort_id)
+    form = DeferralForm(request.POST or None, cohorts=later)
+    if request.method == "POST" and form.is_valid():
+        services.deferral_request(
+            enrolment=enrolment,
+            to_cohort=form.cleaned_data["to_cohort"],
+            reason=form.cleaned_data["reason"],
+            by=request.user,
+        )
+        messages.success(request, _("Your request is with the team; you will get an email."))
+        return redirect("payments:portal")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "payments/deferral.html",
+        {"enrolment": enrolment, "form": form, "later": later},
+        status=status,
+    )
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    """Stripe's events. A bad or missing signature gets 400 and changes nothing; a
+    duplicate gets 200 and changes nothing; an event we do not handle gets 200."""
+    signature = request.headers.get("Stripe-Signature", "")
+    if not signature:
+        return HttpResponseBadRequest("Missing Stripe-Signature header.")
+    try:
+        event = stripe_gateway.webhook_event_parse(request.body, signature)
+    except ValueError:
+        return HttpResponseBadRequest("Invalid signature or payload.")
+    if not isinstance(event.get("id"), str) or len(event["id"]) > 255:
+        return HttpResponseBadRequest("Not a Stripe event.")
+    outcome = webhooks.stripe_event_receive(event=event)
+    log.info("stripe event %s %s: %s", event.get("type"), event["id"], outcome)
+    return JsonResponse({"received": True, "outcome": outcome})
+
+
+# --- Staff -----------------------------------------------------------------------------
+
+
+@staff_member_required
+def staff_overview(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "payments/staff_overview.html",
+        {"rows": selectors.revenue_by_cohort(), "deferrals": selectors.deferrals_open()},
+    )
+
+
+@staff_member_required
+def staff_cohort(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    return render(
+        request,
+        "payments/staff_cohort.html",
+        selectors.cohort_payments_get(cohort_id=cohort_id, now=timezone.now()),
+    )
+
+
+@staff_member_required
+@require_http_methods(["GET", "POST"])
+def staff_refund(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = selectors.order_for_staff(order_id=order_id)
+    form = RefundForm(request.POST or None, order=order)
+    if request.method == "POST" and form.is_valid():
+        services.order_refund(
+            order=order,
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+            amount=form.cleaned_data["amount_cents"],
+            outside_policy=form.cleaned_data["outside_policy"],
+        )
+        messages.success(request, _("Refunded; the seat was released."))
+        return redirect("payments:staff_cohort", cohort_id=order.enrolment.cohort_id)
+    return render(
+        request,
+        "payments/staff_refund.html",
+        {
+            "order": order,
+            "form": form,
+            "policy_ends_at": services.refund_policy_ends_at(order=order),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@staff_member_required
+@require_POST
+def staff_mark_paid(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = selectors.order_for_staff(order_id=order_id)
+    form = MarkPaidForm(request.POST)
+    if not form.is_valid():
+        raise ValidationFailed(_("Give the bank reference of the transfer, or leave it empty."))
+    services.order_mark_paid(order=order, by=request.user, reference=form.cleaned_data["reference"])
+    messages.success(request, _("Marked paid; the student's seat is confirmed."))
+    return redirect("payments:staff_cohort", cohort_id=order.enrolment.cohort_id)
+
+
+@staff_member_required
+@require_POST
+def staff_deferral_decide(request: HttpRequest, deferral_id: int) -> HttpResponse:
+    deferral = selectors.deferral_for_staff(deferral_id=deferral_id)
+    services.deferral_decide(
+        deferral=deferral,
+        approve=request.POST.get("decision") == "approve",
+        answer=request.POST.get("answer", ""),
+        by=request.user,
+    )
+    messages.success(request, _("The student has been told."))
+    return redirect("payments:staff_overview")

@@ -1,0 +1,189 @@
+"""Stripe's webhook events, each handled exactly once.
+
+The event id is recorded in the same transaction as its effects: a second delivery
+(Stripe retries, two deliveries racing on two workers) finds the row and changes
+nothing. Handlers look at the state Stripe reports, not at the order events arrive in:
+``invoice.paid`` before ``checkout.session.completed`` confirms the order just the same,
+and the later event finds the payment recorded. Events we do not handle are recorded and
+acknowledged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from payments import services
+from payments.models import Order, OrderStatus, WebhookEvent
+
+Json = dict[str, Any]
+
+
+def stripe_event_receive(*, event: Json, now: dt.datetime | None = None) -> str:
+    """Handle one verified event; returns what happened (also stored on the event)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = WebhookEvent.objects.create(
+                    event_id=event["id"],
+                    type=event.get("type", ""),
+                    received_at=now,
+                    payload=event,
+                )
+        except IntegrityError:
+            return "duplicate"
+        handler = HANDLERS.get(record.type)
+        obj = (event.get("data") or {}).get("object") or {}
+        order = _order_for(record.type, obj) if handler else None
+        if handler is None:
+            outcome = "not handled"
+        elif order is None:
+            outcome = "no order of ours"
+        else:
+            outcome = handler(order, obj, f"Stripe event {record.event_id}", now)
+        record.order, record.outcome = order, outcome[:255]
+        record.save(update_fields=["order", "outcome"])
+        return outcome
+
+
+def _order_for(event_type: str, obj: Json) -> Order | None:
+    """Our order behind a Stripe object, locked: the metadata we set, else the ids we
+    stored."""
+    order_id = (obj.get("metadata") or {}).get("order_id")
+    if not order_id and event_type.startswith("invoice."):
+        details = (obj.get("parent") or {}).get("subscription_details") or {}
+        order_id = (details.get("metadata") or {}).get("order_id")
+    orders = Order.objects.select_for_update()
+    if order_id and str(order_id).isdigit() and len(str(order_id)) < 19:
+        return orders.filter(pk=int(order_id)).first()
+    if event_type.startswith("invoice."):
+        subscription = obj.get("subscription") or (
+            ((obj.get("parent") or {}).get("subscription_details") or {}).get("subscription")
+        )
+        return orders.filter(subscription=subscription).first() if subscription else None
+    if event_type.startswith("charge.") and obj.get("payment_intent"):
+        return orders.filter(payment_intent=obj["payment_intent"]).first()
+    if event_type.startswith("customer.subscription."):
+        return orders.filter(subscription=obj.get("id")).first()
+    return None
+
+
+def _remember_ids(order: Order, session: Json) -> None:
+    changed = False
+    for field, value in (
+        ("checkout_session", session.get("id")),
+        ("payment_intent", session.get("payment_intent")),
+        ("subscription", session.get("subscription")),
+    ):
+        if value and not getattr(order, field):
+            setattr(order, field, value)
+            changed = True
+    if changed:
+        order.save()
+
+
+def _checkout_completed(order: Order, session: Json, source: str, now) -> str:
+    _remember_ids(order, session)
+    if session.get("payment_status") in ("paid", "no_payment_required"):
+        return services.payment_confirm(
+            order=order,
+            amount=session.get("amount_total") or 0,
+            reference=session.get("invoice") or session.get("payment_intent") or session["id"],
+            source=source,
+            now=now,
+        )
+    if order.status == OrderStatus.PENDING:  # a bank debit: keep the seat while it clears
+        order.hold_expires_at = max(order.hold_expires_at or now, now + services.ASYNC_PAYMENT_HOLD)
+        order._change_reason = "bank payment processing"
+        order.save()
+        return "payment processing: seat held"
+    return "nothing to do"
+
+
+def _async_succeeded(order: Order, session: Json, source: str, now) -> str:
+    _remember_ids(order, session)
+    return services.payment_confirm(
+        order=order,
+        amount=session.get("amount_total") or 0,
+        reference=session.get("invoice") or session.get("payment_intent") or session["id"],
+        source=source,
+        now=now,
+    )
+
+
+def _async_failed(order: Order, session: Json, source: str, now) -> str:
+    if order.status != OrderStatus.PENDING:
+        return "nothing to do"
+    services.order_expire(
+        order=order, reason="bank payment failed", now=now, to=OrderStatus.CANCELLED
+    )
+    return "bank payment failed: seat released"
+
+
+def _checkout_expired(order: Order, session: Json, source: str, now) -> str:
+    if order.status != OrderStatus.PENDING or order.checkout_session not in ("", session["id"]):
+        return "nothing to do"
+    services.order_expire(order=order, reason="checkout expired", now=now)
+    return "checkout expired: seat released"
+
+
+def _invoice_paid(order: Order, invoice: Json, source: str, now) -> str:
+    subscription = invoice.get("subscription") or (
+        ((invoice.get("parent") or {}).get("subscription_details") or {}).get("subscription")
+    )
+    if subscription and not order.subscription:
+        order.subscription = subscription
+        order.save()
+    if not invoice.get("amount_paid") and invoice.get("amount_due"):
+        return "nothing paid"
+    return services.payment_confirm(
+        order=order,
+        amount=invoice.get("amount_paid") or 0,
+        reference=invoice["id"],
+        source=source,
+        now=now,
+    )
+
+
+def _invoice_failed(order: Order, invoice: Json, source: str, now) -> str:
+    return services.instalment_failed(order=order, reference=invoice["id"], now=now)
+
+
+def _charge_refunded(order: Order, charge: Json, source: str, now) -> str:
+    refunds = (charge.get("refunds") or {}).get("data") or []
+    reference = refunds[0]["id"] if refunds else f"{charge['id']}:{charge.get('amount_refunded')}"
+    return services.refund_recorded_by_stripe(
+        order=order,
+        refunded_total=charge.get("amount_refunded") or 0,
+        reference=reference,
+        now=now,
+    )
+
+
+def _subscription_deleted(order: Order, subscription: Json, source: str, now) -> str:
+    if order.status != OrderStatus.PAID or order.instalments_paid >= order.instalments:
+        return "plan complete"
+    # Stripe gave up collecting: the rest is owed and access pauses until it is settled.
+    if order.failing_since is None:
+        order.failing_since = now
+        order._change_reason = "plan ended unpaid"
+        order.save()
+    services.enrolment_suspend(enrolment=order.enrolment, reason="plan ended unpaid", now=now)
+    return "plan ended unpaid: access paused"
+
+
+HANDLERS: dict[str, Callable[[Order, Json, str, dt.datetime], str]] = {
+    "checkout.session.completed": _checkout_completed,
+    "checkout.session.async_payment_succeeded": _async_succeeded,
+    "checkout.session.async_payment_failed": _async_failed,
+    "checkout.session.expired": _checkout_expired,
+    "invoice.paid": _invoice_paid,
+    "invoice.payment_failed": _invoice_failed,
+    "charge.refunded": _charge_refunded,
+    "customer.subscription.deleted": _subscription_deleted,
+}
