@@ -12,21 +12,9 @@ from django.utils import timezone
 from cohorts.models import Enrolment, EnrolmentStatus
 from lms.errors import Conflict, NotAllowed, ValidationFailed
 from payments import services
-from payments.models import CohortPrice, Coupon, Invoice, Order, OrderStatus, Provider
+from payments.models import Coupon, Invoice, Order, OrderStatus, Provider
 from payments.pricing import Quote
 from tests.factories import CohortFactory, UserFactory
-
-
-@pytest.fixture
-def paid_cohort(course):
-    cohort = CohortFactory(course=course, capacity=2)
-    CohortPrice.objects.create(cohort=cohort, amount=49_500, instalments=3)
-    return cohort
-
-
-@pytest.fixture
-def staff(db):
-    return UserFactory(is_superuser=True, is_staff=True)
 
 
 def test_a_paid_seat_is_held_and_an_invoice_sent(paid_cohort, django_capture_on_commit_callbacks):
@@ -168,6 +156,13 @@ def test_instalments_split_the_total_and_add_up():
 def test_instalments_the_cohort_does_not_offer_are_refused(paid_cohort):
     with pytest.raises(ValidationFailed, match="in full or in 3 instalments"):
         services.paid_enrolment_start(cohort=paid_cohort, user=UserFactory(), instalments=2)
+    assert not Enrolment.objects.exists()
+
+
+def test_an_invoiced_cohort_is_paid_in_full(paid_cohort):
+    with pytest.raises(ValidationFailed, match="invoiced"):
+        services.paid_enrolment_start(cohort=paid_cohort, user=UserFactory(), instalments=3)
+    assert not Enrolment.objects.exists()
 
 
 def test_a_free_cohort_enrols_at_once_without_an_order(cohort):

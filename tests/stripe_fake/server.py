@@ -486,6 +486,29 @@ class StripeFake:
                 self._complete_subscription(session, extra, paid=paid, now=now)
             return copy.deepcopy(session)
 
+    def settle_async_payment(self, session_id: str, *, succeeded: bool = True) -> Json:
+        """A bank debit started in a completed ``payment`` session clears (or fails), as
+        Stripe reports with ``checkout.session.async_payment_succeeded``/``_failed``.
+        Returns the session."""
+        with self._lock:
+            session = self._find("checkout.session", session_id)
+            intent = self._find("payment_intent", session["payment_intent"])
+            charge = self._find("charge", intent["latest_charge"])
+            amount = intent["amount"]
+            intent.update(
+                status="succeeded" if succeeded else "requires_payment_method",
+                amount_received=amount if succeeded else 0,
+                processing=None,
+            )
+            charge.update(
+                status="succeeded" if succeeded else "failed",
+                paid=succeeded,
+                captured=succeeded,
+                amount_captured=amount if succeeded else 0,
+            )
+            session["payment_status"] = "paid" if succeeded else "unpaid"
+            return copy.deepcopy(session)
+
     def expire_checkout(self, session_id: str) -> Json:
         """An open session reaches its ``expires_at`` unpaid. Returns the session."""
         with self._lock:
