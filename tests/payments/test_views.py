@@ -226,3 +226,32 @@ def test_staff_refund_and_mark_paid_through_the_api(client, paid_cohort, staff):
     assert response.status_code == 201 and response.json()["amount"] == 100
     summary = client.get(f"/api/v1/payments/cohorts/{paid_cohort.pk}/").json()
     assert summary["revenue"] == 49_400 and summary["orders_refunded"] == 1
+
+
+def test_staff_set_prices_and_coupons_in_the_admin(admin_client, cohort):
+    assert admin_client.get("/admin/prices/").status_code == 200
+    response = admin_client.post(
+        "/admin/prices/new/",
+        {
+            "cohort": cohort.pk,
+            "amount": 30_000,
+            "currency": "EUR",
+            "early_bird_amount": 40_000,  # above the price: refused
+            "instalments": 1,
+            "payment_method": "auto",
+            "hold_minutes": 30,
+            "invoice_days": 14,
+            "refund_weeks": 2,
+        },
+    )
+    assert response.status_code == 200  # shown again with the reason
+    from payments.models import CohortPrice
+
+    assert not CohortPrice.objects.exists()
+    response = admin_client.post(
+        "/admin/coupons/new/",
+        {"code": "WELCOME", "percent_off": 10, "currency": "EUR", "active": "on"},
+    )
+    assert response.status_code == 302 and Coupon.objects.get().code == "WELCOME"
+    menu = admin_client.get("/admin/").content.decode()
+    assert reverse("payments:staff_overview") in menu
