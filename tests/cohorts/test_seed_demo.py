@@ -68,3 +68,22 @@ def test_production_creates_no_demo_users(settings):
     with pytest.raises(CommandError, match="production"):
         call_command("seed_demo")
     assert not User.objects.exists()
+
+
+def test_the_demo_sells_the_winter_cohort_by_invoice_with_codes_and_an_open_invoice():
+    from payments.models import Order, OrderStatus, Provider
+
+    call_command("seed_demo")
+    winter = Cohort.objects.get(name="Winter cohort")
+    orders = Order.objects.filter(enrolment__cohort=winter)
+    assert sorted(orders.values_list("status", "provider")) == sorted(
+        [
+            (OrderStatus.PAID, Provider.MANUAL),
+            (OrderStatus.PAID, Provider.NONE),  # the scholarship
+            (OrderStatus.PENDING, Provider.MANUAL),
+            (OrderStatus.PENDING, Provider.MANUAL),
+        ]
+    )
+    student_order = orders.get(user__username="student")
+    assert student_order.invoice.amount == 49_500  # the early-bird price
+    assert winter.price.instalments == 3

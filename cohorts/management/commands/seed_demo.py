@@ -1,6 +1,6 @@
 """Load the demo: one 8-week course with weekly assignments, a running cohort in week 3,
-an upcoming one with an open window, a full one with a waitlist, and the demo users
-(password "demo").
+an upcoming paid one with an open window (early-bird price, instalments, codes, invoices),
+a full one with a waitlist, and the demo users (password "demo").
 
 In the running cohort, module 1's assignment has been handed in and is in peer review:
 some reviews are done, the demo student owes reviews and has a grade, and the
@@ -35,6 +35,8 @@ from assignments.services import submission_submit
 from cms.models import AssignmentPage, CoursePage, HomePage, LatePolicy, LessonPage, ModulePage
 from cohorts import services
 from cohorts.models import Cohort, EnrolmentStatus
+from payments import services as payment_services
+from payments.models import CohortPrice, Coupon
 from lms.models import User
 from lms.timeutils import local_today
 from reviews import services as review_services
@@ -440,9 +442,35 @@ class Command(BaseCommand):
         for person in classmates[4:6]:
             waiting = services.enrolment_create(cohort=full, user=person)
             assert waiting.status == EnrolmentStatus.WAITLISTED
-        for person in classmates[6:9]:
-            services.enrolment_create(cohort=upcoming, user=person)
+        self._payments(upcoming, student, classmates[6:9], admin, now)
         assert Cohort.objects.count() == 3
+
+    # --- payments ---------------------------------------------------------------------
+
+    def _payments(self, upcoming, student, buyers, admin, now):
+        """The winter cohort is paid: an early-bird price, three instalments online, a
+        welcome code and a scholarship. With no Stripe keys it is paid by invoice: one
+        classmate has paid, one pays with a scholarship, one invoice is open, and the demo
+        student has an invoice waiting too."""
+        CohortPrice.objects.create(
+            cohort=upcoming,
+            amount=59_500,
+            early_bird_amount=49_500,
+            early_bird_until=now + dt.timedelta(days=10),
+            instalments=3,
+        )
+        Coupon.objects.create(code="WELCOME10", percent_off=10)
+        Coupon.objects.create(code="SCHOLARSHIP", percent_off=100, max_uses=2, cohort=upcoming)
+        paid, scholar, open_invoice = buyers
+        _, order = payment_services.paid_enrolment_start(cohort=upcoming, user=paid)
+        payment_services.order_mark_paid(order=order, by=admin, reference="NL-BANK-20261103")
+        payment_services.paid_enrolment_start(
+            cohort=upcoming, user=scholar, coupon_code="SCHOLARSHIP"
+        )
+        payment_services.paid_enrolment_start(
+            cohort=upcoming, user=open_invoice, coupon_code="WELCOME10"
+        )
+        payment_services.paid_enrolment_start(cohort=upcoming, user=student)
 
     # --- assignments and peer review --------------------------------------------------
 
