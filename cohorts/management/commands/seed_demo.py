@@ -35,10 +35,10 @@ from assignments.services import submission_submit
 from cms.models import AssignmentPage, CoursePage, HomePage, LatePolicy, LessonPage, ModulePage
 from cohorts import services
 from cohorts.models import Cohort, EnrolmentStatus
-from payments import services as payment_services
-from payments.models import CohortPrice, Coupon
 from lms.models import User
 from lms.timeutils import local_today
+from payments import services as payment_services
+from payments.models import CohortPrice, Coupon
 from reviews import services as review_services
 from reviews.models import Review, ReviewKind, ReviewStatus
 
