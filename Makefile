@@ -51,6 +51,7 @@ bench: install
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/allocation.py
 	$(BIN)/python bench/peer_coverage.py
+	$(BIN)/python bench/webhooks.py
 
 clean:
 	rm -rf $(VENV) var staticfiles
