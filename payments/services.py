@@ -408,11 +408,14 @@ def payment_confirm(
     if not _payment_record(order, amount=amount, reference=reference, source=source, now=now):
         return "payment recorded already"
     order.instalments_paid = order.payments.count()
-    if order.status == OrderStatus.PENDING:
+    enrolment = Enrolment.objects.select_for_update().get(pk=order.enrolment_id)
+    if order.status == OrderStatus.PENDING and enrolment.status in (
+        EnrolmentStatus.PENDING_PAYMENT,
+        EnrolmentStatus.ACTIVE,
+    ):
         order_transition(order=order, to=OrderStatus.PAID, reason=f"paid ({source})")
         order.paid_at = now
         order.save()
-        enrolment = Enrolment.objects.select_for_update().get(pk=order.enrolment_id)
         if enrolment.status == EnrolmentStatus.PENDING_PAYMENT:
             enrolment_transition(
                 enrolment=enrolment, to=EnrolmentStatus.ACTIVE, reason="paid", now=now
@@ -420,6 +423,11 @@ def payment_confirm(
         tasks.send_receipt_email.delay_on_commit(order.pk)
         _plan_complete_check(order)
         return "paid: seat confirmed"
+    if order.status == OrderStatus.PENDING:
+        # The student gave the held seat up while paying: the order ends with it, and the
+        # money is treated like any payment that came after its seat was released.
+        order_transition(order=order, to=OrderStatus.CANCELLED, reason="seat given up")
+        order.save()
     if order.status in (OrderStatus.EXPIRED, OrderStatus.CANCELLED):
         enrolment = enrolment_seat_for_late_payment(
             cohort=order.enrolment.cohort, user=order.user, now=now

@@ -429,3 +429,16 @@ def test_the_webhook_costs_a_fixed_number_of_queries(
         assert deliver(client, stripe_on, "", None, event=event).status_code == 200
     with django_assert_max_num_queries(6):
         assert deliver(client, stripe_on, "", None, event=event).json()["outcome"] == "duplicate"
+
+
+def test_paying_for_a_seat_given_up_meanwhile_takes_it_back_if_free(stripe_on, paid_cohort, client):
+    from cohorts.services import enrolment_leave
+
+    enrolment, order, _ = start(paid_cohort)
+    session = paid_session(stripe_on, order)
+    enrolment_leave(enrolment=enrolment, by=order.user)  # left in another tab
+    response = deliver(client, stripe_on, "checkout.session.completed", session)
+    assert response.json()["outcome"] == "paid late: seat still free, confirmed"
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert order.enrolment.status == EnrolmentStatus.ACTIVE
