@@ -157,8 +157,11 @@ class ReviewerPool:
 
     def reviewers_for(self, submission_id: int, count: int) -> list[int]:
         """Up to ``count`` new reviewers for a submission: present before absent, lowest
-        load first (those who still owe reviews), ties broken at random."""
+        load first (those who still owe reviews); at equal load, authors of late work
+        first (their reviews so far were extras, so late work is spread among them
+        rather than left to chance), then at random."""
         author = self.authors[submission_id]
+        late_authors = {self.authors[s] for s in self.late}
         candidates = {
             reviewer
             for reviewer in self.authors.values()
@@ -166,7 +169,12 @@ class ReviewerPool:
         }
         ranked = sorted(
             candidates,
-            key=lambda r: (r in self.absent, self.load[r], self._rng.random()),
+            key=lambda r: (
+                r in self.absent,
+                self.load[r],
+                r not in late_authors,
+                self._rng.random(),
+            ),
         )
         return ranked[:count]
 
@@ -187,7 +195,8 @@ class ReviewerPool:
         def priority(s: int) -> tuple:
             if self.active[s] < k:  # needed: late work first, then the shortest
                 return (0, s not in self.late, self.active[s], self._rng.random())
-            return (1, self.active[s], self._rng.random())  # extra: the fewest first
+            # Extra: the fewest first, late work first among equals.
+            return (1, self.active[s], s not in self.late, self._rng.random())
 
         candidates.sort(key=priority)
         return candidates[:count]
