@@ -28,11 +28,14 @@ class Quote:
 
     @property
     def instalment_amounts(self) -> list[int]:
-        """Equal monthly parts in cents; the first carries the odd cents, so the parts
-        always add up to the total."""
-        n = self.instalments if not self.is_free else 1
-        part, odd = divmod(self.total_amount, n)
-        return [part + odd] + [part] * (n - 1)
+        return instalment_parts(self.total_amount, self.instalments if not self.is_free else 1)
+
+
+def instalment_parts(total: int, instalments: int) -> list[int]:
+    """Equal monthly parts in cents; the first carries the odd cents, so the parts
+    always add up to the total."""
+    part, odd = divmod(total, instalments)
+    return [part + odd] + [part] * (instalments - 1)
 
 
 def price_of_the_day(price: CohortPrice, now: dt.datetime) -> tuple[int, bool]:

@@ -177,14 +177,7 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 def _schedule(order: Order, payments: list[Payment]) -> list[InstalmentRow]:
     """The plan: the first part when paying, then one a month (Stripe bills on the day
     of the first payment)."""
-    parts = pricing.Quote(
-        currency=order.currency,
-        list_amount=order.list_amount,
-        discount_amount=order.discount_amount,
-        instalments=order.instalments,
-        early_bird=False,
-        coupon=None,
-    ).instalment_amounts
+    parts = pricing.instalment_parts(order.total_amount, order.instalments)
     start = (order.paid_at or order.created_at).date()
     return [
         InstalmentRow(

@@ -328,14 +328,7 @@ def checkout_start(*, order: Order, base_url: str, now: dt.datetime | None = Non
         )
     customer = stripe_customer_for(user=order.user)
     cohort = order.enrolment.cohort
-    quote_parts = pricing.Quote(
-        currency=order.currency,
-        list_amount=order.list_amount,
-        discount_amount=order.discount_amount,
-        instalments=order.instalments,
-        early_bird=False,
-        coupon=None,
-    ).instalment_amounts
+    quote_parts = pricing.instalment_parts(order.total_amount, order.instalments)
     name = f"{cohort.course.title}: {cohort.name}"
     if order.coupon_id:
         name += " " + _("(code %(code)s applied)") % {"code": order.coupon.code}
