@@ -17,6 +17,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from cohorts.services import enrolment_suspend
 from payments import services
 from payments.models import Order, OrderStatus, WebhookEvent
 
@@ -173,7 +174,7 @@ def _subscription_deleted(order: Order, subscription: Json, source: str, now) ->
         order.failing_since = now
         order._change_reason = "plan ended unpaid"
         order.save()
-    services.enrolment_suspend(enrolment=order.enrolment, reason="plan ended unpaid", now=now)
+    enrolment_suspend(enrolment=order.enrolment, reason="plan ended unpaid", now=now)
     return "plan ended unpaid: access paused"
 
 

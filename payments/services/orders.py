@@ -1,4 +1,5 @@
-"""Writes for paid enrolment: orders that hold a seat, invoices, payment and expiry.
+"""Orders: enrolling in a paid cohort, invoices, Stripe Checkout, money coming in,
+holds that run out, and instalments.
 
 Every function is atomic and records who or what moved money (django-simple-history on
 orders and invoices). The seat itself is always taken and released by cohorts.services,
@@ -15,16 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cohorts import schedule
-from cohorts.models import Cohort, Enrolment, EnrolmentStatus
+from cohorts.models import Enrolment, EnrolmentStatus
 from cohorts.services import (
     enrolment_create,
-    enrolment_end,
     enrolment_release_unpaid,
     enrolment_restore,
     enrolment_seat_for_late_payment,
     enrolment_suspend,
-    enrolment_transfer,
     enrolment_transition,
 )
 from lms.errors import Conflict, NotAllowed, NotFound, ValidationFailed
@@ -32,16 +30,12 @@ from lms.models import User
 from lms.timeutils import local_moment, local_today
 from payments import pricing, selectors, stripe_gateway, tasks
 from payments.models import (
-    DEFERRAL_TRANSITIONS,
     ORDER_TRANSITIONS,
-    Deferral,
-    DeferralStatus,
     Invoice,
     Order,
     OrderStatus,
     Payment,
     Provider,
-    Refund,
     StripeCustomer,
 )
 
@@ -496,260 +490,3 @@ def instalment_plan_end(*, order: Order) -> None:
     """All instalments are in: stop the subscription so Stripe bills no more."""
     if order.subscription and order.instalments_paid >= order.instalments:
         stripe_gateway.subscription_cancel(order.subscription)
-
-
-# --- Money out ------------------------------------------------------------------------
-
-
-def refund_policy_ends_at(*, order: Order) -> dt.datetime:
-    return selectors.refund_policy_ends_at(cohort=order.enrolment.cohort)
-
-
-@transaction.atomic
-def order_refund(
-    *,
-    order: Order,
-    by: User,
-    reason: str,
-    amount: int | None = None,
-    outside_policy: bool = False,
-    now: dt.datetime | None = None,
-) -> Refund:
-    """Staff give money back, in full or in part. Within the refund policy any amount may
-    go back; after it only with ``outside_policy`` (recorded). The enrolment is cancelled
-    and the seat released. The order is locked, so a refund and a payment (or two
-    refunds) for the same order are served one after the other."""
-    now = now or timezone.now()
-    if not (by.is_superuser or by.has_perm("payments.change_order")):
-        raise NotAllowed(_("Only staff refund payments."), code="not_staff")
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(
-            _("Say why the money goes back; the reason is kept with the refund."),
-            code="reason_required",
-            field="reason",
-        )
-    order = Order.objects.select_for_update().get(pk=order.pk)
-    if order.status != OrderStatus.PAID:
-        raise Conflict(
-            _("Only a paid order can be refunded; this one is %(status)s.")
-            % {"status": OrderStatus(order.status).label.lower()},
-            code="order_not_paid",
-        )
-    received = sum(order.payments.values_list("amount", flat=True))
-    refundable = received - order.refunded_amount
-    amount = refundable if amount is None else amount
-    if amount <= 0 or amount > refundable:
-        raise ValidationFailed(
-            _("The refund must be between 0.01 and %(max)s (what was paid and not yet refunded).")
-            % {"max": f"{refundable / 100:.2f} {order.currency}"},
-            code="refund_amount",
-            field="amount",
-        )
-    if now > refund_policy_ends_at(order=order) and not outside_policy:
-        raise Conflict(
-            _(
-                "The refund period of this cohort ended on %(date)s. Tick “outside the "
-                "refund policy” to refund anyway; it is recorded."
-            )
-            % {"date": refund_policy_ends_at(order=order).date().isoformat()},
-            code="refund_period_over",
-        )
-    if order.provider == Provider.STRIPE:
-        if order.instalments > 1 or not order.payment_intent:
-            raise Conflict(
-                _(
-                    "Instalment plans are refunded per payment in Stripe's dashboard; the "
-                    "refund is recorded here when Stripe reports it."
-                ),
-                code="refund_in_stripe",
-            )
-        stripe_refund = stripe_gateway.refund_create(
-            order_id=order.pk,
-            payment_intent=order.payment_intent,
-            amount=amount,
-            already_refunded=order.refunded_amount,
-        )
-        reference = stripe_refund.id
-    else:  # invoiced: the money goes back by bank transfer, recorded here
-        reference = f"manual-{order.pk}-refund-{order.refunded_amount}-{amount}"
-    refund = _refund_record(
-        order,
-        amount=amount,
-        reference=reference,
-        reason=reason,
-        by=by,
-        outside_policy=outside_policy,
-        source=f"staff {by.get_username()}",
-        now=now,
-    )
-    enrolment_end(enrolment=order.enrolment, by=by, reason="refunded", now=now)
-    return refund
-
-
-def _refund_record(
-    order: Order, *, amount, reference, reason, by, outside_policy, source, now
-) -> Refund | None:
-    """Record money out once per provider reference and move the order. Caller holds
-    the order lock."""
-    try:
-        with transaction.atomic():
-            refund = Refund.objects.create(
-                order=order,
-                amount=amount,
-                currency=order.currency,
-                reason=reason,
-                provider_reference=reference,
-                outside_policy=outside_policy,
-                by=by,
-                recorded_by=source,
-            )
-    except IntegrityError:
-        return None
-    order.refunded_amount += amount
-    if by is not None:
-        order._history_user = by
-    order._change_reason = f"refunded {amount} ({source})"
-    received = sum(order.payments.values_list("amount", flat=True))
-    if order.refunded_amount >= received and order.status in (
-        OrderStatus.PAID,
-        OrderStatus.EXPIRED,
-        OrderStatus.CANCELLED,
-    ):
-        order_transition(order=order, to=OrderStatus.REFUNDED, by=by, reason="refunded")
-    order.save()
-    tasks.send_payment_email.delay_on_commit(order.pk, "refunded", reference)
-    return refund
-
-
-def refund_recorded_by_stripe(
-    *, order: Order, refunded_total: int, reference: str, now: dt.datetime
-) -> str:
-    """Stripe reports a charge's refunded total (our own refund echoed back, or one made
-    in Stripe's dashboard). Only the part not yet recorded is recorded."""
-    missing = refunded_total - order.refunded_amount
-    if missing <= 0:
-        return "refund recorded already"
-    _refund_record(
-        order,
-        amount=missing,
-        reference=reference,
-        reason=_("Refunded in Stripe"),
-        by=None,
-        outside_policy=False,
-        source="Stripe",
-        now=now,
-    )
-    if order.status == OrderStatus.REFUNDED:
-        enrolment_end(enrolment=order.enrolment, by=None, reason="refunded in Stripe", now=now)
-        return "refunded in full: seat released"
-    return "partly refunded"
-
-
-def late_payment_refund(*, order: Order) -> None:
-    """A payment arrived after its seat was given away: send it all back."""
-    with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order.pk)
-        received = sum(order.payments.values_list("amount", flat=True))
-        owed = received - order.refunded_amount
-        if owed <= 0 or order.status not in (OrderStatus.EXPIRED, OrderStatus.CANCELLED):
-            return
-        if order.payment_intent:
-            stripe_refund = stripe_gateway.refund_create(
-                order_id=order.pk,
-                payment_intent=order.payment_intent,
-                amount=owed,
-                already_refunded=order.refunded_amount,
-            )
-            reference = stripe_refund.id
-        else:
-            return  # instalment plans and transfers: staff refund by hand (the order says so)
-        _refund_record(
-            order,
-            amount=owed,
-            reference=reference,
-            reason=_("Paid after the seat was released; the cohort was full."),
-            by=None,
-            outside_policy=False,
-            source="automatic",
-            now=timezone.now(),
-        )
-
-
-# --- Deferral -------------------------------------------------------------------------
-
-
-@transaction.atomic
-def deferral_request(
-    *, enrolment: Enrolment, to_cohort: Cohort, reason: str, by: User, now=None
-) -> Deferral:
-    """A student asks to move their seat to a later cohort of the same course."""
-    now = now or timezone.now()
-    if enrolment.user_id != by.pk:
-        raise NotAllowed(_("You can only move your own seat."), code="not_yours")
-    if enrolment.status != EnrolmentStatus.ACTIVE:
-        raise Conflict(
-            _("Only an active seat can be moved to another cohort."), code="not_enrolled"
-        )
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(
-            _("Tell us briefly why you want to move."), code="reason_required", field="reason"
-        )
-    cohort = enrolment.cohort
-    if (
-        to_cohort.course_id != cohort.course_id
-        or to_cohort.starts_on <= cohort.starts_on
-        or to_cohort.is_cancelled
-        or now >= schedule.term_ends_at(to_cohort)
-    ):
-        raise ValidationFailed(
-            _("Choose a later cohort of the same course."), code="not_later", field="to_cohort"
-        )
-    deferral = Deferral(enrolment=enrolment, to_cohort=to_cohort, reason=reason)
-    deferral._history_user, deferral._change_reason = by, "requested"
-    try:
-        with transaction.atomic():
-            deferral.save()
-    except IntegrityError as exc:
-        raise Conflict(
-            _("You asked to move this seat already; staff will answer soon."),
-            code="deferral_pending",
-        ) from exc
-    tasks.send_deferral_email.delay_on_commit(deferral.pk)
-    return deferral
-
-
-@transaction.atomic
-def deferral_decide(
-    *, deferral: Deferral, approve: bool, by: User, answer: str = "", now=None
-) -> Deferral:
-    """Staff approve (the seat moves, no new payment: the orders move with it) or
-    decline (with an answer)."""
-    now = now or timezone.now()
-    if not (by.is_superuser or by.has_perm("payments.change_order")):
-        raise NotAllowed(_("Only staff decide on deferrals."), code="not_staff")
-    deferral = Deferral.objects.select_for_update().get(pk=deferral.pk)
-    to = DeferralStatus.APPROVED if approve else DeferralStatus.DECLINED
-    if to not in DEFERRAL_TRANSITIONS[deferral.status]:
-        raise Conflict(_("This request was answered already."), code="deferral_decided")
-    if not approve and not answer.strip():
-        raise ValidationFailed(
-            _("Tell the student why the request is declined."),
-            code="answer_required",
-            field="answer",
-        )
-    if approve:
-        moved = enrolment_transfer(
-            enrolment=deferral.enrolment, to_cohort=deferral.to_cohort, by=by, now=now
-        )
-        for order in Order.objects.select_for_update().filter(enrolment=deferral.enrolment):
-            order.enrolment = moved
-            order._history_user, order._change_reason = by, f"deferred (request {deferral.pk})"
-            order.save()
-    deferral.status, deferral.answer = to, answer.strip()
-    deferral.decided_by, deferral.decided_at = by, now
-    deferral._history_user, deferral._change_reason = by, to
-    deferral.save()
-    tasks.send_deferral_email.delay_on_commit(deferral.pk)
-    return deferral

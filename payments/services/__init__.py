@@ -1,0 +1,62 @@
+"""Writes for payments. Every function is atomic and records who or what moved money
+(django-simple-history on orders and invoices; Payment and Refund rows). The seat itself
+is always taken and released by cohorts.services, under the cohort's row lock.
+
+Other apps import from here; the modules split the work by concern.
+"""
+
+from payments.services.deferrals import (
+    deferral_decide,
+    deferral_request,
+)
+from payments.services.orders import (
+    ASYNC_PAYMENT_HOLD,
+    CHECKOUT_MIN_MINUTES,
+    checkout_start,
+    instalment_failed,
+    instalment_plan_end,
+    instalments_suspend_overdue,
+    invoice_reconcile,
+    order_expire,
+    order_for_promotion,
+    order_mark_paid,
+    order_transition,
+    paid_enrolment_start,
+    payment_confirm,
+    payment_holds_expire,
+    payment_reference,
+    portal_url,
+    stripe_customer_for,
+)
+from payments.services.refunds import (
+    late_payment_refund,
+    order_refund,
+    refund_policy_ends_at,
+    refund_recorded_by_stripe,
+)
+
+__all__ = [
+    "ASYNC_PAYMENT_HOLD",
+    "CHECKOUT_MIN_MINUTES",
+    "checkout_start",
+    "deferral_decide",
+    "deferral_request",
+    "instalment_failed",
+    "instalment_plan_end",
+    "instalments_suspend_overdue",
+    "invoice_reconcile",
+    "late_payment_refund",
+    "order_expire",
+    "order_for_promotion",
+    "order_mark_paid",
+    "order_refund",
+    "order_transition",
+    "paid_enrolment_start",
+    "payment_confirm",
+    "payment_holds_expire",
+    "payment_reference",
+    "portal_url",
+    "refund_policy_ends_at",
+    "refund_recorded_by_stripe",
+    "stripe_customer_for",
+]
