@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from badges import openbadges, selectors, services
-from lms.errors import DomainError
+from lms.errors import DomainError, NotFound
 
 JSONLD = "application/ld+json"
 
@@ -157,3 +157,71 @@ def my_badges(request: HttpRequest) -> HttpResponse:
     return render(
         request, "badges/my_badges.html", {"blocks": selectors.my_badges(user=request.user)}
     )
+
+
+# --- Instructors and staff ------------------------------------------------------------------
+
+
+@login_required
+def cohort_badges(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    board = selectors.cohort_badge_board(cohort_id=cohort_id, user=request.user)
+    return render(request, "badges/cohort.html", {"board": board, "cohort": board.cohort})
+
+
+@login_required
+@require_POST
+def cohort_award(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    from lms.models import User
+
+    board = selectors.cohort_badge_board(cohort_id=cohort_id, user=request.user)
+    badge = next((b for b in board.badges if str(b.pk) == request.POST.get("badge")), None)
+    recipient = User.objects.filter(pk=_int_or_none(request.POST.get("recipient"))).first()
+    if badge is None or recipient is None:
+        messages.error(request, _("Choose a badge and a student."))
+        return redirect("badges:cohort", cohort_id=cohort_id)
+    try:
+        services.award_grant(
+            badge_class=badge,
+            recipient=recipient,
+            cohort=board.cohort,
+            by=request.user,
+            note=request.POST.get("note", ""),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("%(name)s received “%(badge)s”.")
+            % {"name": recipient.get_display_name(), "badge": badge.name},
+        )
+    return redirect("badges:cohort", cohort_id=cohort_id)
+
+
+@login_required
+@require_POST
+def award_revoke(request: HttpRequest, award_id: int) -> HttpResponse:
+    item = selectors.award_get_for_staff(award_id=award_id, user=request.user)
+    try:
+        services.award_revoke(award=item, by=request.user, reason=request.POST.get("reason", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The badge is revoked."))
+    return redirect("badges:cohort", cohort_id=item.cohort_id)
+
+
+@login_required
+def badge_stats(request: HttpRequest) -> HttpResponse:
+    """Staff: per badge class, how many students earned it, per cohort."""
+    if not request.user.is_staff:
+        raise NotFound(_("This page is for staff."))
+    return render(request, "badges/stats.html", {"rows": selectors.badge_class_counts()})
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None

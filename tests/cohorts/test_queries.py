@@ -21,6 +21,8 @@ pytestmark = pytest.mark.django_db
 # page name: (who looks, url, the most queries it may cost)
 HOT_PAGES = {
     # +7: the student's assignment work (reviews.selectors.student_work_get).
+    # +1: the student's badges in this cohort (badges.selectors.cohort_awards_of); the
+    # page cost 16 before, so this bound is now exact.
     "dashboard": ("student", "/learn/{cohort}/", 17),
     "my cohorts": ("student", "/learn/", 4),
     # +3: the module's assignments (assignments.selectors.assignment_slots).
