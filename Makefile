@@ -58,6 +58,7 @@ bench: install
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/allocation.py
 	$(BIN)/python bench/peer_coverage.py
+	$(BIN)/python bench/badges.py
 
 clean:
 	rm -rf $(VENV) .venv-obv var staticfiles
