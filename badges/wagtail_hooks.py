@@ -10,8 +10,11 @@ on save so the admin shows the same messages as the API.
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
@@ -130,3 +133,15 @@ class BadgeClassViewSet(SnippetViewSet):
 
 
 register_snippet(BadgeClassViewSet)
+
+
+class StaffMenuItem(MenuItem):
+    def is_shown(self, request) -> bool:
+        return request.user.is_staff
+
+
+@hooks.register("register_admin_menu_item")
+def badge_stats_menu_item():
+    return StaffMenuItem(
+        _("Badges earned"), reverse("badges:stats"), icon_name="list-ul", order=310
+    )
