@@ -221,7 +221,10 @@ def cohort_badge_board(*, cohort_id: int, user: User) -> CohortBadgeBoard:
     """The instructors' view of a cohort's badges: how many earned each, every award,
     and who can be given a badge. 6 queries."""
     from cohorts.selectors import cohort_get
+    from lms.api import MAX_ID
 
+    if not 0 < cohort_id <= MAX_ID:
+        raise NotFound(_("You teach no cohort with that id."))
     cohort = cohort_get(cohort_id=cohort_id)
     if not (user.is_staff or cohort.instructors.filter(pk=user.pk).exists()):
         raise NotFound(_("You teach no cohort with that id."))

@@ -209,3 +209,9 @@ def test_badge_pages_cost_the_same_queries_whatever_the_number_of_badges(
     client.force_login(instructor)
     with django_assert_max_num_queries(8, info="cohort badges"):
         assert _get(client, f"/badges/cohorts/{enrolment.cohort_id}/").status_code == 200
+
+
+def test_ids_past_the_largest_the_database_stores_are_not_found(client, instructor):
+    client.force_login(instructor)
+    assert _get(client, f"/badges/cohorts/{2**64}/").status_code == 404
+    assert _post(client, f"/badges/awards/{2**64}/revoke/", {"reason": "x"}).status_code == 404
