@@ -6,8 +6,12 @@ course (``clean``), and measures a student's progress (``progress``) from shared
 loader runs at most one query: evaluating one event or a whole cohort costs a fixed
 number of queries however many badge classes and awards there are.
 
-Adding a kind (for example live sessions attended, once the sessions app exists) is one
-class here: a loader on ``Facts`` for what it counts, and ``register(...)``.
+Adding a kind is one small class here. Live sessions attended, once the sessions app
+exists, is: a ``Facts`` property that counts each student's attendances in the cohort
+(one query), a ``RuleKind`` subclass with a ``count`` form field whose ``progress``
+reads it, decorated with ``@register``; and the sessions app's "attendance recorded"
+signal added to the list in ``badges.receivers.connect``. The admin form, evaluation,
+tasks, pages and API pick the new kind up from the registry.
 """
 
 from __future__ import annotations
