@@ -516,3 +516,30 @@ def test_a_module_of_another_course_is_refused(course):
     with pytest.raises(ValidationFailed) as exc:
         badge_class(course, kind="module_lessons", config={"module": _module(other).pk})
     assert exc.value.field == "module"
+
+
+def test_the_daily_sweep_awards_what_a_lost_event_missed_in_running_cohorts(cohort):
+    from badges.selectors import cohorts_to_sweep
+    from cohorts.models import LessonCompletion
+
+    long_ago = CohortFactory(
+        course=cohort.course,
+        starts_on=timezone.now().date() - dt.timedelta(days=120),
+        ends_on=timezone.now().date() - dt.timedelta(days=60),
+        enrolment_opens_at=timezone.now() - dt.timedelta(days=150),
+        enrolment_closes_at=timezone.now() - dt.timedelta(days=130),
+    )
+    module = _module(cohort.course)
+    badge_class(cohort.course, kind="module_lessons", config={"module": module.pk})
+    enrolment = EnrolmentFactory(cohort=cohort)
+    # Completions whose events never reached a worker.
+    for lesson in _lessons(module):
+        LessonCompletion.objects.create(
+            enrolment=enrolment, lesson=lesson, completed_at=timezone.now()
+        )
+    assert cohorts_to_sweep() == [cohort.pk]
+    assert long_ago.pk not in cohorts_to_sweep()
+
+    tasks.sweep_running_cohorts()
+    tasks.sweep_running_cohorts()
+    assert Award.objects.filter(recipient=enrolment.user).count() == 1
