@@ -71,7 +71,7 @@ class BadgeClass(DraftStateMixin, RevisionMixin, TimeStampedModel):
 
     @property
     def image_is_svg(self) -> bool:
-        return self.image.name.lower().endswith(".svg")
+        return (self.image.name or "").lower().endswith(".svg")
 
 
 class Award(models.Model):

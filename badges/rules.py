@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cached_property
 
 from django import forms
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -143,7 +144,7 @@ class RuleKind:
     """One kind of criterion. ``automatic`` kinds are checked on every event."""
 
     kind: str = ""
-    label = ""
+    label: str | Promise = ""
     automatic = True
 
     def form_fields(self) -> dict[str, forms.Field]:
@@ -182,7 +183,7 @@ def kinds() -> list[RuleKind]:
     return list(_REGISTRY.values())
 
 
-def kind_choices() -> list[tuple[str, str]]:
+def kind_choices() -> list[tuple[str, str | Promise]]:
     return [(k.kind, k.label) for k in _REGISTRY.values()]
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -183,16 +183,17 @@ def badge_class_counts(*, course_id: int | None = None) -> list[dict]:
     rows = Award.objects.filter(revoked_at__isnull=True)
     if course_id is not None:
         rows = rows.filter(badge_class__course_id=course_id)
-    return list(
-        rows.values(
+    return [
+        dict(row)
+        for row in rows.values(
             "badge_class_id",
             "badge_class__name",
             "cohort_id",
             "cohort__name",
         )
-        .annotate(earned=Count("pk", filter=Q(revoked_at__isnull=True)))
+        .annotate(earned=Count("pk"))
         .order_by("badge_class__name", "badge_class_id", "cohort_id")
-    )
+    ]
 
 
 def badge_classes_for(*, cohort: Cohort) -> list[BadgeClass]:

@@ -287,8 +287,7 @@ def award_grant(
         awarded_by=by,
         note=note,
     )
-    award._history_user = by
-    award._change_reason = "awarded"
+    _with_history(award, by, "awarded")
     try:
         with transaction.atomic():
             award.save()
@@ -322,8 +321,7 @@ def award_revoke(*, award: Award, by: User, reason: str, now: dt.datetime | None
     award.revoked_at = now
     award.revoked_by = by
     award.revocation_reason = reason
-    award._history_user = by
-    award._change_reason = "revoked"
+    _with_history(award, by, "revoked")
     award.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
     return award
 
@@ -337,10 +335,14 @@ def award_set_public(*, award: Award, by: User, public: bool) -> Award:
         raise NotFound(_("You have no badge with that id."))
     if award.is_public != public:
         award.is_public = public
-        award._history_user = by
-        award._change_reason = "made public" if public else "made private"
+        _with_history(award, by, "made public" if public else "made private")
         award.save(update_fields=["is_public"])
     return award
+
+
+def _with_history(instance: Any, by: User, reason: str) -> None:
+    instance._history_user = by
+    instance._change_reason = reason
 
 
 def award_notify(*, award: Award) -> None:
