@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test check install migrate demo messages bench clean
+.PHONY: run test check install migrate demo messages bench clean validator
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed, found " + sys.version.split()[0]'
@@ -47,11 +47,19 @@ messages: install
 	$(BIN)/python manage.py makemessages -l nl --ignore=.venv --ignore=staticfiles --ignore=var --ignore=tests --ignore=bench
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
+# The 1EdTech Open Badges validator for tests/badges/test_validator.py, in its own
+# virtualenv: it pins libraries far older than the project's.
+validator:
+	$(PYTHON) -m venv .venv-obv
+	.venv-obv/bin/python -m pip install --quiet "openbadges==1.1.2"
+	.venv-obv/bin/python -m pip install --quiet "pycryptodome>=3.20"
+
 bench: install
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/allocation.py
 	$(BIN)/python bench/peer_coverage.py
 	$(BIN)/python bench/webhooks.py
+	$(BIN)/python bench/badges.py
 
 clean:
-	rm -rf $(VENV) var staticfiles
+	rm -rf $(VENV) .venv-obv var staticfiles

@@ -418,6 +418,8 @@ class Dashboard:
     term_weeks: int
     modules: list[ModuleProgress]
     instructors: list[User]
+    # The student's badges earned in this cohort (badges.models.Award).
+    badges: list = field(default_factory=list)
 
     @property
     def this_week(self) -> list[ModuleProgress]:
@@ -471,10 +473,15 @@ def _progress(cohort: Cohort, access: CohortAccess, now: dt.datetime) -> list[Mo
     return list(by_path.values())
 
 
-def dashboard_get(*, cohort_id: int, user: User, now: dt.datetime | None = None) -> Dashboard:
+def dashboard_get(
+    *, cohort_id: int, user: User, now: dt.datetime | None = None, with_badges: bool = False
+) -> Dashboard:
     now = now or timezone.now()
     cohort = cohort_get(cohort_id=cohort_id)
     access = cohort_access(user=user, cohort=cohort)
+    # badges builds on this app (it listens to its events); imported here, not at the top.
+    from badges.selectors import cohort_awards_of
+
     return Dashboard(
         cohort=cohort,
         access=access,
@@ -483,6 +490,9 @@ def dashboard_get(*, cohort_id: int, user: User, now: dt.datetime | None = None)
         term_weeks=schedule.term_weeks(cohort),
         modules=_progress(cohort, access, now),
         instructors=list(cohort.instructors.order_by("display_name", "username")),
+        badges=cohort_awards_of(cohort=cohort, user=user)
+        if with_badges and access.enrolment
+        else [],
     )
 
 

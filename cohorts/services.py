@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.models import CoursePage, LessonPage, ModulePage
-from cohorts import schedule
+from cohorts import schedule, signals
 from cohorts.models import (
     ENROLMENT_TRANSITIONS,
     LIVE_STATUSES,
@@ -247,6 +247,14 @@ def enrolment_transition(
         enrolment.ended_at = now
     _with_history(enrolment, by, reason or f"to {to}")
     enrolment.save()
+    if to == EnrolmentStatus.COMPLETED:
+        signals.send_on_commit(
+            signals.enrolment_completed,
+            Enrolment,
+            cohort_id=enrolment.cohort_id,
+            user_id=enrolment.user_id,
+            enrolment_id=enrolment.pk,
+        )
     return enrolment
 
 
@@ -568,9 +576,17 @@ def lesson_mark_complete(
         raise NotAllowed(_("Only enrolled students record progress."), code="not_enrolled")
     if not lesson_is_unlocked(cohort=enrolment.cohort, lesson=lesson, now=now):
         raise Conflict(_("This lesson is still locked."), code="module_locked")
-    completion, _created = LessonCompletion.objects.get_or_create(
+    completion, created = LessonCompletion.objects.get_or_create(
         enrolment=enrolment, lesson=lesson, defaults={"completed_at": now}
     )
+    if created:
+        signals.send_on_commit(
+            signals.lesson_completed,
+            LessonCompletion,
+            cohort_id=enrolment.cohort_id,
+            user_id=enrolment.user_id,
+            lesson_id=lesson.pk,
+        )
     return completion
 
 

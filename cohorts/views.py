@@ -91,7 +91,9 @@ def leave(request: HttpRequest, cohort_id: int) -> HttpResponse:
 @login_required
 def dashboard(request: HttpRequest, cohort_id: int) -> HttpResponse:
     now = timezone.now()
-    board = selectors.dashboard_get(cohort_id=cohort_id, user=request.user, now=now)
+    board = selectors.dashboard_get(
+        cohort_id=cohort_id, user=request.user, now=now, with_badges=True
+    )
     work = (
         student_work_get(cohort=board.cohort, user=request.user, now=now)
         if board.access.enrolment is not None

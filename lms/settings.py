@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "assignments",
     "reviews",
     "payments",
+    "badges",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.embeds",
@@ -271,7 +272,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reviews.tasks.review_tick",
         "schedule": 60,
     },
+    # Badges are awarded by tasks queued on each event; this catches an event whose
+    # task never reached the broker. Idempotent (one live award per badge and student).
+    "badges-sweep": {
+        "task": "badges.tasks.sweep_running_cohorts",
+        "schedule": 24 * 60 * 60,
+    },
 }
+
+# --- Badges (Open Badges 2.0) ---------------------------------------------------------
+# Published in every badge's issuer profile; verifiers show it to whoever checks.
+LMS_BADGE_ISSUER_NAME = os.environ.get("LMS_BADGE_ISSUER_NAME", "")
+LMS_BADGE_ISSUER_EMAIL = os.environ.get("LMS_BADGE_ISSUER_EMAIL", "badges@example.org")
+LMS_BADGE_IMAGE_MAX_BYTES = int(os.environ.get("LMS_BADGE_IMAGE_MAX_BYTES", 512 * 1024))
 
 # --- Payments -------------------------------------------------------------------------
 # Shown on invoices: where students transfer the money to.

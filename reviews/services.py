@@ -31,7 +31,7 @@ from cohorts.models import Cohort, CohortStatus
 from cohorts.selectors import cohort_access
 from lms.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from lms.models import User
-from reviews import allocation, tasks
+from reviews import allocation, signals, tasks
 from reviews.models import (
     REVIEW_TRANSITIONS,
     Grade,
@@ -279,7 +279,9 @@ def review_submit(
 ) -> Review:
     now = now or timezone.now()
     review = (
-        Review.objects.select_for_update(of=("self",)).select_related("rubric").get(pk=review.pk)
+        Review.objects.select_for_update(of=("self",))
+        .select_related("rubric", "submission__cohort_assignment")
+        .get(pk=review.pk)
     )
     if review.reviewer_id != by.pk:
         raise NotFound(_("You have no review with that id."))
@@ -301,6 +303,12 @@ def review_submit(
     review.save()
     if review.kind == ReviewKind.PEER:
         tasks.send_feedback_received_email.delay_on_commit(review.pk)
+        signals.send_on_commit(
+            signals.review_submitted,
+            Review,
+            cohort_id=review.submission.cohort_assignment.cohort_id,
+            user_id=review.reviewer_id,
+        )
         _grade_from_peers_if_complete(review.submission_id, now)
     return review
 
@@ -314,6 +322,12 @@ def review_rate(*, review: Review, by: User, helpfulness: int) -> Review:
         )
     review.helpfulness = helpfulness
     review.save(update_fields=["helpfulness"])
+    signals.send_on_commit(
+        signals.review_rated,
+        Review,
+        cohort_id=review.submission.cohort_assignment.cohort_id,
+        user_id=review.reviewer_id,
+    )
     return review
 
 
@@ -340,7 +354,7 @@ def review_flag(*, review: Review, by: User, reason: str, now: dt.datetime | Non
 def _received_review(review: Review, by: User) -> Review:
     review = (
         Review.objects.select_for_update(of=("self",))
-        .select_related("submission")
+        .select_related("submission__cohort_assignment")
         .filter(pk=review.pk, submission__author=by, kind=ReviewKind.PEER)
         .first()
     )
@@ -460,7 +474,18 @@ def _grade_write(
     submission_transition(submission=submission, to=SubmissionStatus.GRADED, reason=reason)
     if grade.released_at is not None:
         tasks.send_grade_released_email.delay_on_commit(grade.pk, grade.history.latest().pk)
+        _announce_release(grade, submission)
     return grade
+
+
+def _announce_release(grade: Grade, submission: Submission) -> None:
+    signals.send_on_commit(
+        signals.grade_released,
+        Grade,
+        cohort_id=submission.cohort_assignment.cohort_id,
+        user_id=submission.author_id,
+        grade_id=grade.pk,
+    )
 
 
 @transaction.atomic
@@ -546,13 +571,18 @@ def grades_release_due(*, now: dt.datetime | None = None) -> int:
         "pk", flat=True
     ):
         with transaction.atomic():
-            grade = Grade.objects.select_for_update().get(pk=grade_id)
+            grade = (
+                Grade.objects.select_for_update(of=("self",))
+                .select_related("submission__cohort_assignment")
+                .get(pk=grade_id)
+            )
             if grade.released_at is not None:
                 continue
             grade.released_at = now
             grade._change_reason = "released"
             grade.save(update_fields=["released_at", "updated_at"])
             tasks.send_grade_released_email.delay_on_commit(grade.pk, grade.history.latest().pk)
+            _announce_release(grade, grade.submission)
             released += 1
     return released
 

@@ -29,7 +29,18 @@ def _missing_services() -> dict[str, str]:
         missing["worker"] = "needs a Redis broker: run with CELERY_BROKER_URL=redis://..."
     if not os.path.exists(os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium")):
         missing["browser"] = "needs Debian's chromium: apt-get install chromium"
+    if not os.path.exists(validator_python()):
+        missing["validator"] = "needs the Open Badges validator: make validator"
     return missing
+
+
+def validator_python() -> str:
+    """The interpreter of the virtualenv that holds the Open Badges validator."""
+    from django.conf import settings
+
+    return os.environ.get(
+        "LMS_OB_VALIDATOR_PYTHON", str(settings.BASE_DIR / ".venv-obv" / "bin" / "python")
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -21,6 +21,8 @@ pytestmark = pytest.mark.django_db
 # page name: (who looks, url, the most queries it may cost)
 HOT_PAGES = {
     # +7: the student's assignment work (reviews.selectors.student_work_get).
+    # +1: the student's badges in this cohort (badges.selectors.cohort_awards_of); the
+    # page cost 16 before, so this bound is now exact.
     "dashboard": ("student", "/learn/{cohort}/", 17),
     "my cohorts": ("student", "/learn/", 4),
     # +3: the module's assignments (assignments.selectors.assignment_slots).
@@ -69,11 +71,34 @@ def build(*, modules: int, lessons: int, students: int, extra_courses: int) -> S
             unlocks_at=now - dt.timedelta(hours=1),
         )
         EnrolmentFactory.create_batch(3, cohort=cohort, status=EnrolmentStatus.WAITLISTED)
+        _badges_held(cohort, enrolments[0].user, count=6)
     for n in range(extra_courses):
         other = course_page(title=f"Course {n}", modules=1, lessons=0)
         for _ in range(3):
             EnrolmentFactory(cohort=CohortFactory(course=other))
     return Scene(cohort, enrolments[0].user, instructor, module, all_lessons[0])
+
+
+def _badges_held(cohort, student, *, count: int) -> None:
+    from badges.models import Award, BadgeClass
+
+    for n in range(count):
+        badge = BadgeClass.objects.create(
+            course=cohort.course,
+            name=f"Badge {n}",
+            description="d",
+            criteria_narrative="c",
+            image="badges/b.png",
+            live=True,
+        )
+        Award.objects.create(
+            badge_class=badge,
+            recipient=student,
+            cohort=cohort,
+            awarded_at=timezone.now(),
+            salt="s",
+            identity_hash="h",
+        )
 
 
 @pytest.fixture(

@@ -87,3 +87,22 @@ def test_the_demo_sells_the_winter_cohort_by_invoice_with_codes_and_an_open_invo
     student_order = orders.get(user__username="student")
     assert student_order.invoice.amount == 49_500  # the early-bird price
     assert winter.price.instalments == 3
+
+def test_the_demo_student_has_earned_three_badges_and_is_one_lesson_from_the_next():
+    from badges.models import Award
+    from badges.selectors import my_badges
+
+    call_command("seed_demo")
+
+    student = User.objects.get(username="student")
+    [block] = my_badges(user=student)
+    assert sorted(p.badge.name for p in block.earned) == [
+        "First peer review",
+        "Thoughtful question",
+        "Week 1 done",
+    ]
+    closest = block.to_earn[0]
+    assert closest.badge.name == "Week 2 done"
+    assert (closest.progress.done, closest.progress.total) == (2, 3)
+    assert Award.objects.filter(recipient=student, awarded_by__username="instructor").exists()
+    assert all(a.awarded_at < timezone.now() for a in Award.objects.all())

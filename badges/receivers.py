@@ -1,0 +1,35 @@
+"""Badges listen to the events of the apps that own them: each event queues one
+evaluation of the student it concerns. The signals are sent on commit, so the task sees
+the data that caused it."""
+
+from __future__ import annotations
+
+
+def _evaluate(sender, *, cohort_id: int, user_id: int, **kwargs) -> None:
+    from badges.tasks import evaluate_student
+
+    evaluate_student.delay_on_commit(cohort_id, user_id)
+
+
+def _badge_class_published(sender, instance, **kwargs) -> None:
+    from badges.services import badge_class_published
+
+    badge_class_published(badge_class=instance)
+
+
+def connect() -> None:
+    from wagtail.signals import published
+
+    from badges.models import BadgeClass
+    from cohorts import signals as cohort_signals
+    from reviews import signals as review_signals
+
+    for signal in (
+        cohort_signals.lesson_completed,
+        cohort_signals.enrolment_completed,
+        review_signals.grade_released,
+        review_signals.review_submitted,
+        review_signals.review_rated,
+    ):
+        signal.connect(_evaluate, dispatch_uid=f"badges-evaluate-{id(signal)}")
+    published.connect(_badge_class_published, sender=BadgeClass, dispatch_uid="badges-published")

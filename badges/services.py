@@ -1,0 +1,353 @@
+"""Writes for badges: badge classes, automatic awarding, manual awards, revoking,
+privacy. Every function is atomic and the only place that saves these models."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from badges import rules
+from badges.models import Award, BadgeClass
+from cohorts.models import CURRICULUM_ACCESS, Cohort, Enrolment
+from lms.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from lms.models import User
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+# --- Badge classes ----------------------------------------------------------------------
+
+
+def badge_image_validate(*, image: Any) -> str:
+    """Accept a PNG or an SVG no larger than LMS_BADGE_IMAGE_MAX_BYTES; return its
+    extension. Checked on the content, not the file name."""
+    limit = settings.LMS_BADGE_IMAGE_MAX_BYTES
+    if image is None:
+        raise ValidationFailed(_("Upload the badge image (PNG or SVG)."), field="image")
+    size = getattr(image, "size", None)
+    if size is not None and size > limit:
+        raise ValidationFailed(
+            _("The image is %(size)s KB; a badge image may be at most %(limit)s KB.")
+            % {"size": (size + 1023) // 1024, "limit": limit // 1024},
+            field="image",
+        )
+    image.seek(0)
+    head = image.read(limit + 1)
+    image.seek(0)
+    if len(head) > limit:
+        raise ValidationFailed(
+            _("A badge image may be at most %(limit)s KB.") % {"limit": limit // 1024},
+            field="image",
+        )
+    if head.startswith(PNG_SIGNATURE):
+        return "png"
+    if _looks_like_svg(head):
+        return "svg"
+    raise ValidationFailed(_("The badge image must be a PNG or an SVG file."), field="image")
+
+
+def _looks_like_svg(data: bytes) -> bool:
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
+    try:
+        root = ElementTree.fromstring(data)
+    except (ParseError, DefusedXmlException, ValueError):
+        return False
+    return root.tag in ("svg", "{http://www.w3.org/2000/svg}svg")
+
+
+def badge_class_validate(*, badge_class: BadgeClass) -> None:
+    """Refuse a badge class that cannot be published, naming the field to fix; turns
+    the rule settings into their stored form."""
+    if not (badge_class.name or "").strip():
+        raise ValidationFailed(_("Give the badge a name."), field="name")
+    if not (badge_class.description or "").strip():
+        raise ValidationFailed(_("Describe what the badge shows."), field="description")
+    if not (badge_class.criteria_narrative or "").strip():
+        raise ValidationFailed(
+            _("Say in words what a student does to earn it."), field="criteria_narrative"
+        )
+    if not badge_class.course_id:
+        raise ValidationFailed(_("Choose the course the badge belongs to."), field="course")
+    kind = rules.get_kind(badge_class.rule_kind)
+    badge_class.rule_config = kind.clean(badge_class.rule_config or {}, course=badge_class.course)
+
+
+@transaction.atomic
+def badge_class_create(
+    *,
+    course,
+    name: str,
+    description: str,
+    image: UploadedFile,
+    criteria_narrative: str,
+    rule_kind: str = "manual",
+    rule_config: dict | None = None,
+    live: bool = True,
+) -> BadgeClass:
+    """Create a badge class; published at once unless ``live`` is false (a draft)."""
+    extension = badge_image_validate(image=image)
+    badge = BadgeClass(
+        course=course,
+        name=name.strip(),
+        description=description.strip(),
+        criteria_narrative=criteria_narrative.strip(),
+        rule_kind=rule_kind,
+        rule_config=rule_config or {},
+        live=live,
+    )
+    badge_class_validate(badge_class=badge)
+    image.name = f"badge.{extension}"
+    badge.image = image
+    badge.save()
+    if live:
+        badge_class_published(badge_class=badge)
+    return badge
+
+
+def badge_class_published(*, badge_class: BadgeClass) -> None:
+    """A published rule may now hold for students who did the work already: re-evaluate
+    every cohort of the course (batched, in the background)."""
+    from badges import tasks
+
+    if not rules.get_kind(badge_class.rule_kind).automatic:
+        return
+    for cohort_id in Cohort.objects.filter(course_id=badge_class.course_id).values_list(
+        "pk", flat=True
+    ):
+        tasks.reevaluate_cohort.delay_on_commit(cohort_id)
+
+
+# --- Automatic awarding -----------------------------------------------------------------
+
+
+def _identity(email: str, salt: str) -> str:
+    return hashlib.sha256((email.strip().lower() + salt).encode()).hexdigest()
+
+
+def _new_award(
+    *, badge_class_id: int, recipient: User, cohort_id: int, now: dt.datetime, **extra: Any
+) -> Award:
+    salt = secrets.token_hex(8)
+    return Award(
+        uuid=uuid.uuid4(),
+        badge_class_id=badge_class_id,
+        recipient=recipient,
+        cohort_id=cohort_id,
+        awarded_at=now,
+        salt=salt,
+        identity_hash=_identity(recipient.email, salt),
+        **extra,
+    )
+
+
+@transaction.atomic
+def awards_evaluate(
+    *,
+    cohort: Cohort,
+    user_ids: Iterable[int] | None = None,
+    enrolment_ids: Iterable[int] | None = None,
+    now: dt.datetime | None = None,
+) -> list[Award]:
+    """Award every automatic badge of the cohort's course whose rule now holds.
+
+    For the given students or enrolments (default: every student with access to the
+    cohort's curriculum). A fixed number of queries: the
+    enrolments, the badge classes, the awards decided already, one query per kind of
+    fact the rules need, and one insert. Never awards twice: a badge revoked from a
+    student stays revoked, and the database refuses a second live award (a concurrent
+    evaluation's insert is skipped, not an error).
+    """
+    now = now or timezone.now()
+    enrolments_qs = (
+        Enrolment.objects.filter(cohort=cohort, status__in=CURRICULUM_ACCESS)
+        .select_related("user")
+        .order_by("pk")
+    )
+    if user_ids is not None:
+        enrolments_qs = enrolments_qs.filter(user_id__in=list(user_ids))
+    if enrolment_ids is not None:
+        enrolments_qs = enrolments_qs.filter(pk__in=list(enrolment_ids))
+    enrolments = list(enrolments_qs)
+    if not enrolments:
+        return []
+    automatic = [k.kind for k in rules.kinds() if k.automatic]
+    badges = list(
+        BadgeClass.objects.filter(course_id=cohort.course_id, live=True, rule_kind__in=automatic)
+    )
+    if not badges:
+        return []
+    decided = set(
+        Award.objects.filter(
+            badge_class__in=[b.pk for b in badges],
+            recipient__in=[e.user_id for e in enrolments],
+        ).values_list("badge_class_id", "recipient_id")
+    )
+    facts = rules.Facts(cohort, enrolments)
+    new: list[Award] = []
+    for enrolment in enrolments:
+        for badge in badges:
+            if (badge.pk, enrolment.user_id) in decided:
+                continue
+            progress = rules.get_kind(badge.rule_kind).progress(badge.rule_config, enrolment, facts)
+            if progress.met:
+                new.append(
+                    _new_award(
+                        badge_class_id=badge.pk,
+                        recipient=enrolment.user,
+                        cohort_id=cohort.pk,
+                        now=now,
+                    )
+                )
+    if not new:
+        return []
+    # ignore_conflicts: a concurrent evaluation may have awarded one of these since we
+    # read; the unique constraint keeps theirs and we notify only for rows we wrote.
+    Award.objects.bulk_create(new, ignore_conflicts=True)
+    created = list(
+        Award.objects.filter(uuid__in=[a.uuid for a in new]).select_related("badge_class")
+    )
+    Award.history.bulk_history_create(created, default_change_reason="earned by its rule")
+    for award in created:
+        award_notify(award=award)
+    return created
+
+
+# --- Manual awards, revoking, privacy ---------------------------------------------------
+
+
+def _require_cohort_instructor(user: User, cohort: Cohort) -> None:
+    if user.is_staff or cohort.instructors.filter(pk=user.pk).exists():
+        return
+    raise NotAllowed(
+        _("Only instructors of this cohort award and revoke its badges."), code="not_instructor"
+    )
+
+
+@transaction.atomic
+def award_grant(
+    *,
+    badge_class: BadgeClass,
+    recipient: User,
+    cohort: Cohort,
+    by: User,
+    note: str,
+    now: dt.datetime | None = None,
+) -> Award:
+    """An instructor gives a badge that is awarded by hand, with a note for the student."""
+    now = now or timezone.now()
+    _require_cohort_instructor(by, cohort)
+    if badge_class.course_id != cohort.course_id or not badge_class.live:
+        raise NotFound(_("This cohort's course has no published badge with that id."))
+    if not badge_class.is_manual:
+        raise Conflict(
+            _("This badge is earned by its rule; it is awarded automatically."),
+            code="badge_not_manual",
+        )
+    note = (note or "").strip()
+    if not note:
+        raise ValidationFailed(
+            _("Add a note: say what the student did to earn this badge."), field="note"
+        )
+    if len(note) > 2000:
+        raise ValidationFailed(_("The note is longer than 2,000 characters."), field="note")
+    if not Enrolment.objects.filter(
+        cohort=cohort, user=recipient, status__in=CURRICULUM_ACCESS
+    ).exists():
+        raise ValidationFailed(
+            _("%(name)s is not a student of this cohort.") % {"name": recipient.get_display_name()},
+            code="not_enrolled",
+            field="recipient",
+        )
+    if Award.objects.filter(
+        badge_class=badge_class, recipient=recipient, revoked_at__isnull=True
+    ).exists():
+        raise Conflict(
+            _("%(name)s has this badge already.") % {"name": recipient.get_display_name()},
+            code="already_awarded",
+        )
+    award = _new_award(
+        badge_class_id=badge_class.pk,
+        recipient=recipient,
+        cohort_id=cohort.pk,
+        now=now,
+        awarded_by=by,
+        note=note,
+    )
+    _with_history(award, by, "awarded")
+    try:
+        with transaction.atomic():
+            award.save()
+    except IntegrityError as exc:  # a double click that slipped past the check above
+        raise Conflict(
+            _("%(name)s has this badge already.") % {"name": recipient.get_display_name()},
+            code="already_awarded",
+        ) from exc
+    award.badge_class = badge_class
+    award_notify(award=award)
+    return award
+
+
+@transaction.atomic
+def award_revoke(*, award: Award, by: User, reason: str, now: dt.datetime | None = None) -> Award:
+    """Withdraw an award. Its assertion then answers 410 Gone with the reason; an
+    automatic badge is not given again by its rule."""
+    now = now or timezone.now()
+    award = Award.objects.select_for_update(of=("self",)).select_related("cohort").get(pk=award.pk)
+    _require_cohort_instructor(by, award.cohort)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(
+            _("Give the reason for revoking; it is published with the revoked badge."),
+            field="reason",
+        )
+    if len(reason) > 1000:
+        raise ValidationFailed(_("The reason is longer than 1,000 characters."), field="reason")
+    if award.revoked_at is not None:
+        raise Conflict(_("This award is revoked already."), code="already_revoked")
+    award.revoked_at = now
+    award.revoked_by = by
+    award.revocation_reason = reason
+    _with_history(award, by, "revoked")
+    award.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
+    return award
+
+
+@transaction.atomic
+def award_set_public(*, award: Award, by: User, public: bool) -> Award:
+    """The student shows or hides an award. Hidden: its page, assertion and baked image
+    answer 404 to everyone else."""
+    award = Award.objects.select_for_update(of=("self",)).get(pk=award.pk)
+    if award.recipient_id != by.pk:
+        raise NotFound(_("You have no badge with that id."))
+    if award.is_public != public:
+        award.is_public = public
+        _with_history(award, by, "made public" if public else "made private")
+        award.save(update_fields=["is_public"])
+    return award
+
+
+def _with_history(instance: Any, by: User, reason: str) -> None:
+    instance._history_user = by
+    instance._change_reason = reason
+
+
+def award_notify(*, award: Award) -> None:
+    """The one place a student is told about a new badge (email now; the notification
+    centre can take over here)."""
+    from badges import tasks
+
+    tasks.send_award_email.delay_on_commit(award.pk)

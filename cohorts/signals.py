@@ -1,0 +1,17 @@
+"""Events of this app that other apps may react to. Sent once the transaction that
+caused them has committed, with ids only (receivers fetch what they need).
+
+- ``lesson_completed``: a student marked a lesson complete (cohort_id, user_id, lesson_id).
+- ``enrolment_completed``: a student's enrolment reached *completed* at the end of the
+  term (cohort_id, user_id, enrolment_id).
+"""
+
+from django.db import transaction
+from django.dispatch import Signal
+
+lesson_completed = Signal()
+enrolment_completed = Signal()
+
+
+def send_on_commit(signal: Signal, sender, **kwargs) -> None:
+    transaction.on_commit(lambda: signal.send(sender=sender, **kwargs))
