@@ -88,6 +88,7 @@ def test_the_demo_sells_the_winter_cohort_by_invoice_with_codes_and_an_open_invo
     assert student_order.invoice.amount == 49_500  # the early-bird price
     assert winter.price.instalments == 3
 
+
 def test_the_demo_student_has_earned_three_badges_and_is_one_lesson_from_the_next():
     from badges.models import Award
     from badges.selectors import my_badges
