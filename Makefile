@@ -35,7 +35,7 @@ run: demo
 	@echo ""
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho --procfile Procfile.dev start
 
-test: install
+test: install validator
 	$(BIN)/pytest
 
 check: install
@@ -49,10 +49,13 @@ messages: install
 
 # The 1EdTech Open Badges validator for tests/badges/test_validator.py, in its own
 # virtualenv: it pins libraries far older than the project's.
-validator:
+validator: .venv-obv/.installed
+
+.venv-obv/.installed:
 	$(PYTHON) -m venv .venv-obv
 	.venv-obv/bin/python -m pip install --quiet "openbadges==1.1.2"
 	.venv-obv/bin/python -m pip install --quiet "pycryptodome>=3.20"
+	touch $@
 
 bench: install
 	$(BIN)/python bench/pages.py
