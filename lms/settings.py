@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "assignments",
     "reviews",
     "payments",
+    "live",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.embeds",
@@ -186,6 +187,8 @@ LMS_SUBMISSION_EXTENSIONS = os.environ.get(
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # How long "grade next" reserves a submission for one instructor.
 LMS_GRADING_LEASE_MINUTES = int(os.environ.get("LMS_GRADING_LEASE_MINUTES", "30"))
+# The Join button of a live session opens this many minutes before the start.
+LMS_LIVE_JOIN_EARLY_MINUTES = int(os.environ.get("LMS_LIVE_JOIN_EARLY_MINUTES", "10"))
 
 # --- Wagtail --------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = os.environ.get("LMS_SITE_NAME", "Cohort LMS")
@@ -224,7 +227,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Only our own API; Wagtail's admin API is internal to the admin.
     "PREPROCESSING_HOOKS": ["lms.api.public_endpoints_only"],
-    "ENUM_NAME_OVERRIDES": {"EnrolmentStatusEnum": "cohorts.models.EnrolmentStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "EnrolmentStatusEnum": "cohorts.models.EnrolmentStatus",
+        "RsvpAnswerEnum": "live.models.RsvpAnswer",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------

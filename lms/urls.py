@@ -18,6 +18,7 @@ urlpatterns = [
     path("learn/", include("cohorts.urls")),
     path("learn/", include("assignments.urls")),
     path("learn/", include("reviews.urls")),
+    path("", include("live.urls")),
     path("api/v1/", include("lms.api_urls")),
     path("", include(wagtail_urls)),
 ]
