@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -317,11 +317,11 @@ def feed_rotate(request: HttpRequest) -> HttpResponse:
 
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The subscribed feed. No login (calendar apps cannot log in): the token is the
-    key. An unknown or revoked token is a plain 404 page, no hint either way."""
+    key. An unknown or revoked token is the same plain-text 404, no hint either way."""
     try:
         user = selectors.feed_owner_get(token=token)
     except NotFound:
-        raise Http404 from None
+        return HttpResponseNotFound("Not found.\n", content_type="text/plain; charset=utf-8")
     with translation.override(user.language or settings.LANGUAGE_CODE):
         body = user_feed_bytes(user=user)
     response = ics_response(body, "calendar.ics", attachment=False)

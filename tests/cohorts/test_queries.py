@@ -14,14 +14,20 @@ from django.utils import timezone
 from cms.models import LessonPage, ModulePage
 from cohorts import services
 from cohorts.models import EnrolmentStatus, LessonCompletion
+from live.models import Attendance, Rsvp, RsvpAnswer
 from tests.factories import CohortFactory, EnrolmentFactory, UserFactory, course_page
+from tests.live.factories import LiveSessionFactory
 
 pytestmark = pytest.mark.django_db
 
 # page name: (who looks, url, the most queries it may cost)
 HOT_PAGES = {
     # +7: the student's assignment work (reviews.selectors.student_work_get).
-    "dashboard": ("student", "/learn/{cohort}/", 17),
+    # +4: the next live sessions with hosts, the student's RSVPs and attendance.
+    "dashboard": ("student", "/learn/{cohort}/", 21),
+    "live sessions": ("student", "/learn/{cohort}/sessions/", 8),
+    "my calendar": ("student", "/calendar/", 12),
+    "api live sessions": ("student", "/api/v1/cohorts/{cohort}/sessions/", 8),
     "my cohorts": ("student", "/learn/", 4),
     # +3: the module's assignments (assignments.selectors.assignment_slots).
     "module": ("student", "/learn/{cohort}/modules/{module}/", 11),
@@ -69,6 +75,17 @@ def build(*, modules: int, lessons: int, students: int, extra_courses: int) -> S
             unlocks_at=now - dt.timedelta(hours=1),
         )
         EnrolmentFactory.create_batch(3, cohort=cohort, status=EnrolmentStatus.WAITLISTED)
+    # Live sessions, some of them past, with RSVPs and attendance.
+    for n in range(modules):
+        starts = now + dt.timedelta(days=n - 1)
+        live = LiveSessionFactory(
+            cohort=cohort, starts_at=starts, ends_at=starts + dt.timedelta(hours=1)
+        )
+        live.hosts.add(instructor)
+        for enrolment in enrolments:
+            Rsvp.objects.create(session=live, user=enrolment.user, answer=RsvpAnswer.GOING)
+            if n < 1:
+                Attendance.objects.create(session=live, user=enrolment.user, source="joined")
     for n in range(extra_courses):
         other = course_page(title=f"Course {n}", modules=1, lessons=0)
         for _ in range(3):
