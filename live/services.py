@@ -1,8 +1,8 @@
 """Writes for live sessions, series, RSVPs, attendance and calendar-feed tokens.
 
 Every function is atomic, validates with a message a person can act on and is the only
-place these models are saved. Reschedules and cancellations email the attendees after
-the commit.
+place these models are saved. Reschedules and cancellations notify the attendees (through
+notifications, after the commit).
 """
 
 from __future__ import annotations
@@ -319,9 +319,9 @@ def session_add_recording(
 
 
 def _notify_change(session: LiveSession, *, kind: str) -> None:
-    from live.tasks import send_session_change_emails
+    from live.tasks import notify_session_change
 
-    send_session_change_emails.delay_on_commit(session.pk, kind, session.sequence)
+    notify_session_change.delay_on_commit(session.pk, kind, session.sequence)
 
 
 # --- RSVP and attendance ----------------------------------------------------------------
@@ -450,61 +450,3 @@ def feed_token_revoke(*, user: User) -> int:
     return FeedToken.objects.filter(user=user, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
-
-
-# --- Emails -----------------------------------------------------------------------------
-
-
-def session_change_emails_send(*, session_id: int, kind: str, sequence: int) -> int:
-    """Email the attendees that a session moved or was cancelled: the cohort's students
-    who did not say they are not going, and the hosts. One email per person per change
-    (the key holds the session's SEQUENCE), in each recipient's language and zone."""
-    from zoneinfo import ZoneInfo
-
-    from django.conf import settings
-    from django.template.loader import render_to_string
-    from django.urls import reverse
-    from django.utils import translation
-
-    from cohorts.models import CURRICULUM_ACCESS
-    from lms.services import email_send_once
-    from lms.timeutils import is_valid_timezone
-
-    session = LiveSession.objects.select_related("cohort__course").filter(pk=session_id).first()
-    if session is None:
-        return 0
-    declined = Rsvp.objects.filter(session=session, answer=RsvpAnswer.NOT_GOING).values("user_id")
-    recipients = (
-        User.objects.filter(
-            enrolments__cohort=session.cohort, enrolments__status__in=CURRICULUM_ACCESS
-        )
-        .exclude(pk__in=declined)
-        .union(session.hosts.all())
-    )
-    url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("live:session", args=[session.pk])
-    sent = 0
-    for user in recipients:
-        if not user.email:
-            continue
-        tz_name = user.timezone if is_valid_timezone(user.timezone) else session.timezone
-        zone = ZoneInfo(tz_name)
-        context = {
-            "user": user,
-            "session": session,
-            "kind": kind,
-            "url": url,
-            "tz_name": tz_name,
-        }
-        with (
-            translation.override(user.language or settings.LANGUAGE_CODE),
-            timezone.override(zone),
-        ):
-            subject = render_to_string("live/email/change_subject.txt", context).strip()
-            body = render_to_string("live/email/change_body.txt", context)
-        sent += email_send_once(
-            key=f"live-{kind}:{session.pk}:{sequence}:{user.pk}",
-            to=user.email,
-            subject=subject,
-            body=body,
-        )
-    return sent

@@ -1,13 +1,14 @@
-"""Thin Celery tasks: fetch by id, call a service or send one email. Each email goes
-out at most once (lms.services.email_send_once), so a retried task is harmless."""
+"""Thin Celery tasks: fetch by id, call a service."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_session_change_emails(session_id: int, kind: str, sequence: int) -> int:
-    from live.services import session_change_emails_send
+@shared_task
+def notify_session_change(session_id: int, change: str, sequence: int) -> int:
+    """Tell the attendees a session moved or was cancelled; once per change (the key
+    holds the session's SEQUENCE), by email or digest as each of them chose."""
+    from notifications.services import session_changed_notify
 
-    return session_change_emails_send(session_id=session_id, kind=kind, sequence=sequence)
+    return session_changed_notify(session_id=session_id, change=change, sequence=sequence)

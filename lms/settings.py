@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "reviews",
     "payments",
     "live",
+    "notifications",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.embeds",
@@ -114,6 +115,7 @@ TEMPLATES = [
                 "django.template.context_processors.tz",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -189,6 +191,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 LMS_GRADING_LEASE_MINUTES = int(os.environ.get("LMS_GRADING_LEASE_MINUTES", "30"))
 # The Join button of a live session opens this many minutes before the start.
 LMS_LIVE_JOIN_EARLY_MINUTES = int(os.environ.get("LMS_LIVE_JOIN_EARLY_MINUTES", "10"))
+# Session reminders go this many minutes before the start (comma-separated).
+LMS_SESSION_REMINDER_MINUTES = [
+    int(m) for m in os.environ.get("LMS_SESSION_REMINDER_MINUTES", "1440,15").split(",") if m
+]
+# Daily digests go out once the recipient's local clock passes this hour.
+LMS_DIGEST_HOUR = int(os.environ.get("LMS_DIGEST_HOUR", "7"))
 
 # --- Wagtail --------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = os.environ.get("LMS_SITE_NAME", "Cohort LMS")
@@ -230,6 +238,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "EnrolmentStatusEnum": "cohorts.models.EnrolmentStatus",
         "RsvpAnswerEnum": "live.models.RsvpAnswer",
+        "NotificationKindEnum": "notifications.models.Kind",
+        "ReviewKindEnum": "reviews.models.ReviewKind",
+        "NotificationDeliveryEnum": "notifications.models.Delivery",
     },
 }
 
@@ -274,6 +285,28 @@ CELERY_BEAT_SCHEDULE = {
     "review-tick": {
         "task": "reviews.tasks.review_tick",
         "schedule": 60,
+    },
+    # Notifications: each producer is idempotent (one row per user, kind and key).
+    "session-reminders": {
+        "task": "notifications.tasks.session_reminders",
+        "schedule": 60,
+    },
+    "module-unlocks": {
+        "task": "notifications.tasks.module_unlocks",
+        "schedule": 5 * 60,
+    },
+    "assignments-due": {
+        "task": "notifications.tasks.assignments_due",
+        "schedule": 15 * 60,
+    },
+    # Catches up emails whose on-commit kick was lost (a worker that died).
+    "deliver-notifications": {
+        "task": "notifications.tasks.deliver_pending",
+        "schedule": 5 * 60,
+    },
+    "notification-digests": {
+        "task": "notifications.tasks.send_digests",
+        "schedule": 60 * 60,
     },
 }
 

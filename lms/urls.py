@@ -19,6 +19,7 @@ urlpatterns = [
     path("learn/", include("assignments.urls")),
     path("learn/", include("reviews.urls")),
     path("", include("live.urls")),
+    path("notifications/", include("notifications.urls")),
     path("api/v1/", include("lms.api_urls")),
     path("", include(wagtail_urls)),
 ]

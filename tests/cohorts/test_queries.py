@@ -21,22 +21,24 @@ from tests.live.factories import LiveSessionFactory
 pytestmark = pytest.mark.django_db
 
 # page name: (who looks, url, the most queries it may cost)
+# Every page for a signed-in user includes +1: the unread-notification count in the header.
 HOT_PAGES = {
     # +7: the student's assignment work (reviews.selectors.student_work_get).
     # +4: the next live sessions with hosts, the student's RSVPs and attendance.
-    "dashboard": ("student", "/learn/{cohort}/", 21),
-    "live sessions": ("student", "/learn/{cohort}/sessions/", 8),
-    "my calendar": ("student", "/calendar/", 12),
+    "dashboard": ("student", "/learn/{cohort}/", 22),
+    "live sessions": ("student", "/learn/{cohort}/sessions/", 9),
+    "notifications": ("student", "/notifications/", 4),
+    "my calendar": ("student", "/calendar/", 13),
     "api live sessions": ("student", "/api/v1/cohorts/{cohort}/sessions/", 8),
-    "my cohorts": ("student", "/learn/", 4),
+    "my cohorts": ("student", "/learn/", 5),
     # +3: the module's assignments (assignments.selectors.assignment_slots).
-    "module": ("student", "/learn/{cohort}/modules/{module}/", 11),
-    "lesson": ("student", "/learn/{cohort}/lessons/{lesson}/", 10),
-    "roster": ("instructor", "/learn/{cohort}/roster/", 11),
-    "home catalogue": ("student", "/", 10),
+    "module": ("student", "/learn/{cohort}/modules/{module}/", 12),
+    "lesson": ("student", "/learn/{cohort}/lessons/{lesson}/", 11),
+    "roster": ("instructor", "/learn/{cohort}/roster/", 12),
+    "home catalogue": ("student", "/", 11),
     "home catalogue, anonymous": (None, "/", 7),
-    "course page": ("student", "{course_url}", 11),
-    "search": ("student", "/search/?q=Secret", 13),
+    "course page": ("student", "{course_url}", 12),
+    "search": ("student", "/search/?q=Secret", 14),
     "api courses": ("student", "/api/v1/courses/", 6),
     "api progress": ("student", "/api/v1/cohorts/{cohort}/progress/", 9),
     "api modules": ("student", "/api/v1/cohorts/{cohort}/modules/", 9),
