@@ -14,9 +14,10 @@ from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.template.loader import render_to_string
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -93,6 +94,37 @@ def _batches(users: QuerySet | Iterable[int], size: int):
             yield ids[start : start + size]
 
 
+def notify_user(*, kind: str, key: str, user_id: int, params: dict, url: str = "") -> bool:
+    """One notification for one user; True when it is new (False when the user turned
+    the kind off or it exists already, e.g. a retried task)."""
+    if kind not in Kind.values:
+        raise ValidationFailed(_("Unknown kind of notification."), field="kind")
+    delivery = (
+        Preference.objects.filter(user_id=user_id, kind=kind)
+        .values_list("delivery", flat=True)
+        .first()
+    ) or Delivery.IMMEDIATELY
+    if delivery == Delivery.OFF:
+        return False
+    try:
+        with transaction.atomic():
+            Notification.objects.create(
+                user_id=user_id,
+                kind=kind,
+                key=key,
+                params=params,
+                url=url,
+                created_at=timezone.now(),
+                delivery=delivery,
+            )
+    except IntegrityError:
+        return False
+    from notifications.tasks import deliver_pending
+
+    deliver_pending.delay_on_commit()
+    return True
+
+
 def session_changed_notify(*, session_id: int, change: str, sequence: int) -> int:
     """A live session moved ("rescheduled") or was cancelled ("cancelled")."""
     from notifications.producers import session_change_produce
@@ -153,6 +185,44 @@ def _absolute(url: str) -> str:
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + url if url.startswith("/") else url
 
 
+# Kinds whose emails existed before the notification centre: their sent-markers keep
+# the key they always had (the notification's key), so nothing is sent twice across
+# the change.
+OWN_EMAIL_KEY = {
+    Kind.REVIEWS_ASSIGNED,
+    Kind.FEEDBACK_RECEIVED,
+    Kind.GRADE_RELEASED,
+    Kind.REGRADE_ANSWERED,
+}
+
+
+def _email_key(notification: Notification) -> str:
+    if notification.kind in OWN_EMAIL_KEY:
+        return notification.key
+    return f"notification:{notification.pk}"
+
+
+def _template_for(kind: str) -> str:
+    """A kind may have its own email (notifications/email/<kind>_body.txt); otherwise
+    the generic one."""
+    try:
+        get_template(f"notifications/email/{kind}_body.txt")
+    except TemplateDoesNotExist:
+        return "single"
+    return kind
+
+
+def _moments(params: dict) -> dict[str, dt.datetime]:
+    moments = {}
+    for name, value in params.items():
+        if name.endswith("_at") and isinstance(value, str):
+            try:
+                moments[name] = dt.datetime.fromisoformat(value)
+            except ValueError:
+                continue
+    return moments
+
+
 def _send(user: User, key: str, template: str, context: dict) -> bool:
     from lms.services import email_send_once
 
@@ -161,7 +231,7 @@ def _send(user: User, key: str, template: str, context: dict) -> bool:
         timezone.override(_zone(user)),
     ):
         items = [
-            {"title": t, "body": b, "url": _absolute(n.url)}
+            {"title": t, "body": b, "url": _absolute(n.url), "params": n.params}
             for n in context["notifications"]
             for t, b in [render(n.kind, n.params)]
         ]
@@ -196,8 +266,8 @@ def pending_deliver(*, now: dt.datetime | None = None, batch_size: int = 500) ->
                 if notification.user.email and notification.user.is_active:
                     sent += _send(
                         notification.user,
-                        f"notification:{notification.pk}",
-                        "single",
+                        _email_key(notification),
+                        _template_for(notification.kind),
                         {"notifications": [notification]},
                     )
             Notification.objects.filter(pk__in=[n.pk for n in batch]).update(emailed_at=now)
