@@ -68,3 +68,20 @@ def test_production_creates_no_demo_users(settings):
     with pytest.raises(CommandError, match="production"):
         call_command("seed_demo")
     assert not User.objects.exists()
+
+
+def test_the_demo_cohort_has_a_weekly_qa_with_recordings_and_an_rsvp():
+    from live.models import Attendance, LiveSession, Rsvp
+
+    call_command("seed_demo")
+
+    running = Cohort.objects.order_by("starts_on").first()
+    sessions = list(LiveSession.objects.filter(cohort=running).order_by("starts_at"))
+    assert len(sessions) == 8
+    now = timezone.now()
+    past = [s for s in sessions if s.ends_at <= now]
+    assert past and all(s.recording_url.startswith("https://") for s in past)
+    assert Attendance.objects.filter(session__in=past, user__username="student").count() == len(
+        past
+    )
+    assert Rsvp.objects.filter(user__username="student", answer="going").count() == 1
