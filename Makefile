@@ -51,6 +51,8 @@ bench: install
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/allocation.py
 	$(BIN)/python bench/peer_coverage.py
+	$(BIN)/python bench/feed.py
+	$(BIN)/python bench/notifications.py
 
 clean:
 	rm -rf $(VENV) var staticfiles

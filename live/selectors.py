@@ -4,6 +4,7 @@ user, and the staff's RSVP/attendance views. Each costs a fixed number of querie
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
@@ -238,7 +239,9 @@ def cohort_attendance_get(
 def feed_owner_get(*, token: str) -> User:
     """The user whose live feed token this is. Unknown and revoked tokens look the
     same: NotFound with no hint whether it ever existed."""
-    if not token or len(token) > 64:
+    # Tokens are URL-safe base64; anything else (a NUL byte, a path) is not one, and
+    # is never sent to the database.
+    if not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", token or ""):
         raise NotFound(_("Not found."))
     row = (
         FeedToken.objects.filter(token=token, revoked_at__isnull=True)
