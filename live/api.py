@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -161,7 +162,7 @@ def _hosts(ids: list[int] | None) -> list[User] | None:
         return None
     users = list(User.objects.filter(pk__in=ids))
     if len(users) != len(set(ids)):
-        raise NotFound("There is no user with one of those ids.", field="host_ids")
+        raise NotFound(_("There is no user with one of those ids."), field="host_ids")
     return users
 
 
