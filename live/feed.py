@@ -181,7 +181,8 @@ def _vevent(item: FeedEvent, now: dt.datetime) -> Event:
         event.add("location", item.conference)
     if item.categories:
         event.add("categories", list(item.categories))
-    event.add("transp", "OPAQUE" if item.conference else "TRANSPARENT")
+    busy = item.conference and not item.cancelled
+    event.add("transp", "OPAQUE" if busy else "TRANSPARENT")
     return event
 
 
