@@ -63,6 +63,8 @@ bench: install
 	$(BIN)/python bench/peer_coverage.py
 	$(BIN)/python bench/webhooks.py
 	$(BIN)/python bench/badges.py
+	$(BIN)/python bench/feed.py
+	$(BIN)/python bench/notifications.py
 
 clean:
 	rm -rf $(VENV) .venv-obv var staticfiles

@@ -15,6 +15,7 @@ from assignments.selectors import assignment_slots
 from cms.models import LessonPage
 from cohorts import selectors, services
 from cohorts.models import EnrolmentStatus
+from live.selectors import upcoming_sessions
 from lms.errors import NotFound
 from payments import services as payment_services
 from payments.models import OrderStatus, Provider
@@ -99,10 +100,11 @@ def dashboard(request: HttpRequest, cohort_id: int) -> HttpResponse:
         if board.access.enrolment is not None
         else None
     )
+    sessions = upcoming_sessions(user=request.user, cohort=board.cohort, now=now, limit=3)
     return render(
         request,
         "cohorts/dashboard.html",
-        {"board": board, "cohort": board.cohort, "work": work, "now": now},
+        {"board": board, "cohort": board.cohort, "work": work, "now": now, "sessions": sessions},
     )
 
 

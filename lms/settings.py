@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "reviews",
     "payments",
     "badges",
+    "live",
+    "notifications",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.embeds",
@@ -114,6 +116,7 @@ TEMPLATES = [
                 "django.template.context_processors.tz",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -187,6 +190,14 @@ LMS_SUBMISSION_EXTENSIONS = os.environ.get(
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # How long "grade next" reserves a submission for one instructor.
 LMS_GRADING_LEASE_MINUTES = int(os.environ.get("LMS_GRADING_LEASE_MINUTES", "30"))
+# The Join button of a live session opens this many minutes before the start.
+LMS_LIVE_JOIN_EARLY_MINUTES = int(os.environ.get("LMS_LIVE_JOIN_EARLY_MINUTES", "10"))
+# Session reminders go this many minutes before the start (comma-separated).
+LMS_SESSION_REMINDER_MINUTES = [
+    int(m) for m in os.environ.get("LMS_SESSION_REMINDER_MINUTES", "1440,15").split(",") if m
+]
+# Daily digests go out once the recipient's local clock passes this hour.
+LMS_DIGEST_HOUR = int(os.environ.get("LMS_DIGEST_HOUR", "7"))
 
 # --- Wagtail --------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = os.environ.get("LMS_SITE_NAME", "Cohort LMS")
@@ -225,7 +236,13 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Only our own API; Wagtail's admin API is internal to the admin.
     "PREPROCESSING_HOOKS": ["lms.api.public_endpoints_only"],
-    "ENUM_NAME_OVERRIDES": {"EnrolmentStatusEnum": "cohorts.models.EnrolmentStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "EnrolmentStatusEnum": "cohorts.models.EnrolmentStatus",
+        "RsvpAnswerEnum": "live.models.RsvpAnswer",
+        "NotificationKindEnum": "notifications.models.Kind",
+        "ReviewKindEnum": "reviews.models.ReviewKind",
+        "NotificationDeliveryEnum": "notifications.models.Delivery",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------
@@ -277,6 +294,28 @@ CELERY_BEAT_SCHEDULE = {
     "badges-sweep": {
         "task": "badges.tasks.sweep_running_cohorts",
         "schedule": 24 * 60 * 60,
+    },
+    # Notifications: each producer is idempotent (one row per user, kind and key).
+    "session-reminders": {
+        "task": "notifications.tasks.session_reminders",
+        "schedule": 60,
+    },
+    "module-unlocks": {
+        "task": "notifications.tasks.module_unlocks",
+        "schedule": 5 * 60,
+    },
+    "assignments-due": {
+        "task": "notifications.tasks.assignments_due",
+        "schedule": 15 * 60,
+    },
+    # Catches up emails whose on-commit kick was lost (a worker that died).
+    "deliver-notifications": {
+        "task": "notifications.tasks.deliver_pending",
+        "schedule": 5 * 60,
+    },
+    "notification-digests": {
+        "task": "notifications.tasks.send_digests",
+        "schedule": 60 * 60,
     },
 }
 

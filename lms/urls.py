@@ -20,6 +20,8 @@ urlpatterns = [
     path("learn/", include("reviews.urls")),
     path("payments/", include("payments.urls")),
     path("badges/", include("badges.urls")),
+    path("", include("live.urls")),
+    path("notifications/", include("notifications.urls")),
     path("api/v1/", include("lms.api_urls")),
     path("", include(wagtail_urls)),
 ]

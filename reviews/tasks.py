@@ -1,25 +1,29 @@
-"""Thin Celery tasks: fetch by id, call a service or send one email. Each email goes
-out at most once (lms.services.email_send_once), so a retried task is harmless."""
+"""Thin Celery tasks: fetch by id, call a service or make one notification. Each
+notification exists once per key (notifications.services), and its email goes out at
+most once, so a retried task is harmless."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from celery import shared_task
-from django.conf import settings
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
 
-def _send(key: str, user, template: str, context: dict) -> bool:
-    from lms.services import email_send_once
+def _notify(kind: str, key: str, user, params: dict, url: str) -> bool:
+    """Through the notification system: the student's choice per kind (immediately,
+    daily digest, off) applies, and the key keeps it to once."""
+    from notifications.services import notify_user
 
-    with translation.override(user.language or "en"):
-        context = {"user": user, "base_url": settings.WAGTAILADMIN_BASE_URL, **context}
-        subject = render_to_string(f"reviews/email/{template}_subject.txt", context).strip()
-        body = render_to_string(f"reviews/email/{template}_body.txt", context)
-    return email_send_once(key=key, to=user.email, subject=subject, body=body)
+    return notify_user(kind=kind, key=key, user_id=user.pk, params=params, url=url)
+
+
+def _assignment_facts(run) -> dict:
+    return {
+        "assignment": run.assignment.title,
+        "cohort": run.cohort.name,
+        "timezone": run.cohort.timezone,
+    }
 
 
 @shared_task
@@ -41,12 +45,20 @@ def send_reviews_assigned_emails(run_id: int, at: str, reviewer_id: int | None =
     users = User.objects.in_bulk(list(assigned))
     sent = 0
     for reviewer_id_, info in assigned.items():
-        user = users[reviewer_id_]
-        context = {
-            **info,
-            "url": reverse("reviews:my_reviews", kwargs={"cohort_id": info["cohort"].pk}),
+        params = {
+            "assignment": info["assignment"].title,
+            "cohort": info["cohort"].name,
+            "timezone": info["cohort"].timezone,
+            "count": info["count"],
+            "due_at": info["due_at"].isoformat(),
         }
-        sent += _send(f"reviews-assigned:{run_id}:{reviewer_id_}:{at}", user, "assigned", context)
+        sent += _notify(
+            "reviews_assigned",
+            f"reviews-assigned:{run_id}:{reviewer_id_}:{at}",
+            users[reviewer_id_],
+            params,
+            reverse("reviews:my_reviews", kwargs={"cohort_id": info["cohort"].pk}),
+        )
     return sent
 
 
@@ -58,15 +70,13 @@ def send_feedback_received_email(review_id: int) -> bool:
     if review is None:
         return False
     run = review.submission.cohort_assignment
-    context = {
-        "assignment": run.assignment,
-        "cohort": run.cohort,
-        "url": reverse(
-            "assignments:detail",
-            kwargs={"cohort_id": run.cohort_id, "assignment_id": run.assignment_id},
-        ),
-    }
-    return _send(f"feedback:{review.pk}", review.submission.author, "feedback", context)
+    return _notify(
+        "feedback_received",
+        f"feedback:{review.pk}",
+        review.submission.author,
+        _assignment_facts(run),
+        _assignment_url(run),
+    )
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -77,16 +87,18 @@ def send_grade_released_email(grade_id: int, change_id: int) -> bool:
     if grade is None:
         return False
     run = grade.submission.cohort_assignment
-    context = {
-        "grade": grade,
-        "assignment": run.assignment,
-        "cohort": run.cohort,
-        "url": reverse(
-            "assignments:detail",
-            kwargs={"cohort_id": run.cohort_id, "assignment_id": run.assignment_id},
-        ),
+    params = {
+        **_assignment_facts(run),
+        "percent": str(grade.final_percent),
+        "late_penalty_percent": grade.late_penalty_percent,
     }
-    return _send(f"grade:{grade.pk}:{change_id}", grade.submission.author, "grade", context)
+    return _notify(
+        "grade_released",
+        f"grade:{grade.pk}:{change_id}",
+        grade.submission.author,
+        params,
+        _assignment_url(run),
+    )
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -97,13 +109,17 @@ def send_regrade_answered_email(regrade_id: int) -> bool:
     if regrade is None:
         return False
     run = regrade.submission.cohort_assignment
-    context = {
-        "regrade": regrade,
-        "assignment": run.assignment,
-        "cohort": run.cohort,
-        "url": reverse(
-            "assignments:detail",
-            kwargs={"cohort_id": run.cohort_id, "assignment_id": run.assignment_id},
-        ),
-    }
-    return _send(f"regrade:{regrade.pk}", regrade.submission.author, "regrade", context)
+    return _notify(
+        "regrade_answered",
+        f"regrade:{regrade.pk}",
+        regrade.submission.author,
+        {**_assignment_facts(run), "answer": regrade.answer},
+        _assignment_url(run),
+    )
+
+
+def _assignment_url(run) -> str:
+    return reverse(
+        "assignments:detail",
+        kwargs={"cohort_id": run.cohort_id, "assignment_id": run.assignment_id},
+    )

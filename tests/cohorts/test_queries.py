@@ -14,25 +14,32 @@ from django.utils import timezone
 from cms.models import LessonPage, ModulePage
 from cohorts import services
 from cohorts.models import EnrolmentStatus, LessonCompletion
+from live.models import Attendance, Rsvp, RsvpAnswer
 from tests.factories import CohortFactory, EnrolmentFactory, UserFactory, course_page
+from tests.live.factories import LiveSessionFactory
 
 pytestmark = pytest.mark.django_db
 
 # page name: (who looks, url, the most queries it may cost)
+# Every page for a signed-in user includes +1: the unread-notification count in the header.
 HOT_PAGES = {
     # +7: the student's assignment work (reviews.selectors.student_work_get).
-    # +1: the student's badges in this cohort (badges.selectors.cohort_awards_of); the
-    # page cost 16 before, so this bound is now exact.
-    "dashboard": ("student", "/learn/{cohort}/", 17),
-    "my cohorts": ("student", "/learn/", 4),
+    # +1: the student's badges in this cohort; +4: the next live sessions with hosts,
+    # the student's RSVPs and attendance, and the header's unread-notification count.
+    "dashboard": ("student", "/learn/{cohort}/", 23),
+    "live sessions": ("student", "/learn/{cohort}/sessions/", 9),
+    "notifications": ("student", "/notifications/", 4),
+    "my calendar": ("student", "/calendar/", 13),
+    "api live sessions": ("student", "/api/v1/cohorts/{cohort}/sessions/", 8),
+    "my cohorts": ("student", "/learn/", 5),
     # +3: the module's assignments (assignments.selectors.assignment_slots).
-    "module": ("student", "/learn/{cohort}/modules/{module}/", 11),
-    "lesson": ("student", "/learn/{cohort}/lessons/{lesson}/", 10),
-    "roster": ("instructor", "/learn/{cohort}/roster/", 11),
-    "home catalogue": ("student", "/", 10),
+    "module": ("student", "/learn/{cohort}/modules/{module}/", 12),
+    "lesson": ("student", "/learn/{cohort}/lessons/{lesson}/", 11),
+    "roster": ("instructor", "/learn/{cohort}/roster/", 12),
+    "home catalogue": ("student", "/", 11),
     "home catalogue, anonymous": (None, "/", 7),
-    "course page": ("student", "{course_url}", 11),
-    "search": ("student", "/search/?q=Secret", 13),
+    "course page": ("student", "{course_url}", 12),
+    "search": ("student", "/search/?q=Secret", 14),
     "api courses": ("student", "/api/v1/courses/", 6),
     "api progress": ("student", "/api/v1/cohorts/{cohort}/progress/", 9),
     "api modules": ("student", "/api/v1/cohorts/{cohort}/modules/", 9),
@@ -72,6 +79,17 @@ def build(*, modules: int, lessons: int, students: int, extra_courses: int) -> S
         )
         EnrolmentFactory.create_batch(3, cohort=cohort, status=EnrolmentStatus.WAITLISTED)
         _badges_held(cohort, enrolments[0].user, count=6)
+    # Live sessions, some of them past, with RSVPs and attendance.
+    for n in range(modules):
+        starts = now + dt.timedelta(days=n - 1)
+        live = LiveSessionFactory(
+            cohort=cohort, starts_at=starts, ends_at=starts + dt.timedelta(hours=1)
+        )
+        live.hosts.add(instructor)
+        for enrolment in enrolments:
+            Rsvp.objects.create(session=live, user=enrolment.user, answer=RsvpAnswer.GOING)
+            if n < 1:
+                Attendance.objects.create(session=live, user=enrolment.user, source="joined")
     for n in range(extra_courses):
         other = course_page(title=f"Course {n}", modules=1, lessons=0)
         for _ in range(3):

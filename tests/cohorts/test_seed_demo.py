@@ -107,3 +107,20 @@ def test_the_demo_student_has_earned_three_badges_and_is_one_lesson_from_the_nex
     assert (closest.progress.done, closest.progress.total) == (2, 3)
     assert Award.objects.filter(recipient=student, awarded_by__username="instructor").exists()
     assert all(a.awarded_at < timezone.now() for a in Award.objects.all())
+
+
+def test_the_demo_cohort_has_a_weekly_qa_with_recordings_and_an_rsvp():
+    from live.models import Attendance, LiveSession, Rsvp
+
+    call_command("seed_demo")
+
+    running = Cohort.objects.order_by("starts_on").first()
+    sessions = list(LiveSession.objects.filter(cohort=running).order_by("starts_at"))
+    assert len(sessions) == 8
+    now = timezone.now()
+    past = [s for s in sessions if s.ends_at <= now]
+    assert past and all(s.recording_url.startswith("https://") for s in past)
+    assert Attendance.objects.filter(session__in=past, user__username="student").count() == len(
+        past
+    )
+    assert Rsvp.objects.filter(user__username="student", answer="going").count() == 1

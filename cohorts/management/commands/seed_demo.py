@@ -437,6 +437,7 @@ class Command(BaseCommand):
 
         self._coursework(course, running, student, classmates, now, rng)
         self._badges(course, running, student, instructor, now)
+        self._live_sessions(running, instructor, student, classmates, now, rng)
 
         for person in classmates[:4]:
             services.enrolment_create(cohort=full, user=person)
@@ -572,6 +573,47 @@ class Command(BaseCommand):
             note="Your question about readers on phones changed how we planned week 2.",
             now=now - dt.timedelta(days=1),
         )
+
+    # --- live sessions ----------------------------------------------------------------
+
+    def _live_sessions(self, running, instructor, student, classmates, now, rng):
+        """A weekly Thursday 19:30 Q&A for the whole term: the past ones with a
+        recording, notes and who joined; the student going to the next one."""
+        from live import services as live_services
+
+        first = running.starts_on + dt.timedelta(days=(3 - running.starts_on.weekday()) % 7)
+        series = live_services.series_create(
+            cohort=running,
+            by=instructor,
+            title="Weekly Q&A",
+            description="Bring your questions about this week's module.",
+            first_day=first,
+            local_time=dt.time(19, 30),
+            duration_minutes=60,
+            weeks=8,
+            join_url="https://meet.jit.si/cohort-lms-demo-qa",
+            capacity=40,
+        )
+        for session in series.sessions.order_by("starts_at"):
+            if session.ends_at <= now:
+                for person in [student, *classmates]:
+                    if person is student or rng.random() < 0.6:
+                        live_services.session_join(
+                            session=session,
+                            user=person,
+                            now=session.starts_at + dt.timedelta(minutes=rng.randint(-5, 10)),
+                        )
+                live_services.session_add_recording(
+                    session=session,
+                    by=instructor,
+                    recording_url=f"https://video.example.org/demo/qa-{session.pk}",
+                    notes="Questions on headings and scanning; slides are in the module.",
+                )
+            elif session.starts_at > now:
+                live_services.rsvp_set(session=session, user=student, going=True)
+                for person in classmates[:5]:
+                    live_services.rsvp_set(session=session, user=person, going=True)
+                break
 
     # --- assignments and peer review --------------------------------------------------
 

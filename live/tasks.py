@@ -1,0 +1,14 @@
+"""Thin Celery tasks: fetch by id, call a service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task
+def notify_session_change(session_id: int, change: str, sequence: int) -> int:
+    """Tell the attendees a session moved or was cancelled; once per change (the key
+    holds the session's SEQUENCE), by email or digest as each of them chose."""
+    from notifications.services import session_changed_notify
+
+    return session_changed_notify(session_id=session_id, change=change, sequence=sequence)

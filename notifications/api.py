@@ -1,0 +1,104 @@
+"""REST API for the notification centre and per-kind preferences."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from lms.api import ERROR, ApiView
+from notifications import selectors, services
+from notifications.models import Delivery, Kind
+
+UNREAD = inline_serializer("UnreadCount", {"unread_count": serializers.IntegerField()})
+
+
+class NotificationSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="notification.pk")
+    kind = serializers.ChoiceField(source="notification.kind", choices=Kind.choices)
+    title = serializers.CharField()
+    body = serializers.CharField()
+    url = serializers.CharField(source="notification.url")
+    created_at = serializers.DateTimeField(source="notification.created_at")
+    read_at = serializers.DateTimeField(source="notification.read_at", allow_null=True)
+
+
+class PreferenceSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    label = serializers.CharField(read_only=True)
+    delivery = serializers.ChoiceField(choices=Delivery.choices)
+
+
+class NotificationListApi(ApiView):
+    @extend_schema(
+        parameters=[OpenApiParameter("unread", bool, description="Only unread ones")],
+        responses={
+            200: inline_serializer(
+                "NotificationList",
+                {
+                    "unread_count": serializers.IntegerField(),
+                    "results": NotificationSerializer(many=True),
+                },
+            )
+        },
+        tags=["notifications"],
+        description="Your latest 50 notifications, newest first, in your language and zone.",
+    )
+    def get(self, request: Request) -> Response:
+        unread_only = request.query_params.get("unread") in ("1", "true")
+        items = selectors.notification_list(user=request.user, unread_only=unread_only)
+        return Response(
+            {
+                "unread_count": selectors.unread_count(user=request.user),
+                "results": NotificationSerializer(items, many=True).data,
+            }
+        )
+
+
+class NotificationReadApi(ApiView):
+    @extend_schema(
+        request=None,
+        responses={200: UNREAD, 404: ERROR},
+        tags=["notifications"],
+        description="Mark one notification as read.",
+    )
+    def post(self, request: Request, notification_id: int) -> Response:
+        services.notification_mark_read(user=request.user, notification_id=notification_id)
+        return Response({"unread_count": selectors.unread_count(user=request.user)})
+
+
+class NotificationReadAllApi(ApiView):
+    @extend_schema(
+        request=None,
+        responses={200: UNREAD},
+        tags=["notifications"],
+        description="Mark every notification as read.",
+    )
+    def post(self, request: Request) -> Response:
+        services.notifications_mark_all_read(user=request.user)
+        return Response({"unread_count": 0})
+
+
+class PreferencesApi(ApiView):
+    @extend_schema(responses={200: PreferenceSerializer(many=True)}, tags=["notifications"])
+    def get(self, request: Request) -> Response:
+        return Response(
+            PreferenceSerializer(selectors.preferences_get(user=request.user), many=True).data
+        )
+
+    @extend_schema(
+        request=PreferenceSerializer(many=True),
+        responses={200: PreferenceSerializer(many=True), 400: ERROR},
+        tags=["notifications"],
+        description="Per kind: `immediately`, `digest` (one email a day) or `off`. Kinds "
+        "left out keep their choice.",
+    )
+    def put(self, request: Request) -> Response:
+        data = PreferenceSerializer(data=request.data, many=True)
+        data.is_valid(raise_exception=True)
+        for row in data.validated_data:
+            services.preference_set(user=request.user, **row)
+        return Response(
+            PreferenceSerializer(selectors.preferences_get(user=request.user), many=True).data
+        )

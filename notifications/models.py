@@ -1,0 +1,91 @@
+"""In-app notifications, their email delivery, and each user's choice per kind.
+
+A notification is one row, unique on (user, kind, key): whoever produces it (a beat
+tick, a retried task, two workers at once) inserts with ON CONFLICT DO NOTHING, so it
+exists once, and its email is keyed on that row, so it is sent once.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    SESSION_REMINDER = "session_reminder", _("Live session reminders")
+    SESSION_CHANGED = "session_changed", _("Live session moved or cancelled")
+    MODULE_UNLOCKED = "module_unlocked", _("A module opens")
+    ASSIGNMENT_DUE = "assignment_due", _("Assignment due in 48 hours")
+    REVIEWS_ASSIGNED = "reviews_assigned", _("Peer reviews to write")
+    FEEDBACK_RECEIVED = "feedback_received", _("Feedback received")
+    GRADE_RELEASED = "grade_released", _("Grade released")
+    REGRADE_ANSWERED = "regrade_answered", _("Regrade answered")
+
+
+class Delivery(models.TextChoices):
+    IMMEDIATELY = "immediately", _("Email immediately")
+    DIGEST = "digest", _("In a daily digest")
+    OFF = "off", _("Off")
+
+
+class Preference(models.Model):
+    """A user's choice for one kind; no row means "immediately"."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    delivery = models.CharField(_("delivery"), max_length=16, choices=Delivery.choices)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {self.delivery}"
+
+
+class Notification(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    # What makes this notification the same one when produced again, e.g.
+    # "<session>:<lead minutes>:<start>" for a reminder.
+    key = models.CharField(max_length=200)
+    # The facts, rendered into text in the recipient's language and zone when shown.
+    params = models.JSONField(default=dict)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # How the email side was settled: the delivery chosen when the row was made, and
+    # when it was emailed (alone or in a digest).
+    delivery = models.CharField(max_length=16, choices=Delivery.choices)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "key"], name="notification_once")
+        ]
+        indexes = [
+            models.Index(
+                fields=["user", "created_at"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+            models.Index(
+                fields=["delivery", "created_at"],
+                condition=Q(emailed_at__isnull=True),
+                name="notification_to_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id} ({self.key})"

@@ -1,0 +1,67 @@
+"""Sent once, enforced by the database: producers and deliverers racing on PostgreSQL
+with real concurrent connections."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+
+from live import services as live_services
+from live.models import Rsvp
+from lms.models import SentEmail, User
+from notifications import services
+from notifications.models import Kind, Notification
+from tests.concurrency import race
+from tests.factories import CohortFactory, EnrolmentFactory, UserFactory
+from tests.live.factories import LiveSessionFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _fan_out(users):
+    return services.notify(
+        kind=Kind.MODULE_UNLOCKED,
+        key="race",
+        users=users,
+        params={"module": "M", "cohort": "C", "unlocks_at": "2030-01-01T09:00:00+00:00"},
+        batch_size=7,
+    )
+
+
+def test_four_producers_of_the_same_fan_out_make_each_notification_once(settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # delivery measured separately below
+    cohort = CohortFactory()
+    for _ in range(30):
+        EnrolmentFactory(cohort=cohort)
+    users = User.objects.filter(enrolments__cohort=cohort)
+    race([lambda: _fan_out(users) for _ in range(4)])
+    assert Notification.objects.filter(key="race").count() == 30
+
+
+def test_three_deliverers_at_once_send_each_email_once(settings):
+    from lms.celery import app
+
+    app.conf.task_always_eager = False
+    try:
+        students = [UserFactory() for _ in range(12)]
+        _fan_out([u.pk for u in students])
+    finally:
+        app.conf.task_always_eager = True
+    mail.outbox = []
+    results = race([lambda: services.pending_deliver(batch_size=5) for _ in range(3)])
+    assert sum(r for r in results if isinstance(r, int)) == 12
+    assert SentEmail.objects.filter(key__startswith="notification:").count() == 12
+    assert Notification.objects.filter(emailed_at__isnull=True).count() == 0
+
+
+def test_two_students_for_the_last_place_one_gets_it():
+    session = LiveSessionFactory(capacity=1)
+    first, second = (EnrolmentFactory(cohort=session.cohort).user for _ in range(2))
+    results = race(
+        [
+            lambda u=u: live_services.rsvp_set(session=session, user=u, going=True)
+            for u in (first, second)
+        ]
+    )
+    assert sum(isinstance(r, Rsvp) for r in results) == 1
+    assert Rsvp.objects.filter(session=session, answer="going").count() == 1
