@@ -201,13 +201,14 @@ def test_badge_pages_cost_the_same_queries_whatever_the_number_of_badges(
         EnrolmentFactory(cohort=enrolment.cohort)
     award = Award.objects.first()
     client.force_login(enrolment.user)
-    # session, user, then: enrolments, badge classes, awards, modules, lessons, completions
-    with django_assert_max_num_queries(8, info="my badges"):
+    # session, user, the header's unread-notification count, then: enrolments, badge
+    # classes, awards, modules, lessons, completions
+    with django_assert_max_num_queries(9, info="my badges"):
         assert _get(client, "/badges/mine/").status_code == 200
-    with django_assert_max_num_queries(3, info="award page"):
+    with django_assert_max_num_queries(4, info="award page"):  # + the unread count
         assert _get(client, f"/badges/awards/{award.uuid}/").status_code == 200
     client.force_login(instructor)
-    with django_assert_max_num_queries(8, info="cohort badges"):
+    with django_assert_max_num_queries(9, info="cohort badges"):
         assert _get(client, f"/badges/cohorts/{enrolment.cohort_id}/").status_code == 200
 
 
