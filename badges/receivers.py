@@ -22,6 +22,7 @@ def connect() -> None:
 
     from badges.models import BadgeClass
     from cohorts import signals as cohort_signals
+    from live import signals as live_signals
     from reviews import signals as review_signals
 
     for signal in (
@@ -30,6 +31,7 @@ def connect() -> None:
         review_signals.grade_released,
         review_signals.review_submitted,
         review_signals.review_rated,
+        live_signals.attendance_recorded,
     ):
         signal.connect(_evaluate, dispatch_uid=f"badges-evaluate-{id(signal)}")
     published.connect(_badge_class_published, sender=BadgeClass, dispatch_uid="badges-published")

@@ -6,12 +6,12 @@ course (``clean``), and measures a student's progress (``progress``) from shared
 loader runs at most one query: evaluating one event or a whole cohort costs a fixed
 number of queries however many badge classes and awards there are.
 
-Adding a kind is one small class here. Live sessions attended, once the sessions app
-exists, is: a ``Facts`` property that counts each student's attendances in the cohort
-(one query), a ``RuleKind`` subclass with a ``count`` form field whose ``progress``
-reads it, decorated with ``@register``; and the sessions app's "attendance recorded"
-signal added to the list in ``badges.receivers.connect``. The admin form, evaluation,
-tasks, pages and API pick the new kind up from the registry.
+Adding a kind is one small class here, as ``SessionsAttended`` shows: a ``Facts``
+property that loads what it measures for every student at once (one query), a
+``RuleKind`` subclass with its form fields and ``progress``, decorated with
+``@register``; and the owning app's event added to the list in
+``badges.receivers.connect``. The admin form, evaluation, tasks, pages and API pick the
+new kind up from the registry.
 """
 
 from __future__ import annotations
@@ -138,6 +138,22 @@ class Facts:
         ).values_list("reviewer_id", "helpfulness"):
             result[reviewer_id].append(helpfulness)
         return result
+
+    @cached_property
+    def sessions_attended(self) -> dict[int, int]:
+        """Student id → live sessions of this cohort they attended."""
+        from django.db.models import Count
+
+        from live.models import Attendance
+
+        return dict(
+            Attendance.objects.filter(
+                session__cohort=self.cohort, user__in=self.user_ids, attended=True
+            )
+            .values_list("user_id")
+            .annotate(n=Count("pk"))
+            .values_list("user_id", "n")
+        )
 
 
 class RuleKind:
@@ -359,6 +375,36 @@ class PeerReviewsGiven(RuleKind):
         else:
             done = len(ratings)
         return Progress(min(done, config["count"]), config["count"])
+
+
+@register
+class SessionsAttended(RuleKind):
+    kind = "sessions_attended"
+    label = gettext_lazy("Live sessions attended")
+
+    def form_fields(self):
+        return {
+            "count": forms.IntegerField(
+                label=gettext_lazy("Number of live sessions"), min_value=1, max_value=200
+            )
+        }
+
+    def clean(self, config, *, course):
+        return {
+            "count": _int(
+                config.get("count"),
+                field="count",
+                minimum=1,
+                maximum=200,
+                message=_("Say how many live sessions a student must attend (1 to 200)."),
+            )
+        }
+
+    def progress(self, config, enrolment, facts):
+        return Progress(facts.sessions_attended.get(enrolment.user_id, 0), config["count"])
+
+    def describe(self, config):
+        return _("Attend %(n)s live sessions") % {"n": config["count"]}
 
 
 @register

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from cohorts import schedule
 from cohorts.models import Cohort
 from cohorts.selectors import cohort_access
+from live import signals
 from live.models import (
     SESSION_TRANSITIONS,
     Attendance,
@@ -398,7 +399,16 @@ def session_join(*, session: LiveSession, user: User, now: dt.datetime | None = 
             Attendance.objects.filter(session=session, user=user, attended=False).update(
                 attended=True, first_joined_at=now, source=AttendanceSource.JOINED
             )
+        _announce_attendance(session, user.pk)
     return session.join_url
+
+
+def _announce_attendance(session: LiveSession, user_id: int) -> None:
+    transaction.on_commit(
+        lambda: signals.attendance_recorded.send(
+            sender=Attendance, cohort_id=session.cohort_id, user_id=user_id, session_id=session.pk
+        )
+    )
 
 
 @transaction.atomic
@@ -415,6 +425,7 @@ def attendance_set(*, session: LiveSession, by: User, user_id: int, attended: bo
         user_id=user_id,
         defaults={"attended": attended, "source": AttendanceSource.INSTRUCTOR},
     )
+    _announce_attendance(session, user_id)
     return attendance
 
 

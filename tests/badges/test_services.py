@@ -202,6 +202,36 @@ def test_peer_reviews_given_and_rated_helpful_award_the_reviewer_badge(
     }
 
 
+def test_attending_live_sessions_awards_the_attendance_badge(
+    enrolment, instructor, django_capture_on_commit_callbacks
+):
+    from live import services as live_services
+    from tests.live.factories import LiveSessionFactory
+
+    badge = badge_class(enrolment.cohort.course, kind="sessions_attended", config={"count": 2})
+    now = timezone.now()
+    first, second = (
+        LiveSessionFactory(
+            cohort=enrolment.cohort,
+            starts_at=now + dt.timedelta(minutes=5 + 60 * n),
+            ends_at=now + dt.timedelta(minutes=65 + 60 * n),
+        )
+        for n in range(2)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        live_services.session_join(session=first, user=enrolment.user, now=now)
+    assert not Award.objects.exists()  # 1 of 2
+    with django_capture_on_commit_callbacks(execute=True):  # marked present afterwards
+        live_services.attendance_set(
+            session=second, by=instructor, user_id=enrolment.user_id, attended=True
+        )
+    assert list(Award.objects.values_list("badge_class", "recipient")) == [
+        (badge.pk, enrolment.user_id)
+    ]
+    with pytest.raises(ValidationFailed, match="how many live sessions"):
+        badge_class(enrolment.cohort.course, kind="sessions_attended", config={"count": 0})
+
+
 def test_a_draft_badge_is_not_awarded(enrolment, django_capture_on_commit_callbacks):
     course = enrolment.cohort.course
     badge = badge_class(course, kind="module_lessons", config={"module": _module(course).pk})
