@@ -385,7 +385,10 @@ class SessionsAttended(RuleKind):
     def form_fields(self):
         return {
             "count": forms.IntegerField(
-                label=gettext_lazy("Number of live sessions"), min_value=1, max_value=200
+                required=False,
+                min_value=1,
+                max_value=200,
+                label=gettext_lazy("Number of live sessions"),
             )
         }
 

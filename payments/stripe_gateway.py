@@ -8,7 +8,6 @@ with a message for the person waiting.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
@@ -66,14 +65,18 @@ def checkout_session_create(
     currency: str,
     name: str,
     amounts: list[int],
-    expires_at: dt.datetime,
     success_url: str,
     cancel_url: str,
     locale: str,
 ) -> Any:
     """A Checkout Session for the order: one payment, or a monthly subscription whose
     first invoice also carries the odd cents. Payment methods are the account's own
-    (card, iDEAL, SEPA Direct Debit as enabled in Stripe)."""
+    (card, iDEAL, SEPA Direct Debit as enabled in Stripe).
+
+    The parameters depend on the order only, so a retry with the same idempotency key
+    is the same request. No ``expires_at``: a moment computed at call time would differ
+    between a request and its retry; the hold's end is enforced by expiring the session
+    at Stripe (``payment_holds_expire``) before the seat is released."""
     metadata = {"order_id": str(order_id)}
     params: dict[str, Any] = {
         "customer": customer,
@@ -81,7 +84,6 @@ def checkout_session_create(
         "metadata": metadata,
         "success_url": success_url,
         "cancel_url": cancel_url,
-        "expires_at": int(expires_at.timestamp()),
         "locale": locale,
     }
     product = {"name": name}

@@ -327,17 +327,12 @@ def checkout_start(*, order: Order, base_url: str, now: dt.datetime | None = Non
     if order.coupon_id:
         name += " " + _("(code %(code)s applied)") % {"code": order.coupon.code}
     order_url = base_url + reverse("payments:order", args=[order.pk])
-    # A minute's margin over Stripe's minimum, for the time the request takes.
-    expires_at = max(
-        order.hold_expires_at, now + dt.timedelta(minutes=CHECKOUT_MIN_MINUTES + 1)
-    ).replace(microsecond=0)
     session = stripe_gateway.checkout_session_create(
         order_id=order.pk,
         customer=customer,
         currency=order.currency,
         name=name,
         amounts=quote_parts,
-        expires_at=expires_at,
         success_url=order_url + "?paid=1",
         cancel_url=order_url + "?cancelled=1",
         locale=order.user.language or "auto",
@@ -346,7 +341,6 @@ def checkout_start(*, order: Order, base_url: str, now: dt.datetime | None = Non
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if not locked.checkout_session:
             locked.checkout_session, locked.checkout_url = session.id, session.url
-            locked.hold_expires_at = expires_at
             locked._change_reason = "checkout started"
             locked.save()
     return session.url
