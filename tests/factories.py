@@ -12,6 +12,7 @@ from wagtail.models import Page, Site
 from cms.models import AssignmentPage, CoursePage, HomePage, LessonPage, ModulePage
 from cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from lms.models import User
+from lms.timeutils import local_today
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -98,7 +99,9 @@ class CohortFactory(factory.django.DjangoModelFactory):
 
     course = factory.LazyFunction(course_page)
     name = factory.Sequence(lambda n: f"Cohort {n}")
-    starts_on = factory.LazyFunction(lambda: (timezone.now() - dt.timedelta(days=8)).date())
+    # Eight days ago on the cohort's own calendar (not UTC's: from 23:00 UTC it is
+    # already tomorrow in Amsterdam, and every deadline would move a day).
+    starts_on = factory.LazyFunction(lambda: local_today("Europe/Amsterdam") - dt.timedelta(days=8))
     ends_on = factory.LazyAttribute(lambda o: o.starts_on + dt.timedelta(weeks=8))
     timezone = "Europe/Amsterdam"
     enrolment_opens_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=30))
