@@ -122,12 +122,9 @@ def quote_get(
     return pricing.quote(price=price, now=now, coupon=coupon, instalments=instalments)
 
 
-def my_orders(*, user) -> list[Order]:
-    return list(
-        Order.objects.filter(user=user)
-        .select_related("enrolment__cohort__course", "invoice", "coupon")
-        .order_by("-created_at")
-    )
+def money_received(*, order: Order) -> int:
+    """What has come in for an order so far (every payment and instalment), in cents."""
+    return order.payments.aggregate(total=Sum("amount"))["total"] or 0
 
 
 # --- Pages ----------------------------------------------------------------------------

@@ -175,7 +175,7 @@ def order_mark_paid(
     if order.status == OrderStatus.PAID and order.instalments_paid >= order.instalments:
         return order  # marked twice (two tabs, a retried request): once is enough
     if order.status == OrderStatus.PAID:
-        owed = order.total_amount - sum(order.payments.values_list("amount", flat=True))
+        owed = order.total_amount - selectors.money_received(order=order)
         _payment_record(
             order,
             amount=max(owed, 0),

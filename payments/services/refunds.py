@@ -52,7 +52,7 @@ def order_refund(
             % {"status": OrderStatus(order.status).label.lower()},
             code="order_not_paid",
         )
-    received = sum(order.payments.values_list("amount", flat=True))
+    received = selectors.money_received(order=order)
     refundable = received - order.refunded_amount
     amount = refundable if amount is None else amount
     if amount <= 0 or amount > refundable:
@@ -126,7 +126,7 @@ def _refund_record(
     if by is not None:
         order._history_user = by
     order._change_reason = f"refunded {amount} ({source})"
-    received = sum(order.payments.values_list("amount", flat=True))
+    received = selectors.money_received(order=order)
     if order.refunded_amount >= received and order.status in (
         OrderStatus.PAID,
         OrderStatus.EXPIRED,
@@ -166,7 +166,7 @@ def late_payment_refund(*, order: Order) -> None:
     """A payment arrived after its seat was given away: send it all back."""
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
-        received = sum(order.payments.values_list("amount", flat=True))
+        received = selectors.money_received(order=order)
         owed = received - order.refunded_amount
         if owed <= 0 or order.status not in (OrderStatus.EXPIRED, OrderStatus.CANCELLED):
             return
