@@ -27,41 +27,23 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import ROOT, child_env, databases, django_setup, postgres_reset, run_child
+
 SIZES = (100_000, 10_000)
-
-
-def targets(only: str | None, scratch: str) -> dict[str, str]:
-    found = {"sqlite": f"sqlite:///{scratch}/bench.sqlite3"}
-    pg = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/lms_live")
-    if subprocess.run(["pg_isready", "-h", "127.0.0.1"], capture_output=True).returncode == 0:
-        found["postgresql"] = pg
-    return {k: v for k, v in found.items() if only in (None, k)}
 
 
 def parent(args) -> None:
     with tempfile.TemporaryDirectory(prefix="lms-bench-") as scratch:
-        for name, url in targets(args.only, scratch).items():
-            env = {
-                **os.environ,
-                "DATABASE_URL": url,
-                "LMS_LOG_LEVEL": "WARNING",
-                "CELERY_BROKER_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
-                if name == "postgresql"
-                else "memory://localhost/",
-                "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
-                "LMS_VAR_DIR": scratch,
-            }
+        for name, url in databases(args.only, scratch, "lms_bench_notifications").items():
+            extra = {"DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend"}
             if name == "postgresql":
-                database = url.rsplit("/", 1)[1]
-                pg = ["-h", "127.0.0.1", "-U", "postgres"]
-                subprocess.run(["dropdb", *pg, "--if-exists", database], check=True)
-                subprocess.run(["createdb", *pg, database], check=True)
-            subprocess.run(
-                [sys.executable, __file__, "--child", name], env=env, check=True, cwd=ROOT
-            )
+                postgres_reset(url)
+                # A real worker on Redis delivers the fan-out's emails.
+                extra["CELERY_BROKER_URL"] = os.environ.get(
+                    "BENCH_REDIS_URL", "redis://127.0.0.1:6379/11"
+                )
+            run_child(__file__, "--child", name, env=child_env(url, scratch, **extra))
 
 
 def seed(size: int):
@@ -102,11 +84,7 @@ def seed(size: int):
 
 
 def child(name: str) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
-    import django
-
-    django.setup()
+    django_setup()
     import datetime as dt
 
     from django.core.management import call_command

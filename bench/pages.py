@@ -12,54 +12,25 @@ reachable, PostgreSQL.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import child_env, databases, django_setup, postgres_reset, run_child
+
 STUDENTS, MODULES, LESSONS, RUNS = 1000, 12, 5, 60
 
 
-def targets(only: str | None) -> dict[str, str]:
-    found = {"sqlite": f"sqlite:///{tempfile.mkdtemp(prefix='lms-bench-')}/bench.sqlite3"}
-    pg = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/lms_bench")
-    if subprocess.run(["pg_isready", "-h", "127.0.0.1"], capture_output=True).returncode == 0:
-        found["postgresql"] = pg
-    return {k: v for k, v in found.items() if only in (None, k)}
-
-
 def parent(args) -> None:
-    for name, url in targets(args.only).items():
-        env = {**os.environ, "DATABASE_URL": url, "LMS_LOG_LEVEL": "WARNING"}
-        if name == "postgresql":
-            subprocess.run(
-                [
-                    "dropdb",
-                    "-h",
-                    "127.0.0.1",
-                    "-U",
-                    "postgres",
-                    "--if-exists",
-                    url.rsplit("/", 1)[1],
-                ],
-                check=True,
-            )
-            subprocess.run(
-                ["createdb", "-h", "127.0.0.1", "-U", "postgres", url.rsplit("/", 1)[1]], check=True
-            )
-        subprocess.run([sys.executable, __file__, "--child", name], env=env, check=True, cwd=ROOT)
+    with tempfile.TemporaryDirectory(prefix="lms-bench-") as scratch:
+        for name, url in databases(args.only, scratch, "lms_bench").items():
+            if name == "postgresql":
+                postgres_reset(url)
+            run_child(__file__, "--child", name, env=child_env(url, scratch))
 
 
 def child(name: str) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
-    import django
-
-    django.setup()
+    django_setup()
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection

@@ -29,14 +29,12 @@ import datetime as dt
 import heapq
 import os
 import random
-import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import child_env, django_setup, postgres_reset, run_child
+
 SIZES = (200, 1000)
 SEED = 20260301
 K = 3
@@ -64,34 +62,17 @@ def parent(args) -> None:
             url = os.environ.get(
                 "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/lms_bench_coverage"
             )
-            database = url.rsplit("/", 1)[1]
-            pg = ["-h", "127.0.0.1", "-U", "postgres"]
-            subprocess.run(["dropdb", *pg, "--if-exists", database], check=True)
-            subprocess.run(["createdb", *pg, database], check=True)
+            postgres_reset(url)
             name = "postgresql"
         else:
             url = f"sqlite:///{scratch}/bench.sqlite3"
             name = "sqlite"
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "LMS_LOG_LEVEL": "WARNING",
-            # Emails are queued in memory and never sent; nothing lands in var/.
-            "CELERY_BROKER_URL": "memory://localhost/",
-            "LMS_VAR_DIR": scratch,
-        }
-        command = [sys.executable, __file__, "--child", name]
-        if args.profile:
-            command.append("--profile")
-        subprocess.run(command, env=env, check=True, cwd=ROOT)
+        extra = ["--profile"] if args.profile else []
+        run_child(__file__, "--child", name, *extra, env=child_env(url, scratch))
 
 
 def child(name: str, profile: bool) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
-    import django
-
-    django.setup()
+    django_setup()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)

@@ -14,58 +14,33 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import child_env, databases, django_setup, postgres_reset, run_child
+
 SIZES, RUNS, SECRET = (500, 10_000), 40, "whsec_bench"
 
 
-def targets(only: str | None) -> dict[str, str]:
-    found = {"sqlite": f"sqlite:///{tempfile.mkdtemp(prefix='lms-bench-')}/bench.sqlite3"}
-    pg = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/lms_bench_hooks")
-    if subprocess.run(["pg_isready", "-h", "127.0.0.1"], capture_output=True).returncode == 0:
-        found["postgresql"] = pg
-    return {k: v for k, v in found.items() if only in (None, k)}
-
-
 def parent(args) -> None:
-    for name, url in targets(args.only).items():
-        for size in SIZES:
-            if name == "sqlite":
-                url = f"sqlite:///{tempfile.mkdtemp(prefix='lms-bench-')}/bench.sqlite3"
-            else:
-                db = url.rsplit("/", 1)[1]
-                pg = ["-h", "127.0.0.1", "-U", "postgres"]
-                subprocess.run(["dropdb", *pg, "--if-exists", db], check=True)
-                subprocess.run(["createdb", *pg, db], check=True)
-            env = {
-                **os.environ,
-                "DATABASE_URL": url,
-                "LMS_LOG_LEVEL": "WARNING",
-                "STRIPE_SECRET_KEY": "sk_test_bench",
-                "STRIPE_WEBHOOK_SECRET": SECRET,
-                "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-            }
-            subprocess.run(
-                [sys.executable, __file__, "--child", name, "--orders", str(size)],
-                env=env,
-                check=True,
-                cwd=ROOT,
-            )
+    for size in SIZES:  # a fresh database per size
+        with tempfile.TemporaryDirectory(prefix="lms-bench-") as scratch:
+            for name, url in databases(args.only, scratch, "lms_bench_hooks").items():
+                if name == "postgresql":
+                    postgres_reset(url)
+                env = child_env(
+                    url,
+                    scratch,
+                    STRIPE_SECRET_KEY="sk_test_bench",
+                    STRIPE_WEBHOOK_SECRET=SECRET,
+                    DJANGO_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+                )
+                run_child(__file__, "--child", name, "--orders", str(size), env=env)
 
 
 def child(name: str, orders: int) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
-    import django
-
-    django.setup()
+    django_setup()
     import stripe
     from django.conf import settings
     from django.core.management import call_command
