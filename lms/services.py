@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from lms.errors import Conflict, ValidationFailed
-from lms.models import SentEmail, User
+from lms.errors import Conflict, NotFound, ValidationFailed
+from lms.models import ApiToken, SentEmail, User
 from lms.timeutils import is_valid_timezone
 
 
@@ -109,3 +111,33 @@ def email_send_once(*, key: str, to: str, subject: str, body: str) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """A new API token for ``user``; returns the row and the key, which exists only
+    here (the database keeps its hash). It expires after LMS_API_TOKEN_TTL_DAYS."""
+    from django.conf import settings
+
+    days = settings.LMS_API_TOKEN_TTL_DAYS
+    return ApiToken.objects.create(
+        user=user, expiry=dt.timedelta(days=days) if days else None, name=name.strip()[:100]
+    )
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User, token_id: int) -> None:
+    deleted, _rows = ApiToken.objects.filter(user=user, pk=token_id).delete()
+    if not deleted:
+        raise NotFound(_("You have no API token with that id."))
+
+
+@transaction.atomic
+def api_tokens_revoke_all(*, user: User) -> int:
+    """Revoke every API token of ``user``: on request, and on a password change or
+    reset, so a token taken with the old password stops working with it."""
+    deleted, _rows = ApiToken.objects.filter(user=user).delete()
+    return deleted

@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 from wagtail.images import get_image_model
 from wagtail.images.models import Rendition
 
-from lms import services
+from lms import selectors, services
 from lms.errors import DomainError
 from lms.timeutils import timezone_names
 
@@ -91,6 +92,46 @@ def signup(request: HttpRequest) -> HttpResponse:
                 return redirect(_safe_next(request))
         status = 400
     return render(request, "lms/signup.html", {"form": form}, status=status)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's, and revokes the user's API tokens: a token taken with the old password
+    must stop working with it. Django's session hash ends the other sessions."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.api_tokens_revoke_all(user=form.user)
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.api_tokens_revoke_all(user=form.user)
+        return response
+
+
+@login_required
+@require_http_methods(["GET"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    tokens = selectors.api_tokens_of(user=request.user)
+    return render(request, "lms/api_tokens.html", {"tokens": tokens})
+
+
+@login_required
+@require_http_methods(["POST"])
+def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    services.api_token_revoke(user=request.user, token_id=token_id)
+    messages.success(request, _("The token is revoked: it no longer works."))
+    return redirect("api_tokens")
+
+
+@login_required
+@require_http_methods(["POST"])
+def api_tokens_revoke_all(request: HttpRequest) -> HttpResponse:
+    services.api_tokens_revoke_all(user=request.user)
+    messages.success(request, _("All your API tokens are revoked."))
+    return redirect("api_tokens")
 
 
 @login_required
