@@ -11,6 +11,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", views.protected_media, name="media"),
     path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/signup/sent/", views.signup_sent, name="signup_sent"),
+    path("accounts/activate/<uidb64>/<token>/", views.signup_activate, name="signup_activate"),
     path("accounts/preferences/", views.preferences, name="preferences"),
     path("accounts/tokens/", views.api_tokens, name="api_tokens"),
     path("accounts/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
