@@ -207,3 +207,14 @@ def test_the_tokens_page_needs_a_login(client, db):
     response = client.get(reverse("api_tokens"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
+
+
+def test_the_token_endpoints_are_in_the_api_schema(db):
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    assert set(paths["/api/v1/auth/token/"]) == {"post"}
+    assert set(paths["/api/v1/auth/tokens/"]) == {"get"}
+    assert set(paths["/api/v1/auth/tokens/{token_id}/"]) == {"delete"}
+    assert set(paths["/api/v1/auth/tokens/revoke-all/"]) == {"post"}
+    assert set(paths["/api/v1/auth/logout/"]) == {"post"}
