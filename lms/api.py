@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
-from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from lms import services
-from lms.errors import DomainError, NotFound
+from lms import selectors, services
+from lms.errors import DomainError, NotFound, TooManyAttempts, ValidationFailed
 from lms.middleware import activate_user_preferences
+from lms.models import ApiToken
+from lms.security import lockout_message, retry_after_seconds
 
 
 def public_endpoints_only(endpoints):
@@ -29,7 +36,10 @@ def exception_handler(exc, context):
         body = {"detail": exc.message, "code": exc.code}
         if exc.field:
             body["errors"] = {exc.field: [exc.message]}
-        return Response(body, status=exc.status_code)
+        response = Response(body, status=exc.status_code)
+        if isinstance(exc, TooManyAttempts):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -110,20 +120,136 @@ class MeApi(ApiView):
         return Response(MeSerializer(user).data)
 
 
-class TokenApi(ObtainAuthToken):
+# --- API tokens ---------------------------------------------------------------------------
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "lms.authentication.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(
+            header_name="Authorization", token_prefix=self.target.authenticate_header(None)
+        )
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+    name = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="Which program or device will use the token (shown in your token list).",
+    )
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
+    expiry = serializers.DateTimeField(
+        allow_null=True, help_text="When the token stops working; null: until revoked."
+    )
+
+
+class ApiTokenSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    prefix = serializers.CharField(help_text="The first characters of the token.")
+    created = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+    expiry = serializers.DateTimeField(allow_null=True)
+    current = serializers.SerializerMethodField(
+        help_text="Whether this request was made with this token."
+    )
+
+    def get_current(self, token) -> bool:
+        request = self.context.get("request")
+        return bool(request and getattr(request.auth, "pk", None) == token.pk)
+
+
+class TokenRateThrottle(SimpleRateThrottle):
+    """Token requests per client address, whatever the username."""
+
+    scope = "api_token"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class TokenApi(ApiView):
     """Exchange a username and password for an API token (header `Authorization:
-    Token <key>`)."""
+    Token <key>`). Repeated wrong passwords lock the username out from your address
+    for a while (429), as on the sign-in page."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [TokenRateThrottle]
+
+    def throttled(self, request, wait):
+        raise exceptions.Throttled(
+            wait,
+            detail=_("Too many token requests from your address. Try again in a minute."),
+        )
 
     @extend_schema(
-        request=inline_serializer(
-            "TokenRequest",
-            {"username": serializers.CharField(), "password": serializers.CharField()},
-        ),
-        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
-        tags=["me"],
+        request=TokenRequestSerializer,
+        responses={200: TokenResponseSerializer, 400: ERROR, 429: ERROR},
+        tags=["auth"],
     )
-    def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+    def post(self, request):
+        data = TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        # The Django request, so django-axes counts failures and refuses locked-out ones.
+        user = authenticate(
+            request=request._request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+        )
+        if user is None:
+            if getattr(request._request, "axes_locked_out", False):
+                raise TooManyAttempts(lockout_message(), retry_after=retry_after_seconds())
+            raise ValidationFailed(_("Unable to log in with the username and password you gave."))
+        token, key = services.api_token_create(user=user, name=data.validated_data.get("name", ""))
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
+        return Response(TokenResponseSerializer({"token": key, "expiry": token.expiry}).data)
+
+
+class TokenListApi(ApiView):
+    """Your API tokens that still work. The tokens themselves are never shown again."""
+
+    @extend_schema(responses={200: ApiTokenSerializer(many=True)}, tags=["auth"])
+    def get(self, request):
+        tokens = selectors.api_tokens_of(user=request.user)
+        return Response(ApiTokenSerializer(tokens, many=True, context={"request": request}).data)
+
+
+class TokenDetailApi(ApiView):
+    @extend_schema(responses={204: None, 404: ERROR}, tags=["auth"])
+    def delete(self, request, token_id: int):
+        """Revoke one of your API tokens."""
+        services.api_token_revoke(user=request.user, token_id=token_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TokenRevokeAllApi(ApiView):
+    @extend_schema(request=None, responses={204: None}, tags=["auth"])
+    def post(self, request):
+        """Revoke all your API tokens, including the one this request uses."""
+        services.api_tokens_revoke_all(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutApi(ApiView):
+    @extend_schema(request=None, responses={204: None, 400: ERROR}, tags=["auth"])
+    def post(self, request):
+        """Revoke the API token this request uses."""
+        if not isinstance(request.auth, ApiToken):
+            raise ValidationFailed(
+                _("This request did not use an API token; there is nothing to log out."),
+                code="no_token",
+            )
+        services.api_token_revoke(user=request.user, token_id=request.auth.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def not_found(request, *args, **kwargs):

@@ -43,3 +43,14 @@ class Conflict(DomainError):
 
     status_code = 409
     default_code = "conflict"
+
+
+class TooManyAttempts(DomainError):
+    """Refused for now: too many attempts. ``retry_after`` is in seconds."""
+
+    status_code = 429
+    default_code = "locked_out"
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None):
+        super().__init__(message, code=code)
+        self.retry_after = retry_after

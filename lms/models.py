@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS
 
 
 class TimeStampedModel(models.Model):
@@ -61,3 +63,33 @@ class SentEmail(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ApiToken(AbstractAuthToken):
+    """A key for the API, stored hashed (knox): the key itself is shown once, when it
+    is made. It expires (LMS_API_TOKEN_TTL_DAYS), and its owner can revoke it; a
+    password change or reset revokes all of them."""
+
+    # A plain id to name a token in addresses (knox's own key is the digest).
+    id = models.BigAutoField(primary_key=True)
+    digest = models.CharField(max_length=CONSTANTS.DIGEST_LENGTH, unique=True)
+    name = models.CharField(
+        _("name"),
+        max_length=100,
+        blank=True,
+        help_text=_("Which program or device uses this token, so you can tell them apart."),
+    )
+    # Written at most every few minutes (see lms.api.ApiTokenAuthentication).
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.token_key[:8]}… ({self.user_id})"
+
+    @property
+    def prefix(self) -> str:
+        """The first characters of the key: enough to recognise it, useless to guess it."""
+        return self.token_key[:8]

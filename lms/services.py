@@ -2,19 +2,47 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone as dj_timezone
+from django.utils import translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from lms.errors import Conflict, ValidationFailed
-from lms.models import SentEmail, User
+from lms.errors import Conflict, NotFound, ValidationFailed
+from lms.models import ApiToken, SentEmail, User
 from lms.timeutils import is_valid_timezone
+
+# Sign-up usernames: ASCII letters, digits and @ . + - _ (Django's rule), so a name
+# cannot imitate another with look-alike letters; the real name goes in display_name.
+USERNAME_MIN_LENGTH = 3
+USERNAME_MAX_LENGTH = 30
+
+
+def _validate_new_username(username: str) -> None:
+    from django.contrib.auth.validators import ASCIIUsernameValidator
+
+    message = _(
+        "Choose a username of %(min)s to %(max)s characters: letters, digits and @ . + - _ only."
+    ) % {"min": USERNAME_MIN_LENGTH, "max": USERNAME_MAX_LENGTH}
+    if not USERNAME_MIN_LENGTH <= len(username) <= USERNAME_MAX_LENGTH:
+        raise ValidationFailed(message, field="username")
+    try:
+        ASCIIUsernameValidator()(username)
+    except ValidationError as exc:
+        raise ValidationFailed(message, field="username") from exc
 
 
 @transaction.atomic
-def user_create(
+def user_signup(
     *,
     username: str,
     email: str,
@@ -22,18 +50,22 @@ def user_create(
     display_name: str = "",
     timezone: str = "",
     language: str = "",
-) -> User:
+) -> User | None:
+    """Open an account that stays inactive until its owner follows the link we email.
+
+    Whether the email address has an account already must not show: then nothing is
+    created, the address's owner is told by email that someone tried to sign up, and
+    the caller shows the same "check your email" answer (returns None). Every check
+    whose failure the person sees comes first; the password is hashed on both paths so
+    that the answer takes as long.
+    """
     username = username.strip()
     email = User.objects.normalize_email(email.strip()).lower()
-    if not username:
-        raise ValidationFailed(_("Choose a username."), field="username")
+    _validate_new_username(username)
+    # Usernames are shown to others (reviews, cohort lists): saying one is taken tells
+    # nothing that is not public already.
     if User.objects.filter(username__iexact=username).exists():
         raise Conflict(_("That username is taken; choose another."), field="username")
-    if User.objects.filter(email__iexact=email).exists():
-        raise Conflict(
-            _("An account with this email address exists already; log in instead."),
-            field="email",
-        )
     _validate_preferences(timezone=timezone, language=language)
     user = User(
         username=username,
@@ -41,18 +73,127 @@ def user_create(
         display_name=display_name.strip(),
         timezone=timezone,
         language=language,
+        is_active=False,
     )
     try:
         validate_password(password, user)
     except ValidationError as exc:
         raise ValidationFailed(" ".join(exc.messages), field="password") from exc
     user.set_password(password)
-    try:
-        with transaction.atomic():
-            user.save()
-    except IntegrityError as exc:  # a concurrent sign-up with the same name or email
-        raise Conflict(_("That username or email address was just taken.")) from exc
+    owner = User.objects.filter(email__iexact=email).first()
+    if owner is None:
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError as exc:  # a concurrent sign-up with the same name or email
+            if User.objects.filter(username__iexact=username).exists():
+                raise Conflict(
+                    _("That username was just taken; choose another."), field="username"
+                ) from exc
+            owner = User.objects.filter(email__iexact=email).first()
+            if owner is None:
+                raise
+    if owner is not None:
+        _account_email_on_commit(
+            kind="signup_attempt",
+            user=owner,
+            # At most one an hour: the sign-up form is no way to flood someone's inbox.
+            key=f"signup-attempt:{owner.pk}:{dj_timezone.now():%Y-%m-%dT%H}",
+        )
+        return None
+    _account_email_on_commit(kind="activate", user=user, key=f"signup-activate:{user.pk}")
     return user
+
+
+class ActivationTokenGenerator(PasswordResetTokenGenerator):
+    """Links that activate a new account: signed, expiring after PASSWORD_RESET_TIMEOUT,
+    and dead once used (the account's active flag is part of the hash)."""
+
+    key_salt = "lms.services.ActivationTokenGenerator"
+
+    def _make_hash_value(self, user, timestamp):
+        return f"{user.pk}{user.password}{user.is_active}{timestamp}{user.email}"
+
+
+activation_tokens = ActivationTokenGenerator()
+
+
+def account_activation_url(*, user: User) -> str:
+    from django.conf import settings
+
+    path = reverse(
+        "signup_activate",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": activation_tokens.make_token(user),
+        },
+    )
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+
+
+def _pending_activation(user: User) -> bool:
+    return not user.is_active and user.last_login is None
+
+
+@transaction.atomic
+def user_activate(*, uidb64: str, token: str) -> User:
+    """Activate the account an emailed sign-up link names."""
+    try:
+        user = User.objects.select_for_update().get(pk=int(urlsafe_base64_decode(uidb64)))
+    except (ValueError, OverflowError, User.DoesNotExist):
+        user = None
+    if user is None or not activation_tokens.check_token(user, token):
+        raise ValidationFailed(
+            _(
+                "This confirmation link is not valid: it was used already, or it is too "
+                "old. Sign up again to get a new one, or log in if your account works."
+            ),
+            code="invalid_link",
+        )
+    if not _pending_activation(user):
+        raise ValidationFailed(
+            _("This account is not waiting for confirmation; log in instead."),
+            code="invalid_link",
+        )
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    return user
+
+
+def _account_email_on_commit(*, kind: str, user: User, key: str) -> None:
+    from lms.tasks import send_account_email
+
+    send_account_email.delay_on_commit(kind=kind, user_id=user.pk, key=key)
+
+
+ACCOUNT_EMAILS = ("activate", "signup_attempt")
+
+
+def account_email_send(*, kind: str, user_id: int, key: str) -> bool:
+    """Send one account email (kinds in ACCOUNT_EMAILS) once per key, in the
+    recipient's language. Account emails ignore notification preferences, as password
+    resets do: they are how a person gets into their account."""
+    from django.conf import settings
+
+    if kind not in ACCOUNT_EMAILS:
+        raise ValidationFailed(_("Unknown kind of account email."), field="kind")
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or not user.email:
+        return False
+    context = {
+        "user": user,
+        "site_name": settings.WAGTAIL_SITE_NAME,
+        "base_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/"),
+        "login_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("login"),
+        "password_reset_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+        + reverse("password_reset"),
+        # A sign-up still waiting for confirmation gets its link again.
+        "activation_url": account_activation_url(user=user) if _pending_activation(user) else "",
+    }
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        subject = render_to_string(f"registration/{kind}_subject.txt", context).strip()
+        body = render_to_string(f"registration/{kind}_email.txt", context)
+    return email_send_once(key=key, to=user.email, subject=subject, body=body)
 
 
 @transaction.atomic
@@ -109,3 +250,33 @@ def email_send_once(*, key: str, to: str, subject: str, body: str) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """A new API token for ``user``; returns the row and the key, which exists only
+    here (the database keeps its hash). It expires after LMS_API_TOKEN_TTL_DAYS."""
+    from django.conf import settings
+
+    days = settings.LMS_API_TOKEN_TTL_DAYS
+    return ApiToken.objects.create(
+        user=user, expiry=dt.timedelta(days=days) if days else None, name=name.strip()[:100]
+    )
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User, token_id: int) -> None:
+    deleted, _rows = ApiToken.objects.filter(user=user, pk=token_id).delete()
+    if not deleted:
+        raise NotFound(_("You have no API token with that id."))
+
+
+@transaction.atomic
+def api_tokens_revoke_all(*, user: User) -> int:
+    """Revoke every API token of ``user``: on request, and on a password change or
+    reset, so a token taken with the old password stops working with it."""
+    deleted, _rows = ApiToken.objects.filter(user=user).delete()
+    return deleted

@@ -5,6 +5,7 @@ email, so the product runs with no server at all. ``LMS_ENV=production`` switche
 safety checks on and refuses to start with a default secret key.
 """
 
+import datetime as dt
 import json
 import os
 from pathlib import Path
@@ -70,7 +71,8 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "drf_spectacular",
     "simple_history",
     "django.contrib.auth",
@@ -94,11 +96,19 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into lms.security's answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lms.urls"
 WSGI_APPLICATION = "lms.wsgi.application"
 AUTH_USER_MODEL = "lms.User"
+# django-axes first: it refuses a locked-out username and address before the password
+# is checked. Every sign-in must pass the request to authenticate() for this.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "cohorts:my_cohorts"
 LOGOUT_REDIRECT_URL = "/"
@@ -216,7 +226,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous request a 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "lms.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -226,6 +236,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "lms.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # The client address for throttles: see LMS_TRUSTED_PROXY_COUNT.
+    "NUM_PROXIES": None,
+    "DEFAULT_THROTTLE_RATES": {
+        # POST /api/v1/auth/token/ per client address, whatever the username.
+        "api_token": os.environ.get("LMS_API_TOKEN_RATE", "10/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Cohort LMS API",
@@ -243,6 +259,44 @@ SPECTACULAR_SETTINGS = {
         "ReviewKindEnum": "reviews.models.ReviewKind",
         "NotificationDeliveryEnum": "notifications.models.Delivery",
     },
+}
+
+# --- Accounts: sign-in lockout and API tokens -------------------------------------------
+# How many reverse proxies (each adding itself to X-Forwarded-For) stand in front of the
+# app. 0: the address is REMOTE_ADDR, and X-Forwarded-For, which any client can write,
+# is ignored. Used for the sign-in lockout and the API throttles alike.
+LMS_TRUSTED_PROXY_COUNT = int(os.environ.get("LMS_TRUSTED_PROXY_COUNT", "0"))
+REST_FRAMEWORK["NUM_PROXIES"] = LMS_TRUSTED_PROXY_COUNT
+# Wrong passwords for one username from one address before both are locked out...
+LMS_LOGIN_FAILURE_LIMIT = int(os.environ.get("LMS_LOGIN_FAILURE_LIMIT", "5"))
+# ...wrong passwords from one address, over all usernames, before it is locked out (0: no
+# such limit). Higher, so that one person cannot lock out a whole office behind one NAT.
+LMS_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LMS_LOGIN_ADDRESS_FAILURE_LIMIT", "50"))
+# ...and for how long (failures older than this no longer count either).
+LMS_LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LMS_LOGIN_LOCKOUT_MINUTES", "15"))
+AXES_ENABLED = env_bool("LMS_LOGIN_LOCKOUT", True)
+AXES_FAILURE_LIMIT = LMS_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = dt.timedelta(minutes=LMS_LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "lms.security.SignInAttemptHandler"
+AXES_LOCKOUT_CALLABLE = "lms.security.locked_out_response"
+AXES_CLIENT_IP_CALLABLE = "lms.security.client_address"
+# A successful sign-in clears that username's failures from that address.
+AXES_RESET_ON_SUCCESS = True
+# Attempts while locked out do not extend the lockout: the wait we announce holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Only failures are kept (and only for the lockout period); not a log of every sign-in.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
+# API tokens (django-rest-knox): stored hashed, sent as "Authorization: Token <key>".
+KNOX_TOKEN_MODEL = "lms.ApiToken"  # noqa: S105 (a model name)
+# Days a new token lives; 0: until revoked.
+LMS_API_TOKEN_TTL_DAYS = int(os.environ.get("LMS_API_TOKEN_TTL_DAYS", "90"))
+REST_KNOX = {
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_TTL": dt.timedelta(days=LMS_API_TOKEN_TTL_DAYS) if LMS_API_TOKEN_TTL_DAYS else None,
+    "AUTO_REFRESH": False,
 }
 
 # --- Celery ---------------------------------------------------------------------------

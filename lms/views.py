@@ -8,18 +8,17 @@ import posixpath
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from wagtail.images import get_image_model
 from wagtail.images.models import Rendition
 
-from lms import services
+from lms import selectors, services
 from lms.errors import DomainError
 from lms.timeutils import timezone_names
 
@@ -28,6 +27,7 @@ class SignupForm(forms.Form):
     username = forms.CharField(
         label=_("Username"),
         max_length=150,
+        help_text=_("Letters, digits and @ . + - _ only. Others see it, so choose one you like."),
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
     email = forms.EmailField(
@@ -60,15 +60,6 @@ class PreferencesForm(forms.Form):
     )
 
 
-def _safe_next(request: HttpRequest) -> str:
-    target = request.GET.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return "/"
-
-
 def _apply_domain_error(form: forms.Form, exc: DomainError) -> None:
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
@@ -82,15 +73,67 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                user = services.user_create(**form.cleaned_data)
+                services.user_signup(**form.cleaned_data)
             except DomainError as exc:
                 _apply_domain_error(form, exc)
             else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                messages.success(request, _("Welcome! Your account is ready."))
-                return redirect(_safe_next(request))
+                # The same answer whether the address was new or had an account.
+                return redirect("signup_sent")
         status = 400
     return render(request, "lms/signup.html", {"form": form}, status=status)
+
+
+def signup_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "lms/signup_sent.html")
+
+
+@require_http_methods(["GET", "POST"])
+def signup_activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    if request.method == "POST":
+        services.user_activate(uidb64=uidb64, token=token)
+        messages.success(request, _("Your account is active. Log in to start."))
+        return redirect("login")
+    return render(request, "lms/signup_activate.html")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's, and revokes the user's API tokens: a token taken with the old password
+    must stop working with it. Django's session hash ends the other sessions."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.api_tokens_revoke_all(user=form.user)
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.api_tokens_revoke_all(user=form.user)
+        return response
+
+
+@login_required
+@require_http_methods(["GET"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    tokens = selectors.api_tokens_of(user=request.user)
+    return render(request, "lms/api_tokens.html", {"tokens": tokens})
+
+
+@login_required
+@require_http_methods(["POST"])
+def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    services.api_token_revoke(user=request.user, token_id=token_id)
+    messages.success(request, _("The token is revoked: it no longer works."))
+    return redirect("api_tokens")
+
+
+@login_required
+@require_http_methods(["POST"])
+def api_tokens_revoke_all(request: HttpRequest) -> HttpResponse:
+    services.api_tokens_revoke_all(user=request.user)
+    messages.success(request, _("All your API tokens are revoked."))
+    return redirect("api_tokens")
 
 
 @login_required

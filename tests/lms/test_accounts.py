@@ -1,5 +1,9 @@
+import re
+
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user
+from django.core import mail
 from django.urls import reverse
 
 from lms.models import User
@@ -24,42 +28,129 @@ def form_errors(response) -> list[str]:
     return [m for messages in response.context["form"].errors.values() for m in messages]
 
 
-def test_signing_up_creates_the_account_and_logs_in(client):
-    response = client.post(reverse("signup"), signup_data())
+@pytest.fixture
+def sign_up(client, django_capture_on_commit_callbacks):
+    """Post the sign-up form; its email goes out on commit."""
+
+    def post(**changes):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(reverse("signup"), signup_data(**changes))
+
+    return post
+
+
+def without_csrf_token(response) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
+
+
+def activation_link(message) -> str:
+    [link] = [line for line in message.body.splitlines() if "/accounts/activate/" in line]
+    return link.strip().removeprefix(settings.WAGTAILADMIN_BASE_URL.rstrip("/"))
+
+
+def test_signing_up_opens_an_inactive_account_and_emails_its_activation_link(client, sign_up):
+    response = sign_up()
     assert response.status_code == 302
-    assert response.url == "/"
+    assert response.url == reverse("signup_sent")
     user = User.objects.get(username="newbie")
     assert user.email == "newbie@example.org"
     assert user.check_password(PASSWORD)
-    assert get_user(client).pk == user.pk
+    assert not user.is_active
+    assert not get_user(client).is_authenticated
+    [message] = mail.outbox
+    assert message.to == ["newbie@example.org"]
+    assert "Confirm your email address" in message.subject
 
-
-@pytest.mark.parametrize(
-    ("next_url", "expected"),
-    [("/learn/", "/learn/"), ("https://evil.example/", "/"), ("//evil.example/", "/")],
-)
-def test_signing_up_returns_only_to_a_page_of_this_site(client, next_url, expected):
-    response = client.post(f"{reverse('signup')}?next={next_url}", signup_data())
+    link = activation_link(message)
+    assert client.get(link).status_code == 200  # a mail scanner's visit changes nothing
+    user.refresh_from_db()
+    assert not user.is_active
+    response = client.post(link)
     assert response.status_code == 302
-    assert response.url == expected
+    assert response.url == reverse("login")
+    user.refresh_from_db()
+    assert user.is_active
+    response = client.post(reverse("login"), {"username": "newbie", "password": PASSWORD})
+    assert response.status_code == 302
 
 
-def test_an_email_address_in_use_is_refused_with_a_way_out(client):
-    UserFactory(username="first", email="newbie@example.org")
-    response = client.post(reverse("signup"), signup_data())
+def test_an_activation_link_works_once(client, sign_up):
+    sign_up()
+    link = activation_link(mail.outbox[0])
+    client.post(link)
+    response = client.post(link)
     assert response.status_code == 400
-    assert form_errors(response) == [
-        "An account with this email address exists already; log in instead."
-    ]
+    assert "This confirmation link is not valid" in response.content.decode()
+
+
+def test_a_forged_activation_link_activates_nothing(client, sign_up):
+    sign_up()
+    user = User.objects.get(username="newbie")
+    uid = activation_link(mail.outbox[0]).split("/")[3]
+    response = client.post(reverse("signup_activate", args=[uid, "abc-0123456789abcdef"]))
+    assert response.status_code == 400
+    user.refresh_from_db()
+    assert not user.is_active
+
+
+def test_an_email_address_in_use_gets_the_same_answer_and_its_owner_an_email(client, sign_up):
+    fresh = sign_up(username="fresh", email="fresh@example.org")
+    fresh_page = without_csrf_token(client.get(fresh.url))
+    mail.outbox.clear()
+
+    owner = UserFactory(username="first", email="newbie@example.org")
+    response = sign_up(email="NEWBIE@example.org")
+    assert (response.status_code, response.url) == (fresh.status_code, fresh.url)
+    assert without_csrf_token(client.get(response.url)) == fresh_page
     assert not User.objects.filter(username="newbie").exists()
     assert not get_user(client).is_authenticated
 
+    [message] = mail.outbox
+    assert message.to == [owner.email]
+    assert "Someone tried to sign up" in message.subject
+    assert "Your username: first" in message.body
+    assert reverse("password_reset") in message.body
+    assert "/accounts/activate/" not in message.body
 
-def test_a_username_in_use_is_refused(client):
+    # Once an hour at most: the form is no way to flood someone's inbox.
+    sign_up(username="again")
+    assert len(mail.outbox) == 1
+
+
+def test_signing_up_again_with_an_address_waiting_for_confirmation_resends_the_link(
+    client, sign_up
+):
+    sign_up()
+    mail.outbox.clear()
+    sign_up(username="newbie2")
+    [message] = mail.outbox
+    assert "Your username: newbie" in message.body
+    client.post(activation_link(message))
+    assert User.objects.get(username="newbie").is_active
+    assert not User.objects.filter(username="newbie2").exists()
+
+
+def test_a_username_in_use_is_refused(client, sign_up):
     UserFactory(username="Newbie")
-    response = client.post(reverse("signup"), signup_data(email="other@example.org"))
+    response = sign_up(email="other@example.org")
     assert response.status_code == 400
     assert form_errors(response) == ["That username is taken; choose another."]
+    assert not mail.outbox
+
+
+@pytest.mark.parametrize(
+    "username", ["<script>alert(1)</script>", "ab", "x" * 31, "sam smith", "s\u0430m"]
+)
+def test_a_username_outside_letters_digits_and_a_few_signs_is_refused_at_the_field(
+    client, sign_up, username
+):
+    response = sign_up(username=username)
+    assert response.status_code == 400
+    assert response.context["form"].errors["username"] == [
+        "Choose a username of 3 to 30 characters: letters, digits and @ . + - _ only."
+    ]
+    assert not User.objects.exists()
+    assert not mail.outbox
 
 
 @pytest.mark.parametrize("password", ["short", "12345678901", "password123"])

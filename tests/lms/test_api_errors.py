@@ -90,12 +90,12 @@ def test_an_unknown_api_address_answers_in_the_error_shape(api):
 
 
 def test_a_token_user_gets_answers_in_their_own_language(api):
-    from rest_framework.authtoken.models import Token
-
+    from lms.services import api_token_create
     from tests.factories import UserFactory
 
     user = UserFactory(language="nl")
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    _token, key = api_token_create(user=user)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     response = api.get("/api/v1/cohorts/999999/enrolment/")
     assert response.status_code == 404
     assert response.json()["detail"] == "Er is geen cohort met dat id."

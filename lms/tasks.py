@@ -1,0 +1,12 @@
+"""Thin Celery tasks for accounts: call one service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_account_email(*, kind: str, user_id: int, key: str) -> bool:
+    from lms.services import account_email_send
+
+    return account_email_send(kind=kind, user_id=user_id, key=key)
