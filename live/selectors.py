@@ -37,6 +37,11 @@ class SessionItem:
         return self.session.is_past(self.now)
 
     @property
+    def join_early_minutes(self) -> int:
+        """How long before the start the room opens, for "Join opens at ..." text."""
+        return int((self.session.starts_at - self.session.join_opens_at()).total_seconds() // 60)
+
+    @property
     def places_left(self) -> int | None:
         if self.session.capacity is None:
             return None

@@ -1,0 +1,346 @@
+"""No page scrolls sideways on a phone: every page of the site, as each role, in English
+and in Dutch, at 390 px wide, on the demo data.
+
+The pages come from the URL resolver, so a new page is either visited here (its
+parameters filled from the demo below) or excluded with a reason; one that is neither
+fails `test_every_page_is_visited_or_excluded_with_a_reason`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.core.management import call_command
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from wagtail.models import Page, get_page_models
+
+from tests.browser.conftest import CHROMIUM
+
+PHONE = {"width": 390, "height": 844}
+LANGUAGES = ("en", "nl")
+# Who looks, and the demo user they log in as (password "demo").
+ROLES = {"anonymous": None, "student": "student", "instructor": "instructor", "staff": "admin"}
+
+# Django's own machinery and the Wagtail admin's internals are not the site's pages;
+# the admin pages staff use most are listed in ADMIN_PAGES instead.
+SKIPPED_PREFIXES = ("admin/", "api/")
+
+# Named URLs that are not pages a person reads, each with the reason.
+EXCLUDED = {
+    "wagtaildocs_serve": "a download (a Wagtail document)",
+    "wagtaildocs_authenticate_with_password": "Wagtail's own form; the demo protects nothing",
+    "wagtailcore_authenticate_with_password": "Wagtail's own form; the demo protects nothing",
+    "wagtailcore_login": "Wagtail's alias of the login page, which is visited",
+    "media": "a download (protected media)",
+    "logout": "POST only",
+    "set_language": "POST only (used to switch language in this test)",
+    "cohorts:enrol": "POST only",
+    "cohorts:lesson_progress": "POST only",
+    "assignments:submit": "POST only",
+    "assignments:version_file": "a download (a handed-in file)",
+    "reviews:review_file": "a download (the file under review)",
+    "reviews:rate": "POST only",
+    "reviews:flag": "POST only",
+    "reviews:regrade": "POST only",
+    "reviews:grade_next": "POST only",
+    "reviews:release_item": "POST only",
+    "reviews:resolve_item": "POST only",
+    "reviews:answer_regrade": "POST only",
+    "payments:pay": "POST only",
+    "payments:payment_method": "POST only",
+    "payments:stripe_webhook": "POST only (Stripe's webhook)",
+    "payments:staff_mark_paid": "POST only",
+    "payments:staff_deferral_decide": "POST only",
+    "badges:issuer": "JSON for badge verifiers",
+    "badges:badge_class_json": "JSON for badge verifiers",
+    "badges:badge_class_image": "an image",
+    "badges:assertion_json": "JSON for badge verifiers",
+    "badges:award_image": "an image",
+    "badges:award_visibility": "POST only",
+    "badges:cohort_award": "POST only",
+    "badges:award_revoke": "POST only",
+    "live:rsvp": "POST only",
+    "live:join": "POST only",
+    "live:session_ics": "a download (.ics)",
+    "live:feed_rotate": "POST only",
+    "live:feed": "a calendar feed (.ics)",
+    "notifications:mark_read": "POST only",
+    "notifications:mark_all_read": "POST only",
+}
+
+
+def _r(name: str, *args) -> str:
+    return reverse(name, args=args)
+
+
+# Every page visited, by URL name: a function of the demo scene giving the paths to open.
+PAGES: dict[str, Callable[[SimpleNamespace], list[str]]] = {
+    "signup": lambda s: [_r("signup")],
+    "preferences": lambda s: [_r("preferences")],
+    "login": lambda s: [_r("login")],
+    "password_change": lambda s: [_r("password_change")],
+    "password_change_done": lambda s: [_r("password_change_done")],
+    "password_reset": lambda s: [_r("password_reset")],
+    "password_reset_done": lambda s: [_r("password_reset_done")],
+    "password_reset_confirm": lambda s: [s.reset_link],
+    "password_reset_complete": lambda s: [_r("password_reset_complete")],
+    "search": lambda s: [_r("search"), _r("search") + "?q=scanning"],
+    "cohorts:my_cohorts": lambda s: [_r("cohorts:my_cohorts")],
+    "cohorts:dashboard": lambda s: [_r("cohorts:dashboard", c.pk) for c in s.cohorts],
+    "cohorts:leave": lambda s: [_r("cohorts:leave", s.upcoming.pk)],
+    "cohorts:module": lambda s: [
+        _r("cohorts:module", s.running.pk, s.open_module.pk),
+        _r("cohorts:module", s.running.pk, s.locked_module.pk),
+    ],
+    "cohorts:lesson": lambda s: [_r("cohorts:lesson", s.running.pk, s.lesson.pk)],
+    "cohorts:roster": lambda s: [_r("cohorts:roster", s.running.pk)],
+    "assignments:list": lambda s: [_r("assignments:list", s.running.pk)],
+    "assignments:overview": lambda s: [_r("assignments:overview", s.running.pk)],
+    "assignments:detail": lambda s: [
+        _r("assignments:detail", s.running.pk, a.pk) for a in s.assignments
+    ],
+    "reviews:my_reviews": lambda s: [_r("reviews:my_reviews", s.running.pk)],
+    "reviews:review": lambda s: [_r("reviews:review", s.running.pk, s.review.pk)],
+    "reviews:queue": lambda s: [_r("reviews:queue", s.running.pk)],
+    "reviews:grade": lambda s: [_r("reviews:grade", s.running.pk, s.queued_submission.pk)],
+    "payments:portal": lambda s: [_r("payments:portal")],
+    "payments:order": lambda s: [_r("payments:order", o.pk) for o in s.orders],
+    "payments:receipt": lambda s: [_r("payments:receipt", s.paid_order.pk)],
+    "payments:defer": lambda s: [_r("payments:defer", s.upcoming.pk)],
+    "payments:staff_overview": lambda s: [_r("payments:staff_overview")],
+    "payments:staff_cohort": lambda s: [_r("payments:staff_cohort", c.pk) for c in s.cohorts],
+    "payments:staff_refund": lambda s: [_r("payments:staff_refund", s.paid_order.pk)],
+    "badges:award": lambda s: [_r("badges:award", s.award.uuid)],
+    "badges:mine": lambda s: [_r("badges:mine")],
+    "badges:cohort": lambda s: [_r("badges:cohort", s.running.pk)],
+    "badges:stats": lambda s: [_r("badges:stats")],
+    "live:calendar": lambda s: [_r("live:calendar", s.running.pk)],
+    "live:session_new": lambda s: [_r("live:session_new", s.running.pk)],
+    "live:series_new": lambda s: [_r("live:series_new", s.running.pk)],
+    "live:cohort_attendance": lambda s: [_r("live:cohort_attendance", s.running.pk)],
+    "live:session": lambda s: [_r("live:session", x.pk) for x in s.sessions],
+    "live:session_edit": lambda s: [_r("live:session_edit", s.sessions[0].pk)],
+    "live:session_cancel": lambda s: [_r("live:session_cancel", s.sessions[0].pk)],
+    "live:session_attendance": lambda s: [_r("live:session_attendance", s.sessions[-1].pk)],
+    "live:my_calendar": lambda s: [_r("live:my_calendar")],
+    "notifications:centre": lambda s: [_r("notifications:centre")],
+    "notifications:preferences": lambda s: [_r("notifications:preferences")],
+    # Wagtail serves the curriculum: one live page of every page type.
+    "wagtail_serve": lambda s: s.page_urls,
+}
+
+# The Wagtail admin pages staff use most (dashboard, cohorts, prices, coupons, badges).
+ADMIN_PAGES: Callable[[SimpleNamespace], list[str]] = lambda s: [  # noqa: E731
+    _r("wagtailadmin_home"),
+    _r("cohort_admin:index"),
+    _r("cohort_admin:edit", s.running.pk),
+    _r("prices:index"),
+    _r("coupons:index"),
+    _r("wagtailsnippets_badges_badgeclass:list"),
+]
+
+
+def url_names(patterns=None, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
+    """(name, route) of every named URL pattern outside the skipped prefixes."""
+    for p in get_resolver().url_patterns if patterns is None else patterns:
+        route = prefix + str(p.pattern)
+        if route.startswith(SKIPPED_PREFIXES):
+            continue
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            yield from url_names(p.url_patterns, route, ns)
+        elif isinstance(p, URLPattern):
+            yield (f"{namespace}{p.name}" if p.name else f"(unnamed) {route}"), route
+
+
+def demo_scene() -> SimpleNamespace:
+    """The demo objects whose ids fill the URL parameters."""
+    from badges.models import Award
+    from cms.models import AssignmentPage, LessonPage, ModulePage
+    from cohorts.models import Cohort
+    from live.models import LiveSession
+    from lms.models import User
+    from payments.models import Order, OrderStatus
+    from reviews.models import QueueItem, Review
+
+    now = timezone.now()
+    cohorts = list(Cohort.objects.order_by("starts_on"))
+    running, upcoming = cohorts[0], cohorts[1]
+    student = User.objects.get(username="student")
+    modules = list(ModulePage.objects.live().child_of(running.course).order_by("path"))
+    # A user who never logs in here, so that the reset link stays valid.
+    bystander = User.objects.get(username="learner01")
+    upcoming_sessions = LiveSession.objects.filter(cohort=running, starts_at__gt=now)
+    past_sessions = LiveSession.objects.filter(cohort=running, ends_at__lte=now)
+    pages = []
+    for model in get_page_models():
+        if model is Page:
+            continue
+        page = model.objects.live().order_by("path").first()
+        assert page is not None, f"the demo has no live {model.__name__}: this page is not covered"
+        pages.append(page.relative_url(None))
+    return SimpleNamespace(
+        cohorts=cohorts,
+        running=running,
+        upcoming=upcoming,
+        open_module=modules[0],
+        locked_module=modules[-1],
+        lesson=LessonPage.objects.live().child_of(modules[0]).first(),
+        assignments=list(
+            AssignmentPage.objects.live().descendant_of(running.course).order_by("path")[:3]
+        ),
+        review=Review.objects.filter(reviewer=student).order_by("pk").first(),
+        queued_submission=QueueItem.objects.filter(cohort=running).first().submission,
+        orders=list(Order.objects.filter(user=student)),
+        paid_order=Order.objects.filter(status=OrderStatus.PAID).first(),
+        award=Award.objects.filter(recipient=student).first(),
+        sessions=[upcoming_sessions.order_by("starts_at").first(), past_sessions.last()],
+        reset_link=_r(
+            "password_reset_confirm",
+            urlsafe_base64_encode(force_bytes(bystander.pk)),
+            default_token_generator.make_token(bystander),
+        ),
+        page_urls=pages,
+    )
+
+
+# Finds what sticks out past the right edge of the viewport. Inside a container that
+# scrolls on its own (overflow-x: auto or scroll) nothing counts, bar what escapes it:
+# that is the allowed way for a wide table to fit. Of the elements that stick out, those
+# named are the ones that widen the document (hiding one makes it narrower), deepest
+# first, so that a card widened by a label that does not wrap names the label.
+FIND_OVERFLOW = """
+() => {
+  const limit = window.innerWidth;
+  const doc = document.documentElement;
+  if (doc.scrollWidth <= limit) return null;
+  const describe = (el) => {
+    let s = el.tagName.toLowerCase();
+    if (el.id) s += "#" + el.id;
+    for (const c of el.classList) s += "." + c;
+    const text = (el.innerText || el.value || "").trim().replace(/\\s+/g, " ");
+    return text ? `${s} "${text.slice(0, 50)}"` : s;
+  };
+  const scrolls = (el) => ["auto", "scroll"].includes(getComputedStyle(el).overflowX);
+  // An element's box, or the content spilling out of it (a long word in a paragraph).
+  const reach = (el) => {
+    const r = el.getBoundingClientRect();
+    const spills = getComputedStyle(el).overflowX === "visible";
+    return spills ? Math.max(r.right, r.left + el.scrollWidth) : r.right;
+  };
+  const out = [];
+  // Inside a scrolling container only an absolutely positioned element can still widen
+  // the page: when its containing block lies outside the scroller.
+  const walk = (el, depth, inScroller) => {
+    for (const child of el.children) {
+      const position = getComputedStyle(child).position;
+      if (position === "fixed") continue;
+      const counts = !inScroller || position === "absolute";
+      if (counts && reach(child) > limit + 0.5) out.push({el: child, depth});
+      walk(child, depth + 1, inScroller || scrolls(child));
+    }
+  };
+  walk(document.body, 0, false);
+  const before = doc.scrollWidth;
+  const causes = [];
+  for (const {el} of out.sort((a, b) => b.depth - a.depth)) {
+    if (causes.some((c) => el.contains(c.el))) continue;
+    const old = el.style.display;
+    el.style.display = "none";
+    const after = doc.scrollWidth;
+    el.style.display = old;
+    if (after < before) causes.push({el, reach: Math.round(reach(el))});
+  }
+  const named = (causes.length ? causes : out.map(({el}) => ({el, reach: Math.round(reach(el))})))
+    .slice(0, 4)
+    .map(({el, reach}) => {
+      const parent = el.parentElement ? describe(el.parentElement).split(" ")[0] : "";
+      return `${describe(el)} in ${parent} reaches ${reach}px`;
+    });
+  return {width: before, limit, named};
+}
+"""
+
+
+def login(page, base: str, username: str) -> None:
+    page.goto(f"{base}{reverse('login')}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "demo")
+    page.locator("main form:has(input[name=password]) button[type=submit]").click()
+    page.wait_for_load_state()
+    assert not page.url.endswith(reverse("login")), f"{username} could not log in"
+
+
+def switch_language(page, base: str, language: str) -> None:
+    """As a person does: the language form in the footer of any page."""
+    page.goto(f"{base}/")
+    page.select_option("#site-language", language)
+    page.locator(".lang-form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == language
+
+
+def overflow_report(browser, base: str, scene: SimpleNamespace) -> tuple[list[str], int]:
+    """Open every page as every role in every language; return what overflowed and the
+    number of page visits."""
+    site_pages = [path for fill in PAGES.values() for path in fill(scene)]
+    failures: list[str] = []
+    visits = 0
+    for role, username in ROLES.items():
+        paths = site_pages + (ADMIN_PAGES(scene) if role == "staff" else [])
+        for language in LANGUAGES:
+            context = browser.new_context(
+                viewport=PHONE, locale="en-GB", timezone_id="Europe/Amsterdam"
+            )
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            if username:
+                login(page, base, username)
+            switch_language(page, base, language)
+            for path in paths:
+                response = page.goto(f"{base}{path}")
+                visits += 1
+                where = f"{role}, {language}, {path}"
+                if response is None or response.status >= 500:
+                    failures.append(f"{where}: server error")
+                    continue
+                found = page.evaluate(FIND_OVERFLOW)
+                if found:
+                    failures.append(
+                        f"{where}: {found['width']}px wide at {found['limit']}px: "
+                        + "; ".join(found["named"])
+                    )
+            context.close()
+    return failures, visits
+
+
+def test_every_page_is_visited_or_excluded_with_a_reason():
+    names = {name for name, _ in url_names()}
+    not_covered = sorted(names - PAGES.keys() - EXCLUDED.keys())
+    assert not not_covered, (
+        "pages not covered by the overflow test: add each to PAGES (with its parameters "
+        f"from the demo) or to EXCLUDED (with the reason): {not_covered}"
+    )
+    gone = sorted((PAGES.keys() | EXCLUDED.keys()) - names)
+    assert not gone, f"PAGES/EXCLUDED name URLs that no longer exist: {gone}"
+    assert not PAGES.keys() & EXCLUDED.keys()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_no_page_scrolls_sideways_on_a_phone_for_any_role_in_english_or_dutch(
+    live_server, browser, capsys
+):
+    call_command("seed_demo")
+    started = time.monotonic()
+    failures, visits = overflow_report(browser, live_server.url, demo_scene())
+    with capsys.disabled():
+        print(f"\n{visits} page visits in {time.monotonic() - started:.0f} s ({CHROMIUM})")
+    assert not failures, "pages wider than a 390 px phone:\n" + "\n".join(failures)
