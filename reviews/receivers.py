@@ -1,0 +1,25 @@
+"""Reviews listen to cohorts: when a student's seat ends, the peer reviews they still owe
+go to present reviewers (reviews.services.departed_reviews_reassign). The signal is sent
+on commit, and the task is queued on commit too, so it sees the cancelled enrolment."""
+
+from __future__ import annotations
+
+
+def _enrolment_status_changed(
+    sender, *, cohort_id: int, user_id: int, to_status: str, **kwargs
+) -> None:
+    from cohorts.models import EnrolmentStatus
+    from reviews.tasks import reassign_departed_reviews
+
+    # Suspended students keep what they owe: overdue reviews are reassigned by the tick
+    # anyway, and one who pays in time finishes them.
+    if to_status == EnrolmentStatus.CANCELLED:
+        reassign_departed_reviews.delay_on_commit(cohort_id, user_id)
+
+
+def connect() -> None:
+    from cohorts import signals as cohort_signals
+
+    cohort_signals.enrolment_status_changed.connect(
+        _enrolment_status_changed, dispatch_uid="reviews-enrolment-status-changed"
+    )
