@@ -6,14 +6,18 @@ from __future__ import annotations
 
 
 def _enrolment_status_changed(
-    sender, *, cohort_id: int, user_id: int, to_status: str, **kwargs
+    sender, *, cohort_id: int, user_id: int, from_status: str, to_status: str, **kwargs
 ) -> None:
     from cohorts.models import EnrolmentStatus
     from reviews.tasks import reassign_departed_reviews
 
-    # Suspended students keep what they owe: overdue reviews are reassigned by the tick
+    # Only a seat that could owe reviews (a waitlist place or an unpaid hold never
+    # does). Suspended students keep what they owe: the tick reassigns overdue reviews
     # anyway, and one who pays in time finishes them.
-    if to_status == EnrolmentStatus.CANCELLED:
+    if to_status == EnrolmentStatus.CANCELLED and from_status in (
+        EnrolmentStatus.ACTIVE,
+        EnrolmentStatus.SUSPENDED,
+    ):
         reassign_departed_reviews.delay_on_commit(cohort_id, user_id)
 
 

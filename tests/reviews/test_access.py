@@ -249,12 +249,16 @@ def _leave(s: Scenario, user, how: str) -> None:
         enrolment_leave(enrolment=enrolment, by=user)
     elif how == "refunded":
         enrolment_end(enrolment=enrolment, by=None, reason="refunded")
+    elif how == "cancelled while suspended":
+        with transaction.atomic():
+            enrolment = enrolment_suspend(enrolment=enrolment, reason="instalment overdue")
+        enrolment_end(enrolment=enrolment, by=None, reason="payment plan given up")
     else:
         later = CohortFactory(course=s.cohort.course)
         enrolment_transfer(enrolment=enrolment, to_cohort=later, by=s.instructor)
 
 
-@pytest.mark.parametrize("how", ["left", "refunded", "deferred"])
+@pytest.mark.parametrize("how", ["left", "refunded", "deferred", "cancelled while suspended"])
 def test_reviews_a_leaver_owed_go_to_present_reviewers_at_once(
     django_capture_on_commit_callbacks, how
 ):
