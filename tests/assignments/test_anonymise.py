@@ -147,3 +147,45 @@ def test_a_document_with_an_entity_expansion_is_refused():
             archive.writestr(name, content)
     with pytest.raises(anonymise.CannotClean):
         anonymise.clean(out.getvalue(), "docx")
+
+
+def _package(parts: dict[str, str]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def test_workbook_and_slide_comment_authors_are_anonymised():
+    types = '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'
+    xlsx = _package(
+        {
+            "[Content_Types].xml": types,
+            "xl/comments1.xml": '<comments xmlns="http://schemas.openxmlformats.org/'
+            f'spreadsheetml/2006/main"><authors><author>{AUTHOR}</author></authors>'
+            "<commentList/></comments>",
+            "xl/persons/person.xml": '<personList xmlns="http://schemas.microsoft.com/office/'
+            f'spreadsheetml/2018/threadedcomments"><person displayName="{AUTHOR}" '
+            f'id="{{1}}" userId="{EMAIL}" providerId="AD"/></personList>',
+        }
+    )
+    pptx = _package(
+        {
+            "[Content_Types].xml": types,
+            "ppt/commentAuthors.xml": '<p:cmAuthorLst xmlns:p="http://schemas.openxmlformats.'
+            f'org/presentationml/2006/main"><p:cmAuthor id="0" name="{AUTHOR}" '
+            'initials="ZQ" lastIdx="1" clrIdx="0"/></p:cmAuthorLst>',
+        }
+    )
+    for data, extension in ((xlsx, "xlsx"), (pptx, "pptx")):
+        for content in _zip_parts(anonymise.clean(data, extension)).values():
+            _no_trace(content)
+            SafeET.fromstring(content)
+
+
+def test_an_embedded_object_that_cannot_be_cleaned_refuses_the_document():
+    parts = {name: content for name, content in _zip_parts(docx_with_author()).items()}
+    parts["word/embeddings/oleObject1.bin"] = b"\xd0\xcf\x11\xe0 Zelda Quixote"
+    with pytest.raises(anonymise.CannotClean):
+        anonymise.clean(_package(parts), "docx")
