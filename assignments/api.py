@@ -174,7 +174,11 @@ class MySubmissionSerializer(serializers.Serializer):
 class ReceivedReviewSerializer(serializers.Serializer):
     """A peer review of my work: numbered, never named."""
 
-    id = serializers.IntegerField(source="review.pk", help_text="For rating or flagging it.")
+    id = serializers.UUIDField(
+        source="review.public_id",
+        help_text="The review's opaque id, for rating or flagging it "
+        "(/api/v1/feedback/{id}/rating/).",
+    )
     label = serializers.CharField(help_text='"Reviewer 1", "Reviewer 2", …')
     submitted_at = serializers.DateTimeField(source="review.submitted_at")
     points = serializers.IntegerField(source="review.points")
@@ -221,7 +225,9 @@ class RegradeSerializer(serializers.Serializer):
 class ReviewTaskSerializer(serializers.Serializer):
     """A review I am to give: nothing about whose work it is."""
 
-    id = serializers.IntegerField()
+    id = serializers.UUIDField(
+        source="public_id", help_text="The review's opaque id, as in /api/v1/reviews/{id}/."
+    )
     kind = serializers.ChoiceField(choices=ReviewKind.choices)
     review_status = serializers.ChoiceField(source="status", choices=ReviewStatus.choices)
     due_at = serializers.DateTimeField()
@@ -352,4 +358,4 @@ class VersionFileApi(DownloadApiView):
         version, filename = selectors.version_file_get(
             user=request.user, cohort_id=cohort_id, submission_id=submission_id, number=number
         )
-        return file_response(version, filename)
+        return file_response(version.file, filename)

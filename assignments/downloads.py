@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import mimetypes
 
+from django.db.models.fields.files import FieldFile
 from django.http import FileResponse
 
-from assignments.models import SubmissionVersion
 
-
-def file_response(version: SubmissionVersion, filename: str) -> FileResponse:
+def file_response(file: FieldFile, filename: str) -> FileResponse:
+    """``file`` is a version's ``file`` (its author, instructors) or ``reviewer_file``
+    (the cleaned copy, for reviewers)."""
     content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
     response = FileResponse(
-        version.file.open("rb"), as_attachment=True, filename=filename, content_type=content_type
+        file.open("rb"), as_attachment=True, filename=filename, content_type=content_type
     )
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"

@@ -15,6 +15,7 @@ from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from assignments.anonymise import CLEANABLE
 from lms.models import TimeStampedModel
 
 
@@ -178,6 +179,16 @@ class SubmissionVersion(models.Model):
     file_name = models.CharField(_("file name"), max_length=255, blank=True)
     file_size = models.PositiveIntegerField(_("file size"), default=0)
     file_type = models.CharField(_("file type"), max_length=100, blank=True)
+    # The copy reviewers download: the file without its document metadata (author,
+    # company, comments' authors, EXIF), made on the first reviewer download. Refused
+    # when the file cannot be cleaned; reviewers then get the text and link only.
+    reviewer_file = models.FileField(
+        _("file for reviewers"),
+        storage=submissions_storage,
+        upload_to=submission_upload_to,
+        blank=True,
+    )
+    reviewer_file_refused = models.BooleanField(_("file withheld from reviewers"), default=False)
     created_at = models.DateTimeField(_("handed in at"))
 
     class Meta:
@@ -197,3 +208,11 @@ class SubmissionVersion(models.Model):
     @property
     def file_extension(self) -> str:
         return self.file_name.rsplit(".", 1)[-1].lower() if "." in self.file_name else ""
+
+    @property
+    def file_for_reviewers(self) -> bool:
+        """Whether reviewers may get (a cleaned copy of) the file: its type can be
+        cleaned and cleaning it has not failed."""
+        return (
+            bool(self.file) and self.file_extension in CLEANABLE and not self.reviewer_file_refused
+        )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -110,11 +111,23 @@ def cohort_assignment_find(*, cohort: Cohort, assignment_id: int) -> CohortAssig
     return CohortAssignment.objects.filter(cohort=cohort, assignment_id=assignment_id).first()
 
 
-def submission_readable(*, user: User, submission: Submission, access: CohortAccess) -> bool:
-    """Authors, their assigned reviewers and the cohort's instructors and staff."""
-    if access.reads_locked or submission.author_id == user.pk:
-        return True
-    return submission.reviews.filter(reviewer=user).exclude(status="expired").exists()
+@dataclass(frozen=True)
+class SubmissionFileTypes:
+    """The file types students may hand in, split by what peer reviewers get: a copy
+    without document metadata (``shared``), or nothing (``withheld``)."""
+
+    shared: list[str]
+    withheld: list[str]
+
+
+def submission_file_types() -> SubmissionFileTypes:
+    from assignments.anonymise import CLEANABLE
+
+    accepted = [e.strip().lower() for e in settings.LMS_SUBMISSION_EXTENSIONS if e.strip()]
+    return SubmissionFileTypes(
+        shared=[e for e in accepted if e in CLEANABLE],
+        withheld=[e for e in accepted if e not in CLEANABLE],
+    )
 
 
 def latest_version(*, submission: Submission) -> SubmissionVersion:
@@ -145,31 +158,6 @@ def version_file_get(
     if version is None or not (access.reads_locked or version.submission.author_id == user.pk):
         raise NotFound(_("There is no file with that address."))
     return version, version.file_name or f"submission.{version.file_extension or 'bin'}"
-
-
-def review_file_get(*, user: User, review_id: int) -> tuple[SubmissionVersion, str]:
-    """The file of the submission a reviewer was given, under a neutral name: nothing
-    about the author travels with it but the content."""
-    from reviews.models import Review, ReviewStatus
-
-    review = (
-        Review.objects.filter(pk=review_id, reviewer=user)
-        .exclude(status=ReviewStatus.EXPIRED)
-        .first()
-        if user.is_authenticated
-        else None
-    )
-    version = (
-        SubmissionVersion.objects.filter(submission_id=review.submission_id)
-        .order_by("-number")
-        .first()
-        if review is not None
-        else None
-    )
-    if version is None or not version.file:
-        raise NotFound(_("There is no file with that address."))
-    extension = version.file_extension or "bin"
-    return version, f"submission-{review.pk}.{extension}"
 
 
 # --- Pages ------------------------------------------------------------------------------

@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
@@ -21,6 +23,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from assignments import anonymise
 from assignments import deadlines as deadline_rules
 from assignments.models import (
     SUBMISSION_TRANSITIONS,
@@ -328,5 +331,42 @@ def submission_submit(
         # The transaction rolls back; the stored file must not outlive the row.
         if version.file.name:
             version.file.storage.delete(version.file.name)
+        raise
+    return version
+
+
+# --- Files for reviewers ----------------------------------------------------------------
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def version_reviewer_copy(*, version: SubmissionVersion) -> SubmissionVersion | None:
+    """The version with ``reviewer_file`` set: its file without document metadata, made
+    once and kept beside the original. None when the file is not given to reviewers
+    (a type that cannot be cleaned, or cleaning failed, which is remembered so that a
+    damaged file is not parsed again on every download). The uploaded bytes are never
+    what this returns.
+
+    The row is locked, so two reviewers opening the file at once make one copy."""
+    version = SubmissionVersion.objects.select_for_update().get(pk=version.pk)
+    if not version.file_for_reviewers:
+        return None
+    if version.reviewer_file:
+        return version
+    with version.file.open("rb") as original:
+        data = original.read()
+    try:
+        cleaned = anonymise.clean(data, version.file_extension)
+    except anonymise.CannotClean as exc:
+        logger.info("Submission version %s withheld from reviewers: %s", version.pk, exc)
+        version.reviewer_file_refused = True
+        version.save(update_fields=["reviewer_file_refused"])
+        return None
+    version.reviewer_file.save("reviewer-copy", ContentFile(cleaned), save=False)
+    try:
+        version.save(update_fields=["reviewer_file"])
+    except BaseException:
+        version.reviewer_file.storage.delete(version.reviewer_file.name)
         raise
     return version

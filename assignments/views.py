@@ -65,6 +65,23 @@ class HandInForm(forms.Form):
                 "limit": filesizeformat(settings.LMS_SUBMISSION_MAX_BYTES),
             }
             self.fields["file"].widget.attrs["accept"] = ",".join(f".{e}" for e in extensions)
+            if assignment.peer_reviews:
+                self.fields["file"].help_text += " " + reviewer_files_note()
+
+
+def reviewer_files_note() -> str:
+    """What peer reviewers get of a handed-in file, said where the author chooses it."""
+    types = selectors.submission_file_types()
+    note = _(
+        "Peer reviewers get %(types)s files as a copy without the document's properties "
+        "(such as its author)."
+    ) % {"types": ", ".join(f".{e}" for e in types.shared)}
+    if types.withheld:
+        note += " " + _(
+            "They do not get %(types)s files: those cannot be made anonymous, so reviewers "
+            "see your text and link only. Instructors always get your file as handed in."
+        ) % {"types": ", ".join(f".{e}" for e in types.withheld)}
+    return note
 
 
 def _apply_domain_error(form: forms.Form, exc: DomainError) -> None:
@@ -83,7 +100,11 @@ def _detail_context(view: AssignmentView, form: HandInForm | None) -> dict:
         for r in view.received
     ]
     self_review = view.self_review
+    assignment = view.slot.assignment
     return {
+        "reviewer_files_note": reviewer_files_note()
+        if assignment.accepts_file and assignment.peer_reviews
+        else "",
         "view": view,
         "cohort": view.cohort,
         "form": form,
@@ -168,7 +189,7 @@ def version_file(
     version, filename = selectors.version_file_get(
         user=request.user, cohort_id=cohort_id, submission_id=submission_id, number=number
     )
-    return downloads.file_response(version, filename)
+    return downloads.file_response(version.file, filename)
 
 
 @login_required

@@ -150,6 +150,10 @@ def guarantees(run) -> dict[str, str]:
             "submission_id", "reviewer_id", "submission__author_id"
         )
     )
+    # Reviews are addressed by an opaque id that the INSERT … SELECT makes per row.
+    public_ids = set(
+        Review.objects.filter(submission__cohort_assignment=run).values_list("public_id", flat=True)
+    )
     per_submission = Counter(s for s, _r, _a in rows)
     distinct = Counter(s for s, _r in {(s, r) for s, r, _a in rows})
     load = Counter(r for _s, r, _a in rows)
@@ -161,6 +165,9 @@ def guarantees(run) -> dict[str, str]:
         "self reviews": str(sum(1 for _s, r, a in rows if r == a)),
         "load min/max/spread": f"{min(load.values())}/{max(load.values())}/"
         f"{max(load.values()) - min(load.values())}",
+        "opaque ids distinct": "yes"
+        if None not in public_ids and len(public_ids) == len(rows)
+        else "NO",
     }
     ok = (
         set(per_submission.values()) == {K}
@@ -168,6 +175,7 @@ def guarantees(run) -> dict[str, str]:
         and len(per_submission) == submissions
         and result["self reviews"] == "0"
         and max(load.values()) - min(load.values()) <= 1
+        and result["opaque ids distinct"] == "yes"
     )
     result["verdict"] = "hold" if ok else "BROKEN"
     return result

@@ -238,6 +238,7 @@ def enrolment_transition(
             code="invalid_transition",
         )
     now = now or timezone.now()
+    from_status = enrolment.status
     enrolment.status = to
     if to == EnrolmentStatus.ACTIVE:
         enrolment.activated_at = now
@@ -247,6 +248,15 @@ def enrolment_transition(
         enrolment.ended_at = now
     _with_history(enrolment, by, reason or f"to {to}")
     enrolment.save()
+    signals.send_on_commit(
+        signals.enrolment_status_changed,
+        Enrolment,
+        cohort_id=enrolment.cohort_id,
+        user_id=enrolment.user_id,
+        enrolment_id=enrolment.pk,
+        from_status=from_status,
+        to_status=to,
+    )
     if to == EnrolmentStatus.COMPLETED:
         signals.send_on_commit(
             signals.enrolment_completed,

@@ -5,8 +5,9 @@
   submission gets exactly k distinct reviewers, everybody gives exactly k reviews and
   nobody gets their own. It is one INSERT … SELECT whatever the number of submissions.
 * ``ReviewerPool`` picks reviewers one at a time afterwards: for late submissions (the
-  rolling pool) and to replace reviews that went overdue. It prefers reviewers who are
-  not known to be absent and have the lowest load, so load stays within one.
+  rolling pool) and to replace reviews that went overdue or whose reviewer left. It
+  picks only reviewers with an active seat, prefers those not known to be absent and
+  with the lowest load, so load stays within one.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ import random
 from collections import Counter, defaultdict
 
 from django.db import connection
+from django.db.models import Exists, OuterRef
 
 from assignments.models import Submission, SubmissionStatus
+from cohorts.models import Enrolment, EnrolmentStatus
 from reviews.models import Review, ReviewKind, ReviewStatus
 
 # A prime above any id this table will reach; (id * a) mod P is a different random
@@ -36,6 +39,20 @@ def _json_param() -> str:
     return "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
 
 
+def _random_uuid() -> str:
+    """A fresh version-4 UUID per inserted row, made by the database: a bulk INSERT …
+    SELECT never passes through the model field's Python default."""
+    if connection.vendor == "postgresql":
+        return "gen_random_uuid()"
+    # SQLite keeps a UUIDField as 32 hex digits; set the version (4) and variant bits
+    # ("%%" because the statement is run with parameters).
+    return (
+        "lower(hex(randomblob(4)) || hex(randomblob(2)) || '4' || substr(hex(randomblob(2)), 2)"
+        " || substr('89ab', 1 + (abs(random()) %% 4), 1) || substr(hex(randomblob(2)), 2)"
+        " || hex(randomblob(6)))"
+    )
+
+
 def allocate_on_time(
     *, run_id: int, k: int, rubric_id: int, now: dt.datetime, due_at: dt.datetime
 ) -> int:
@@ -45,11 +62,12 @@ def allocate_on_time(
         return 0
     review, submission = Review._meta.db_table, Submission._meta.db_table
     multiplier = random.SystemRandom().randrange(2, _PRIME - 1)
-    # Only table names from model metadata are formatted in; every value is a parameter.
+    # Only table names from model metadata and a fixed SQL expression are formatted in;
+    # every value is a parameter.
     sql = f"""
         INSERT INTO {review}
-            (submission_id, reviewer_id, rubric_id, kind, status, assigned_at, due_at,
-             scores, comment, flag_reason)
+            (public_id, submission_id, reviewer_id, rubric_id, kind, status, assigned_at,
+             due_at, scores, comment, flag_reason)
         WITH RECURSIVE
         ranked AS (
             SELECT id, author_id, COUNT(*) OVER () AS n,
@@ -58,7 +76,8 @@ def allocate_on_time(
             WHERE cohort_assignment_id = %s AND is_late = %s AND status = %s
         ),
         offsets(j) AS (SELECT 1 UNION ALL SELECT j + 1 FROM offsets WHERE j < %s)
-        SELECT author.id, reviewer.author_id, %s, %s, %s, %s, %s, {_json_param()}, '', ''
+        SELECT {_random_uuid()}, author.id, reviewer.author_id, %s, %s, %s, %s, %s,
+               {_json_param()}, '', ''
         FROM ranked author
         CROSS JOIN offsets
         JOIN ranked reviewer ON reviewer.pos = (author.pos + offsets.j) %% author.n
@@ -85,12 +104,13 @@ def allocate_self_reviews(
     *, run_id: int, rubric_id: int, now: dt.datetime, due_at: dt.datetime
 ) -> int:
     review, submission = Review._meta.db_table, Submission._meta.db_table
-    # Only table names from model metadata are formatted in; every value is a parameter.
+    # Only table names from model metadata and a fixed SQL expression are formatted in;
+    # every value is a parameter.
     sql = f"""
         INSERT INTO {review}
-            (submission_id, reviewer_id, rubric_id, kind, status, assigned_at, due_at,
-             scores, comment, flag_reason)
-        SELECT id, author_id, %s, %s, %s, %s, %s, {_json_param()}, '', ''
+            (public_id, submission_id, reviewer_id, rubric_id, kind, status, assigned_at,
+             due_at, scores, comment, flag_reason)
+        SELECT {_random_uuid()}, id, author_id, %s, %s, %s, %s, %s, {_json_param()}, '', ''
         FROM {submission}
         WHERE cohort_assignment_id = %s AND is_late = %s AND status = %s
     """  # noqa: S608
@@ -119,10 +139,22 @@ class ReviewerPool:
         self.late: set[int] = set()
         self.ungraded: set[int] = set()
         self.with_instructor: set[int] = set()
-        for pk, author_id, is_late, status in Submission.objects.filter(
-            cohort_assignment_id=run_id
-        ).values_list("pk", "author_id", "is_late", "status"):
+        # Reviewers without an active seat (they left, or are suspended) are given no
+        # new reviews; in the same query as the submissions.
+        self.unavailable: set[int] = set()
+        seated = Enrolment.objects.filter(
+            user=OuterRef("author"),
+            cohort=OuterRef("cohort_assignment__cohort"),
+            status=EnrolmentStatus.ACTIVE,
+        )
+        for pk, author_id, is_late, status, active in (
+            Submission.objects.filter(cohort_assignment_id=run_id)
+            .annotate(active=Exists(seated))
+            .values_list("pk", "author_id", "is_late", "status", "active")
+        ):
             self.authors[pk] = author_id
+            if not active:
+                self.unavailable.add(author_id)
             if is_late:
                 self.late.add(pk)
             if status != SubmissionStatus.GRADED:
@@ -165,7 +197,9 @@ class ReviewerPool:
         candidates = {
             reviewer
             for reviewer in self.authors.values()
-            if reviewer != author and (submission_id, reviewer) not in self.pairs
+            if reviewer != author
+            and (submission_id, reviewer) not in self.pairs
+            and reviewer not in self.unavailable
         }
         ranked = sorted(
             candidates,

@@ -8,6 +8,8 @@ DomainErrors become ``{"detail", "code"}`` responses (lms.api.exception_handler)
 
 from __future__ import annotations
 
+import uuid
+
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -25,7 +27,6 @@ from assignments.api import (
 )
 from assignments.downloads import file_response
 from assignments.models import Submission, SubmissionStatus
-from assignments.selectors import review_file_get
 from cohorts.selectors import cohort_get, taught_cohorts, user_is_cohort_staff
 from lms.api import BINARY, ERROR, ApiView, DownloadApiView
 from lms.errors import NotAllowed, NotFound
@@ -34,11 +35,14 @@ from reviews.models import QueueItem, QueueReason, RegradeRequest, ReviewKind, R
 
 # --- Serializers: the student's side ----------------------------------------------------
 
+# Reviews are addressed by an opaque id: their keys would tell the allocation's order.
+_REVIEW_ID_HELP = "The review's opaque id, as in /api/v1/reviews/{id}/."
+
 
 class ReviewSummarySerializer(serializers.Serializer):
     """A review I owe or gave, with nothing that identifies the work's author."""
 
-    id = serializers.IntegerField()
+    id = serializers.UUIDField(source="public_id", help_text=_REVIEW_ID_HELP)
     assignment_id = serializers.IntegerField(source="submission.cohort_assignment.assignment_id")
     assignment_title = serializers.CharField(source="submission.cohort_assignment.assignment.title")
     review_status = serializers.ChoiceField(source="status", choices=ReviewStatus.choices)
@@ -52,7 +56,13 @@ class ReviewWorkSerializer(serializers.Serializer):
     text = serializers.CharField()
     link = serializers.CharField()
     file_url = serializers.URLField(
-        allow_null=True, help_text="A download under a neutral name, when a file was handed in."
+        allow_null=True,
+        help_text="A copy of the handed-in file without its document metadata, under a "
+        "neutral name. Null without a file, or when the file is withheld.",
+    )
+    file_withheld = serializers.BooleanField(
+        help_text="A file was handed in, but of a type that cannot be made anonymous "
+        "(e.g. .zip, .rtf): reviewers do not get it; the text and link are the work."
     )
 
 
@@ -64,7 +74,7 @@ class ReviewRubricSerializer(serializers.Serializer):
 class ReviewSerializer(serializers.Serializer):
     """The review to write, or as written. Needs the reviewed ``version`` in the context."""
 
-    id = serializers.IntegerField()
+    id = serializers.UUIDField(source="public_id", help_text=_REVIEW_ID_HELP)
     kind = serializers.ChoiceField(choices=ReviewKind.choices)
     review_status = serializers.ChoiceField(source="status", choices=ReviewStatus.choices)
     cohort_id = serializers.IntegerField(source="submission.cohort_assignment.cohort_id")
@@ -82,16 +92,21 @@ class ReviewSerializer(serializers.Serializer):
     def get_work(self, review) -> dict:
         version = self.context["version"]
         file_url = None
-        if version.file:
-            file_url = reverse("api-review-file", kwargs={"review_id": review.pk})
+        if version.file_for_reviewers:
+            file_url = reverse("api-review-file", kwargs={"review_id": review.public_id})
             request = self.context.get("request")
             if request is not None:
                 file_url = request.build_absolute_uri(file_url)
-        return {"text": version.text, "link": version.link, "file_url": file_url}
+        return {
+            "text": version.text,
+            "link": version.link,
+            "file_url": file_url,
+            "file_withheld": bool(version.file) and not version.file_for_reviewers,
+        }
 
 
 class ReviewDoneSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = serializers.UUIDField(source="public_id", help_text=_REVIEW_ID_HELP)
     kind = serializers.ChoiceField(choices=ReviewKind.choices)
     review_status = serializers.ChoiceField(source="status", choices=ReviewStatus.choices)
     submitted_at = serializers.DateTimeField()
@@ -141,7 +156,7 @@ class RegradeInputSerializer(serializers.Serializer):
 
 
 class FeedbackSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = serializers.UUIDField(source="public_id", help_text=_REVIEW_ID_HELP)
     helpfulness = serializers.IntegerField(allow_null=True)
     flagged = serializers.SerializerMethodField()
 
@@ -230,7 +245,7 @@ class GradingSubmissionSerializer(serializers.Serializer):
 
 
 class GradingReviewSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = serializers.UUIDField(source="public_id", help_text=_REVIEW_ID_HELP)
     kind = serializers.ChoiceField(choices=ReviewKind.choices)
     review_status = serializers.ChoiceField(source="status", choices=ReviewStatus.choices)
     reviewer_id = serializers.IntegerField()
@@ -340,7 +355,7 @@ class MyReviewsApi(ApiView):
         return Response(MyReviewsSerializer(owed).data)
 
 
-def _review_to_show(review_id: int, user):
+def _review_to_show(review_id: uuid.UUID, user):
     review = selectors.review_get(review_id=review_id, user=user)
     # The work went to another reviewer; the file download and the list of reviews
     # already treat an expired review as gone, so its content is not shown either.
@@ -354,12 +369,12 @@ def _review_to_show(review_id: int, user):
 
 class ReviewApi(ApiView):
     @extend_schema(
-        responses={200: ReviewSerializer, 404: ERROR},
+        responses={200: ReviewSerializer, 403: ERROR, 404: ERROR},
         tags=["peer review"],
         description="A review you were given: the rubric and the work's latest version. "
         "Nothing in it identifies the work's author.",
     )
-    def get(self, request: Request, review_id: int) -> Response:
+    def get(self, request: Request, review_id: uuid.UUID) -> Response:
         review = _review_to_show(review_id, request.user)
         version = selectors.review_version(review=review)
         context = {"request": request, "version": version}
@@ -367,13 +382,13 @@ class ReviewApi(ApiView):
 
     @extend_schema(
         request=ReviewInputSerializer,
-        responses={200: ReviewDoneSerializer, 400: ERROR, 404: ERROR, 409: ERROR},
+        responses={200: ReviewDoneSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
         tags=["peer review"],
         description="Submit the review: a level's points for every rubric criterion (code "
         "`score_outside_rubric` otherwise) and, for peer reviews, an overall comment. "
         "A review is submitted once (409 `review_done`).",
     )
-    def post(self, request: Request, review_id: int) -> Response:
+    def post(self, request: Request, review_id: uuid.UUID) -> Response:
         review = _review_to_show(review_id, request.user)
         data = ReviewInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -390,23 +405,25 @@ class ReviewApi(ApiView):
 
 class ReviewFileApi(DownloadApiView):
     @extend_schema(
-        responses=BINARY,
+        responses={**BINARY, 403: ERROR, 409: ERROR},
         tags=["peer review"],
-        description="The file of the work under review, under a neutral name.",
+        description="The file of the work under review, without its document metadata "
+        "(author, company, comment authors, EXIF), under a neutral name. A file type that "
+        "cannot be made anonymous is withheld: 409 `file_withheld`.",
     )
-    def get(self, request: Request, review_id: int):
-        version, filename = review_file_get(user=request.user, review_id=review_id)
-        return file_response(version, filename)
+    def get(self, request: Request, review_id: uuid.UUID):
+        file, filename = services.review_file_prepare(review_id=review_id, user=request.user)
+        return file_response(file, filename)
 
 
 class FeedbackRatingApi(ApiView):
     @extend_schema(
         request=HelpfulnessInputSerializer,
-        responses={200: FeedbackSerializer, 400: ERROR, 404: ERROR, 409: ERROR},
+        responses={200: FeedbackSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
         tags=["peer review"],
         description="Rate how helpful a review of your work was, from 1 to 5.",
     )
-    def post(self, request: Request, review_id: int) -> Response:
+    def post(self, request: Request, review_id: uuid.UUID) -> Response:
         review = selectors.received_review_get(review_id=review_id, user=request.user)
         data = HelpfulnessInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -419,12 +436,12 @@ class FeedbackRatingApi(ApiView):
 class FeedbackFlagApi(ApiView):
     @extend_schema(
         request=FlagInputSerializer,
-        responses={200: FeedbackSerializer, 400: ERROR, 404: ERROR, 409: ERROR},
+        responses={200: FeedbackSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
         tags=["peer review"],
         description="Report a review of your work as inappropriate; an instructor looks "
         "at it. Once per review.",
     )
-    def post(self, request: Request, review_id: int) -> Response:
+    def post(self, request: Request, review_id: uuid.UUID) -> Response:
         review = selectors.received_review_get(review_id=review_id, user=request.user)
         data = FlagInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

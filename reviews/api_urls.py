@@ -5,14 +5,16 @@ from reviews import api
 urlpatterns = [
     # Students: reviews to give, feedback received, regrades.
     path("cohorts/<int:cohort_id>/reviews/", api.MyReviewsApi.as_view(), name="api-my-reviews"),
-    path("reviews/<int:review_id>/", api.ReviewApi.as_view(), name="api-review"),
-    path("reviews/<int:review_id>/file/", api.ReviewFileApi.as_view(), name="api-review-file"),
+    path("reviews/<uuid:review_id>/", api.ReviewApi.as_view(), name="api-review"),
+    path("reviews/<uuid:review_id>/file/", api.ReviewFileApi.as_view(), name="api-review-file"),
     path(
-        "feedback/<int:review_id>/rating/",
+        "feedback/<uuid:review_id>/rating/",
         api.FeedbackRatingApi.as_view(),
         name="api-feedback-rating",
     ),
-    path("feedback/<int:review_id>/flag/", api.FeedbackFlagApi.as_view(), name="api-feedback-flag"),
+    path(
+        "feedback/<uuid:review_id>/flag/", api.FeedbackFlagApi.as_view(), name="api-feedback-flag"
+    ),
     path(
         "submissions/<int:submission_id>/regrade/",
         api.RegradeRequestApi.as_view(),

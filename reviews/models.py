@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -35,8 +37,13 @@ class Review(models.Model):
 
     The (submission, reviewer) pair is unique over every status: nobody reviews the same
     work twice, not even after losing an overdue review of it.
+
+    Pages and the API address a review by ``public_id``, never by its primary key: the
+    keys of one allocation are consecutive, so one known key would reveal the order of
+    the allocation cycle (who reviews whom).
     """
 
+    public_id = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
     submission = models.ForeignKey(
         "assignments.Submission", on_delete=models.CASCADE, related_name="reviews"
     )

@@ -8,11 +8,12 @@ costs a fixed number of queries whatever the number of rows; tests pin those num
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,7 +29,7 @@ from assignments.selectors import (
     assignment_slots,
     my_submission,
 )
-from cohorts.models import Cohort, EnrolmentStatus
+from cohorts.models import CURRICULUM_ACCESS, LIVE_STATUSES, Cohort, Enrolment, EnrolmentStatus
 from cohorts.selectors import CohortAccess, cohort_access, cohort_get
 from lms.errors import NotAllowed, NotFound
 from lms.models import User
@@ -174,7 +175,10 @@ def assignment_view_get(
     access = cohort_access(user=user, cohort=cohort)
     slot = assignment_slot_get(cohort=cohort, assignment_id=assignment_id, now=now)
     run = CohortAssignment.objects.filter(cohort=cohort, assignment_id=assignment_id).first()
-    submission = my_submission(cohort_assignment=run, user=user)
+    # Reviews given and received belong to the student's seat: someone who reads the
+    # cohort as its instructor or staff (a former student, say) sees none of them.
+    student = access.enrolment is not None
+    submission = my_submission(cohort_assignment=run, user=user) if student else None
     received: list[ReceivedReview] = []
     self_review = grade = regrade = None
     if submission is not None:
@@ -199,7 +203,7 @@ def assignment_view_get(
             .exclude(status=ReviewStatus.EXPIRED)
             .order_by("due_at", "pk")
         )
-        if run is not None
+        if run is not None and student
         else []
     )
     return AssignmentView(
@@ -217,22 +221,69 @@ def assignment_view_get(
     )
 
 
-def review_get(*, review_id: int, user: User) -> Review:
-    """A review the user was given to write, with what they need to write it: the rubric
-    and the submission's latest version. Other people's reviews do not exist for them."""
-    review = (
-        Review.objects.select_related(
-            "rubric",
-            "submission__cohort_assignment__assignment",
-            "submission__cohort_assignment__cohort__course",
+def review_seat_annotate(reviews: QuerySet[Review], *, person: str) -> QuerySet[Review]:
+    """Add ``seat``: the status of ``person``'s (``"reviewer"`` or
+    ``"submission__author"``) live enrolment in the review's cohort, None without one.
+    In the same query, so checking it costs nothing extra."""
+    return reviews.annotate(
+        seat=Subquery(
+            Enrolment.objects.filter(
+                user=OuterRef(person),
+                cohort=OuterRef("submission__cohort_assignment__cohort"),
+                status__in=LIVE_STATUSES,
+            )
+            .order_by("-pk")
+            .values("status")[:1]
         )
-        .filter(pk=review_id, reviewer=user)
+    )
+
+
+def review_seat_require(*, seat: str | None, missing: str) -> None:
+    """Reviews, given or received, are for students whose seat gives access to the
+    cohort: active, or completed (the archive after the term). The rule is the one
+    cohorts.selectors.cohort_access applies to the curriculum. A student who left (or
+    was refunded, or deferred to another cohort) has no reviews here any more, as if
+    they never had; a suspended one is told why and how to get them back."""
+    if seat in CURRICULUM_ACCESS:
+        return
+    if seat == EnrolmentStatus.SUSPENDED:
+        raise NotAllowed(
+            _(
+                "Your seat in this cohort is suspended until the overdue instalment is "
+                "paid; your peer reviews open again as soon as it is."
+            ),
+            code="enrolment_suspended",
+        )
+    if seat is not None:
+        raise NotAllowed(
+            _("Your seat in this cohort is not active yet; peer reviews open once it is."),
+            code="enrolment_not_active",
+        )
+    raise NotFound(missing)
+
+
+def review_get(*, review_id: uuid.UUID, user: User) -> Review:
+    """A review the user was given to write, with what they need to write it: the rubric
+    and the submission's latest version. Other people's reviews do not exist for them,
+    nor do their own once they left the cohort."""
+    missing = _("You have no review with that id.")
+    review = (
+        review_seat_annotate(
+            Review.objects.select_related(
+                "rubric",
+                "submission__cohort_assignment__assignment",
+                "submission__cohort_assignment__cohort__course",
+            ),
+            person="reviewer",
+        )
+        .filter(public_id=review_id, reviewer=user)
         .first()
         if user.is_authenticated
         else None
     )
     if review is None:
-        raise NotFound(_("You have no review with that id."))
+        raise NotFound(missing)
+    review_seat_require(seat=review.seat, missing=missing)
     if review.status == ReviewStatus.EXPIRED:
         # The work went to another reviewer; the one who let it lapse no longer reads it.
         raise NotFound(
@@ -240,6 +291,15 @@ def review_get(*, review_id: int, user: User) -> Review:
             code="review_expired",
         )
     return review
+
+
+def review_file_get(*, review_id: uuid.UUID, user: User) -> tuple[SubmissionVersion, Review]:
+    """The latest version of the work a reviewer was given, for its file download."""
+    review = review_get(review_id=review_id, user=user)
+    version = review_version(review=review)
+    if not version.file:
+        raise NotFound(_("There is no file with that address."))
+    return version, review
 
 
 def review_version(*, review: Review) -> SubmissionVersion:
@@ -251,16 +311,22 @@ def review_version(*, review: Review) -> SubmissionVersion:
     return version
 
 
-def received_review_get(*, review_id: int, user: User) -> Review:
+def received_review_get(*, review_id: uuid.UUID, user: User) -> Review:
+    """A peer review of the user's work, for rating or reporting it."""
+    missing = _("You received no review with that id.")
     review = (
-        Review.objects.select_related("submission__cohort_assignment")
-        .filter(pk=review_id, submission__author=user, kind=ReviewKind.PEER)
+        review_seat_annotate(
+            Review.objects.select_related("submission__cohort_assignment"),
+            person="submission__author",
+        )
+        .filter(public_id=review_id, submission__author=user, kind=ReviewKind.PEER)
         .first()
         if user.is_authenticated
         else None
     )
     if review is None:
-        raise NotFound(_("You received no review with that id."))
+        raise NotFound(missing)
+    review_seat_require(seat=review.seat, missing=missing)
     return review
 
 
@@ -272,16 +338,24 @@ class ReviewsOwed:
 
 
 def my_reviews(*, cohort_id: int, user: User) -> ReviewsOwed:
-    """Reviews I have to give in a cohort, and the ones I gave. 3 queries."""
+    """Reviews I have to give in a cohort, and the ones I gave. 3 queries.
+
+    Only a seat that gives access lists them (cohort_access refuses a student who left
+    or is suspended); an instructor or staff member has none to give here, even one who
+    was once a student of the cohort."""
     cohort = cohort_get(cohort_id=cohort_id)
-    cohort_access(user=user, cohort=cohort)
-    rows = list(
-        Review.objects.filter(
-            submission__cohort_assignment__cohort=cohort, reviewer=user, kind=ReviewKind.PEER
+    access = cohort_access(user=user, cohort=cohort)
+    rows = (
+        list(
+            Review.objects.filter(
+                submission__cohort_assignment__cohort=cohort, reviewer=user, kind=ReviewKind.PEER
+            )
+            .exclude(status=ReviewStatus.EXPIRED)
+            .select_related("submission__cohort_assignment__assignment")
+            .order_by("due_at", "pk")
         )
-        .exclude(status=ReviewStatus.EXPIRED)
-        .select_related("submission__cohort_assignment__assignment")
-        .order_by("due_at", "pk")
+        if access.enrolment is not None
+        else []
     )
     return ReviewsOwed(
         cohort=cohort,

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+import uuid
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,9 +27,10 @@ from assignments.services import (
     rubric_scores_validate,
     rubric_snapshot,
     submission_transition,
+    version_reviewer_copy,
 )
 from cms.models import AssignmentPage, InstructorGrading
-from cohorts.models import Cohort, CohortStatus
+from cohorts.models import CURRICULUM_ACCESS, Cohort, CohortStatus, Enrolment, EnrolmentStatus
 from cohorts.selectors import cohort_access
 from lms.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from lms.models import User
@@ -44,7 +47,12 @@ from reviews.models import (
     ReviewKind,
     ReviewStatus,
 )
-from reviews.selectors import grade_version
+from reviews.selectors import (
+    grade_version,
+    review_file_get,
+    review_seat_annotate,
+    review_seat_require,
+)
 
 # Passed as seen_version when the caller does not check for concurrent grade changes.
 ANY_VERSION = object()
@@ -173,15 +181,60 @@ def overdue_reviews_reassign(*, run: CohortAssignment, now: dt.datetime | None =
     """Take overdue peer reviews away and give each to another reviewer, so no author
     waits on an absent peer. Returns the number of replacements made."""
     now = now or timezone.now()
+    return _reviews_reassign(run, Q(due_at__lte=now), now)
+
+
+@transaction.atomic
+def departed_reviewer_reassign(
+    *, run: CohortAssignment, reviewer_id: int, now: dt.datetime | None = None
+) -> int:
+    """The reviewer left the cohort: the peer reviews they still owe are taken away now
+    and handed to present reviewers, exactly as overdue ones are."""
+    return _reviews_reassign(run, Q(reviewer_id=reviewer_id), now or timezone.now())
+
+
+def departed_reviews_reassign(*, cohort_id: int, user_id: int, now: dt.datetime | None = None):
+    """A student's seat in a cohort ended (left, refunded, deferred elsewhere, cancelled
+    while suspended): hand every peer review they still owe there to present reviewers,
+    so nobody's work waits for them until the review would go overdue. Each assignment
+    in its own transaction under its run lock; safe to run twice (the second run finds
+    nothing owed), and nothing is taken from a student who holds a seat again (enrolled
+    anew) or is only suspended: a suspended student keeps their reviews until these go
+    overdue, as they may pay and return within days."""
+    now = now or timezone.now()
+    if Enrolment.objects.filter(
+        cohort_id=cohort_id,
+        user_id=user_id,
+        status__in=(*CURRICULUM_ACCESS, EnrolmentStatus.SUSPENDED),
+    ).exists():
+        return 0
+    runs = (
+        CohortAssignment.objects.filter(
+            cohort_id=cohort_id,
+            closed_at__isnull=True,
+            submissions__reviews__reviewer_id=user_id,
+            submissions__reviews__kind=ReviewKind.PEER,
+            submissions__reviews__status=ReviewStatus.ASSIGNED,
+        )
+        .distinct()
+        .select_related("cohort__course")
+    )
+    return sum(departed_reviewer_reassign(run=run, reviewer_id=user_id, now=now) for run in runs)
+
+
+def _reviews_reassign(run: CohortAssignment, lapsed: Q, now: dt.datetime) -> int:
+    """Expire the run's open peer reviews matching ``lapsed`` and give the work that is
+    now short of k reviews to present reviewers with the lowest load. Returns the number
+    of replacements. The caller is atomic."""
     run = _locked_run(run)
     if run.closed_at is not None:
         return 0
     overdue = list(
         Review.objects.filter(
+            lapsed,
             submission__cohort_assignment=run,
             kind=ReviewKind.PEER,
             status=ReviewStatus.ASSIGNED,
-            due_at__lte=now,
         ).values_list("pk", "submission_id", "reviewer_id")
     )
     if not overdue:
@@ -279,12 +332,18 @@ def review_submit(
 ) -> Review:
     now = now or timezone.now()
     review = (
-        Review.objects.select_for_update(of=("self",))
-        .select_related("rubric", "submission__cohort_assignment")
-        .get(pk=review.pk)
+        review_seat_annotate(
+            Review.objects.select_for_update(of=("self",)).select_related(
+                "rubric", "submission__cohort_assignment"
+            ),
+            person="reviewer",
+        )
+        .filter(pk=review.pk)
+        .first()
     )
-    if review.reviewer_id != by.pk:
+    if review is None or review.reviewer_id != by.pk:
         raise NotFound(_("You have no review with that id."))
+    review_seat_require(seat=review.seat, missing=_("You have no review with that id."))
     comment = (comment or "").strip()
     if review.kind == ReviewKind.PEER and not comment:
         raise ValidationFailed(
@@ -351,15 +410,42 @@ def review_flag(*, review: Review, by: User, reason: str, now: dt.datetime | Non
     return review
 
 
+def review_file_prepare(*, review_id: uuid.UUID, user: User) -> tuple[FieldFile, str]:
+    """The file of the work under review as its reviewer gets it: the copy without
+    document metadata (made on the first download and kept), under a neutral name that
+    says nothing of the author's own file name. Never the uploaded bytes: a file that
+    cannot be cleaned is refused with a 409 ``file_withheld``.
+
+    Not atomic itself: a failed cleaning is remembered (by version_reviewer_copy) even
+    though the request is refused."""
+    version, review = review_file_get(review_id=review_id, user=user)
+    copy = version_reviewer_copy(version=version)
+    if copy is None:
+        raise Conflict(
+            _(
+                "This file type can't be shared anonymously, so it is not given to "
+                "reviewers; review the author's text and link instead."
+            ),
+            code="file_withheld",
+        )
+    return copy.reviewer_file, f"submission-{review.public_id}.{copy.file_extension}"
+
+
 def _received_review(review: Review, by: User) -> Review:
+    missing = _("You received no review with that id.")
     review = (
-        Review.objects.select_for_update(of=("self",))
-        .select_related("submission__cohort_assignment")
+        review_seat_annotate(
+            Review.objects.select_for_update(of=("self",)).select_related(
+                "submission__cohort_assignment"
+            ),
+            person="submission__author",
+        )
         .filter(pk=review.pk, submission__author=by, kind=ReviewKind.PEER)
         .first()
     )
     if review is None:
-        raise NotFound(_("You received no review with that id."))
+        raise NotFound(missing)
+    review_seat_require(seat=review.seat, missing=missing)
     if review.status != ReviewStatus.SUBMITTED:
         raise Conflict(_("This review has not been written yet."), code="review_not_done")
     return review

@@ -33,6 +33,15 @@ def review_tick() -> dict[str, int]:
     return tick()
 
 
+@shared_task(acks_late=True)
+def reassign_departed_reviews(cohort_id: int, user_id: int) -> int:
+    """A student's seat ended: the reviews they owe go to present reviewers. Idempotent:
+    a second run finds nothing owed."""
+    from reviews.services import departed_reviews_reassign
+
+    return departed_reviews_reassign(cohort_id=cohort_id, user_id=user_id)
+
+
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_reviews_assigned_emails(run_id: int, at: str, reviewer_id: int | None = None) -> int:
     """One email per reviewer who got reviews at moment ``at`` in this run."""

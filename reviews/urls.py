@@ -6,10 +6,10 @@ app_name = "reviews"
 
 urlpatterns = [
     path("<int:cohort_id>/reviews/", views.my_reviews, name="my_reviews"),
-    path("<int:cohort_id>/reviews/<int:review_id>/", views.review, name="review"),
-    path("<int:cohort_id>/reviews/<int:review_id>/file/", views.review_file, name="review_file"),
-    path("<int:cohort_id>/feedback/<int:review_id>/rate/", views.rate, name="rate"),
-    path("<int:cohort_id>/feedback/<int:review_id>/flag/", views.flag, name="flag"),
+    path("<int:cohort_id>/reviews/<uuid:review_id>/", views.review, name="review"),
+    path("<int:cohort_id>/reviews/<uuid:review_id>/file/", views.review_file, name="review_file"),
+    path("<int:cohort_id>/feedback/<uuid:review_id>/rate/", views.rate, name="rate"),
+    path("<int:cohort_id>/feedback/<uuid:review_id>/flag/", views.flag, name="flag"),
     path("<int:cohort_id>/submissions/<int:submission_id>/regrade/", views.regrade, name="regrade"),
     path("<int:cohort_id>/queue/", views.queue, name="queue"),
     path("<int:cohort_id>/queue/next/", views.grade_next, name="grade_next"),

@@ -6,6 +6,7 @@ lms.middleware, except refused rubric scores, which come back with the input kep
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assignments.downloads import file_response
-from assignments.selectors import my_submission_get, review_file_get
+from assignments.selectors import my_submission_get
 from assignments.services import rubric_criteria
 from cohorts.selectors import cohort_get
 from lms.errors import NotFound, ValidationFailed
@@ -80,7 +81,7 @@ def my_reviews(request: HttpRequest, cohort_id: int) -> HttpResponse:
     return render(request, "reviews/my_reviews.html", {"owed": owed, "cohort": owed.cohort})
 
 
-def _own_review(request: HttpRequest, cohort_id: int, review_id: int) -> Review:
+def _own_review(request: HttpRequest, cohort_id: int, review_id: uuid.UUID) -> Review:
     review = selectors.review_get(review_id=review_id, user=request.user)
     if review.submission.cohort_assignment.cohort_id != cohort_id:
         raise NotFound(_("You have no review with that id."))
@@ -89,7 +90,7 @@ def _own_review(request: HttpRequest, cohort_id: int, review_id: int) -> Review:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def review(request: HttpRequest, cohort_id: int, review_id: int) -> HttpResponse:
+def review(request: HttpRequest, cohort_id: int, review_id: uuid.UUID) -> HttpResponse:
     """The review form. The reviewer sees the work and never who made it: no name, no
     original file name, no file size; the file downloads under a neutral name."""
     review = _own_review(request, cohort_id, review_id)
@@ -129,16 +130,17 @@ def review(request: HttpRequest, cohort_id: int, review_id: int) -> HttpResponse
 
 
 @login_required
-def review_file(request: HttpRequest, cohort_id: int, review_id: int) -> HttpResponse:
+def review_file(request: HttpRequest, cohort_id: int, review_id: uuid.UUID) -> HttpResponse:
+    """The work's file without its document metadata, under a neutral name."""
     _own_review(request, cohort_id, review_id)
-    version, filename = review_file_get(user=request.user, review_id=review_id)
-    return file_response(version, filename)
+    file, filename = services.review_file_prepare(review_id=review_id, user=request.user)
+    return file_response(file, filename)
 
 
 # --- Students: feedback received --------------------------------------------------------
 
 
-def _received(request: HttpRequest, cohort_id: int, review_id: int) -> Review:
+def _received(request: HttpRequest, cohort_id: int, review_id: uuid.UUID) -> Review:
     review = selectors.received_review_get(review_id=review_id, user=request.user)
     if review.submission.cohort_assignment.cohort_id != cohort_id:
         raise NotFound(_("You received no review with that id."))
@@ -147,7 +149,7 @@ def _received(request: HttpRequest, cohort_id: int, review_id: int) -> Review:
 
 @login_required
 @require_POST
-def rate(request: HttpRequest, cohort_id: int, review_id: int) -> HttpResponse:
+def rate(request: HttpRequest, cohort_id: int, review_id: uuid.UUID) -> HttpResponse:
     review = _received(request, cohort_id, review_id)
     try:
         helpfulness: int | None = int(request.POST.get("helpfulness", ""))
@@ -156,19 +158,19 @@ def rate(request: HttpRequest, cohort_id: int, review_id: int) -> HttpResponse:
     services.review_rate(review=review, by=request.user, helpfulness=helpfulness)
     messages.success(request, _("Thank you for rating this review."))
     run = review.submission.cohort_assignment
-    return redirect(_assignment_url(cohort_id, run.assignment_id, f"review-{review.pk}"))
+    return redirect(_assignment_url(cohort_id, run.assignment_id, f"review-{review.public_id}"))
 
 
 @login_required
 @require_POST
-def flag(request: HttpRequest, cohort_id: int, review_id: int) -> HttpResponse:
+def flag(request: HttpRequest, cohort_id: int, review_id: uuid.UUID) -> HttpResponse:
     review = _received(request, cohort_id, review_id)
     services.review_flag(review=review, by=request.user, reason=request.POST.get("reason", ""))
     messages.success(
         request, _("The review is reported. An instructor will look at it and at your work.")
     )
     run = review.submission.cohort_assignment
-    return redirect(_assignment_url(cohort_id, run.assignment_id, f"review-{review.pk}"))
+    return redirect(_assignment_url(cohort_id, run.assignment_id, f"review-{review.public_id}"))
 
 
 @login_required

@@ -193,7 +193,7 @@ def test_an_open_self_assessment_is_offered_to_its_author(api, db):
     author = scenario.students[0]
     body = _as(api, author).get(_url(scenario)).json()
     own = Review.objects.get(reviewer=author, kind=ReviewKind.SELF)
-    assert body["self_review_to_write"]["id"] == own.pk
+    assert body["self_review_to_write"]["id"] == str(own.public_id)
     assert body["self_review"] is None
 
 

@@ -267,7 +267,7 @@ def test_the_author_is_asked_for_the_self_assessment(client):
     client.force_login(s.students[0])
     page = client.get(detail_url(s)).content.decode()
     own = Review.objects.get(submission__author=s.students[0], kind=ReviewKind.SELF)
-    assert reverse("reviews:review", args=[s.cohort.pk, own.pk]) in page
+    assert reverse("reviews:review", args=[s.cohort.pk, own.public_id]) in page
     assert "Reviews you give" in page
 
 

@@ -4,8 +4,10 @@ the instructors' queue, grades and the overview."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 
+import pikepdf
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -24,13 +26,14 @@ from reviews.models import (
     ReviewKind,
     ReviewStatus,
 )
+from tests.assignments.files import AUTHOR, pdf_with_author
 from tests.factories import EnrolmentFactory, UserFactory
 from tests.reviews.conftest import build_scenario
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
-PDF = b"%PDF-1.4\n% an essay\n"
+PDF = pdf_with_author()
 
 
 def assert_error(response, status: int, code: str | None = None) -> dict:
@@ -167,13 +170,13 @@ def test_my_reviews_lists_what_i_owe_and_nothing_about_the_authors(api, with_fil
 def test_the_review_to_write_has_rubric_and_work_but_nothing_that_names_the_author(api, with_files):
     reviewer = with_files.students[0]
     review = _open_review_of(reviewer)
-    response = _as(api, reviewer).get(f"{API}/reviews/{review.pk}/")
+    response = _as(api, reviewer).get(f"{API}/reviews/{review.public_id}/")
     assert response.status_code == 200
     body = response.json()
     assert [c["title"] for c in body["rubric"]["criteria"]] == ["Argument", "Style"]
     assert body["rubric"]["max_points"] == 6
     assert body["work"]["text"] == review.submission.versions.get().text
-    assert body["work"]["file_url"].endswith(f"/api/v1/reviews/{review.pk}/file/")
+    assert body["work"]["file_url"].endswith(f"/api/v1/reviews/{review.public_id}/file/")
     assert (body["review_status"], body["scores"], body["points"]) == ("assigned", {}, None)
     _assert_nothing_names_an_author(response, with_files, reviewer)
 
@@ -181,24 +184,34 @@ def test_the_review_to_write_has_rubric_and_work_but_nothing_that_names_the_auth
 def test_the_reviewed_file_downloads_under_a_neutral_name(api, with_files):
     reviewer = with_files.students[0]
     review = _open_review_of(reviewer)
-    response = _as(api, reviewer).get(f"{API}/reviews/{review.pk}/file/")
+    response = _as(api, reviewer).get(f"{API}/reviews/{review.public_id}/file/")
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == PDF
-    assert f'filename="submission-{review.pk}.pdf"' in response["Content-Disposition"]
+    content = b"".join(response.streaming_content)
+    assert AUTHOR.encode() in PDF and AUTHOR.encode() not in content
+    with pikepdf.open(io.BytesIO(content)) as pdf:
+        assert "/Author" not in pdf.docinfo and len(pdf.pages) == 1
+    assert f'filename="submission-{review.public_id}.pdf"' in response["Content-Disposition"]
     headers = json.dumps(dict(response.headers))
     assert review.submission.author.username not in headers
 
     for other in (review.submission.author, with_files.instructor):
-        assert_error(_as(api, other).get(f"{API}/reviews/{review.pk}/file/"), 404, "not_found")
+        assert_error(
+            _as(api, other).get(f"{API}/reviews/{review.public_id}/file/"), 404, "not_found"
+        )
 
 
 def test_a_review_without_a_file_has_no_file_url(api, db):
     scenario = _allocated(3)
     reviewer = scenario.students[0]
     review = _open_review_of(reviewer)
-    body = _as(api, reviewer).get(f"{API}/reviews/{review.pk}/").json()
-    assert body["work"] == {"text": "My essay.", "link": "", "file_url": None}
-    assert_error(api.get(f"{API}/reviews/{review.pk}/file/"), 404, "not_found")
+    body = _as(api, reviewer).get(f"{API}/reviews/{review.public_id}/").json()
+    assert body["work"] == {
+        "text": "My essay.",
+        "link": "",
+        "file_url": None,
+        "file_withheld": False,
+    }
+    assert_error(api.get(f"{API}/reviews/{review.public_id}/file/"), 404, "not_found")
 
 
 @pytest.mark.parametrize("method", ["post", "put"])
@@ -208,7 +221,7 @@ def test_submitting_a_review_records_it_once(api, db, method):
     review = _open_review_of(reviewer)
     payload = {"scores": _scores(review.rubric, level=1), "comment": "Good start."}
     response = getattr(_as(api, reviewer), method)(
-        f"{API}/reviews/{review.pk}/", payload, format="json"
+        f"{API}/reviews/{review.public_id}/", payload, format="json"
     )
     assert response.status_code == 200, response.content
     body = response.json()
@@ -217,10 +230,10 @@ def test_submitting_a_review_records_it_once(api, db, method):
     review.refresh_from_db()
     assert review.status == ReviewStatus.SUBMITTED
 
-    again = api.post(f"{API}/reviews/{review.pk}/", payload, format="json")
+    again = api.post(f"{API}/reviews/{review.public_id}/", payload, format="json")
     assert_error(again, 409, "review_done")
     mine = api.get(f"{API}/cohorts/{scenario.cohort.pk}/reviews/").json()
-    assert [r["id"] for r in mine["done"]] == [review.pk]
+    assert [r["id"] for r in mine["done"]] == [str(review.public_id)]
 
 
 def _bad_scores(rubric) -> list[tuple[object, str]]:
@@ -246,7 +259,7 @@ def test_a_bad_review_is_a_400_with_a_code_and_changes_nothing(api, db):
     reviewer = scenario.students[0]
     review = _open_review_of(reviewer)
     api = _as(api, reviewer)
-    url = f"{API}/reviews/{review.pk}/"
+    url = f"{API}/reviews/{review.public_id}/"
     for scores, code in _bad_scores(review.rubric):
         response = api.post(url, {"scores": scores, "comment": "Hm."}, format="json")
         assert_error(response, 400, code)
@@ -266,8 +279,8 @@ def test_nobody_writes_a_review_they_were_not_given(api, db):
         if intruder == review.reviewer:
             continue
         api = _as(api, intruder)
-        assert_error(api.get(f"{API}/reviews/{review.pk}/"), 404, "not_found")
-        assert_error(api.post(f"{API}/reviews/{review.pk}/", payload, format="json"), 404)
+        assert_error(api.get(f"{API}/reviews/{review.public_id}/"), 404, "not_found")
+        assert_error(api.post(f"{API}/reviews/{review.public_id}/", payload, format="json"), 404)
     review.refresh_from_db()
     assert review.status == ReviewStatus.ASSIGNED
 
@@ -279,9 +292,9 @@ def test_an_expired_review_is_gone_for_its_reviewer(api, db):
     review.refresh_from_db()
     assert review.status == ReviewStatus.EXPIRED
     api = _as(api, review.reviewer)
-    assert_error(api.get(f"{API}/reviews/{review.pk}/"), 404, "review_expired")
+    assert_error(api.get(f"{API}/reviews/{review.public_id}/"), 404, "review_expired")
     payload = {"scores": _scores(review.rubric), "comment": "Late."}
-    assert_error(api.post(f"{API}/reviews/{review.pk}/", payload, format="json"), 404)
+    assert_error(api.post(f"{API}/reviews/{review.public_id}/", payload, format="json"), 404)
 
 
 # --- Feedback I received ----------------------------------------------------------------
@@ -297,7 +310,7 @@ def _received(scenario) -> tuple:
 def test_the_author_rates_a_review_from_1_to_5(api, db):
     scenario = _allocated(4)
     author, review = _received(scenario)
-    url = f"{API}/feedback/{review.pk}/rating/"
+    url = f"{API}/feedback/{review.public_id}/rating/"
     not_yet = _as(api, author).post(url, {"helpfulness": 4}, format="json")
     assert_error(not_yet, 409, "review_not_done")
 
@@ -306,7 +319,7 @@ def test_the_author_rates_a_review_from_1_to_5(api, db):
     )
     response = api.post(url, {"helpfulness": 4}, format="json")
     assert response.status_code == 200
-    assert response.json() == {"id": review.pk, "helpfulness": 4, "flagged": False}
+    assert response.json() == {"id": str(review.public_id), "helpfulness": 4, "flagged": False}
     for bad in (0, 6, "five", None, 4.5):
         assert_error(api.post(url, {"helpfulness": bad}, format="json"), 400, "invalid")
     assert_error(api.post(url, {}, format="json"), 400, "invalid")
@@ -323,7 +336,7 @@ def test_flagging_a_review_puts_the_work_in_front_of_an_instructor_once(api, db)
     services.review_submit(
         review=review, by=review.reviewer, scores=_scores(review.rubric), comment="Rude."
     )
-    url = f"{API}/feedback/{review.pk}/flag/"
+    url = f"{API}/feedback/{review.public_id}/flag/"
     api = _as(api, author)
     assert_error(api.post(url, {"reason": "   "}, format="json"), 400, "invalid")
     assert_error(api.post(url, {}, format="json"), 400, "invalid")
@@ -668,7 +681,7 @@ def _format(path, scenario, submission, regrade, item, review=None):
         submission=submission.pk,
         regrade=regrade.pk,
         item=item.pk,
-        review=review.pk if review else 0,
+        review=review.public_id if review else 0,
     )
 
 
@@ -769,7 +782,7 @@ def test_the_review_page_costs_the_same_whatever_the_cohort_size(
     api = _as(api, reviewer)
     # The review with its rubric and assignment, then the latest version.
     with django_assert_max_num_queries(2):
-        assert api.get(f"{API}/reviews/{review.pk}/").status_code == 200
+        assert api.get(f"{API}/reviews/{review.public_id}/").status_code == 200
 
 
 @pytest.mark.parametrize("students", [3, 25])

@@ -5,8 +5,10 @@ who may open what, and what each page costs in queries."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from zoneinfo import ZoneInfo
 
+import pikepdf
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.defaultfilters import filesizeformat
@@ -32,6 +34,7 @@ from reviews.services import (
     regrade_request,
     review_submit,
 )
+from tests.assignments.files import AUTHOR, pdf_with_author
 from tests.factories import UserFactory
 from tests.reviews.conftest import Scenario, build_scenario
 
@@ -79,7 +82,7 @@ def review_of(s: Scenario, author) -> Review:
 
 
 def review_url(review: Review, s: Scenario) -> str:
-    return reverse("reviews:review", args=[s.cohort.pk, review.pk])
+    return reverse("reviews:review", args=[s.cohort.pk, review.public_id])
 
 
 def graded_scenario() -> tuple[Scenario, dt.datetime]:
@@ -100,7 +103,7 @@ def test_the_review_page_never_shows_who_wrote_the_work(client):
     author.display_name, author.username = "Zelda Quixote", "zquixote"
     author.first_name, author.last_name = "Zelda", "Quixote"
     author.save()
-    content = b"%PDF-1.4 " + b"x" * 4000
+    content = pdf_with_author()
     submission_submit(
         cohort=s.cohort,
         assignment_id=s.assignment.pk,
@@ -119,7 +122,7 @@ def test_the_review_page_never_shows_who_wrote_the_work(client):
     assert response.status_code == 200
     assert "An essay about windmills." in page
     assert "https://example.org/windmills" in page
-    file_url = reverse("reviews:review_file", args=[s.cohort.pk, review.pk])
+    file_url = reverse("reviews:review_file", args=[s.cohort.pk, review.public_id])
     assert file_url in page
     for leak in ("Zelda", "Quixote", "zquixote", "zelda-quixote-final"):
         assert leak not in page, leak
@@ -127,9 +130,15 @@ def test_the_review_page_never_shows_who_wrote_the_work(client):
 
     download = client.get(file_url)
     assert download.status_code == 200
-    assert download["Content-Disposition"] == f'attachment; filename="submission-{review.pk}.pdf"'
+    assert (
+        download["Content-Disposition"]
+        == f'attachment; filename="submission-{review.public_id}.pdf"'
+    )
     assert download["Content-Type"] == "application/pdf"
-    assert b"".join(download.streaming_content) == content
+    served = b"".join(download.streaming_content)
+    assert AUTHOR.encode() in content and AUTHOR.encode() not in served
+    with pikepdf.open(io.BytesIO(served)) as pdf:
+        assert "/Author" not in pdf.docinfo and "/Metadata" not in pdf.Root
 
 
 def test_a_reviewer_submits_scores_and_comments(client):
@@ -188,13 +197,14 @@ def test_nobody_else_opens_a_review_or_its_file(client):
     for user in [u for u in s.students if u.pk != review.reviewer_id] + [s.instructor]:
         client.force_login(user)
         assert client.get(review_url(review, s)).status_code == 404
-        file_url = reverse("reviews:review_file", args=[s.cohort.pk, review.pk])
+        file_url = reverse("reviews:review_file", args=[s.cohort.pk, review.public_id])
         assert client.get(file_url).status_code == 404
     # Its own reviewer through another cohort's address: not found either.
     client.force_login(review.reviewer)
     other = build_scenario(1, submit=False)
     assert (
-        client.get(reverse("reviews:review", args=[other.cohort.pk, review.pk])).status_code == 404
+        client.get(reverse("reviews:review", args=[other.cohort.pk, review.public_id])).status_code
+        == 404
     )
 
 
@@ -238,11 +248,11 @@ def test_the_dashboard_lists_reviews_owed_with_their_deadline(client):
 def test_the_author_rates_a_review(client):
     s, _at = graded_scenario()
     review = Review.objects.filter(submission__author=s.students[0]).first()
-    url = reverse("reviews:rate", args=[s.cohort.pk, review.pk])
+    url = reverse("reviews:rate", args=[s.cohort.pk, review.public_id])
     client.force_login(s.students[0])
     response = client.post(url, {"helpfulness": "4"})
     assert response.status_code == 302
-    assert response.url.endswith(f"#review-{review.pk}")
+    assert response.url.endswith(f"#review-{review.public_id}")
     review.refresh_from_db()
     assert review.helpfulness == 4
     assert client.post(url, {"helpfulness": "9"}).status_code == 400
@@ -255,8 +265,8 @@ def test_only_the_author_rates_or_flags_a_review(client):
     s, _at = graded_scenario()
     review = Review.objects.filter(submission__author=s.students[0]).first()
     client.force_login(review.reviewer)
-    rate = reverse("reviews:rate", args=[s.cohort.pk, review.pk])
-    flag = reverse("reviews:flag", args=[s.cohort.pk, review.pk])
+    rate = reverse("reviews:rate", args=[s.cohort.pk, review.public_id])
+    flag = reverse("reviews:flag", args=[s.cohort.pk, review.public_id])
     assert client.post(rate, {"helpfulness": "5"}).status_code == 404
     assert client.post(flag, {"reason": "Mine is better."}).status_code == 404
     assert client.get(rate).status_code == 405
@@ -265,7 +275,7 @@ def test_only_the_author_rates_or_flags_a_review(client):
 def test_the_author_flags_a_review_once_and_it_goes_to_the_queue(client):
     s, _at = graded_scenario()
     review = Review.objects.filter(submission__author=s.students[0]).first()
-    url = reverse("reviews:flag", args=[s.cohort.pk, review.pk])
+    url = reverse("reviews:flag", args=[s.cohort.pk, review.public_id])
     client.force_login(s.students[0])
     assert client.post(url, {"reason": " "}).status_code == 400
     response = client.post(url, {"reason": "It insults me."})
@@ -493,7 +503,7 @@ def test_an_instructor_keeps_the_grade_after_a_flag_and_clears_the_queue(client)
     grade_before = Grade.objects.get(submission=submission).final_percent
     flagged = Review.objects.filter(submission=submission).first()
     client.force_login(author)
-    client.post(reverse("reviews:flag", args=[s.cohort.pk, flagged.pk]), {"reason": "Rude."})
+    client.post(reverse("reviews:flag", args=[s.cohort.pk, flagged.public_id]), {"reason": "Rude."})
     item = QueueItem.objects.get(submission=submission, resolved_at__isnull=True)
     client.force_login(s.instructor)
     page = client.get(reverse("reviews:grade", args=[s.cohort.pk, submission.pk]))
@@ -616,7 +626,7 @@ def test_the_grade_page_costs_the_same_queries_at_any_size(
     review_submit(review=own, by=author, scores=marks(own.rubric), comment="")
     client.force_login(author)
     flagged = Review.objects.filter(submission=submission, kind=ReviewKind.PEER).first()
-    client.post(reverse("reviews:flag", args=[s.cohort.pk, flagged.pk]), {"reason": "Rude."})
+    client.post(reverse("reviews:flag", args=[s.cohort.pk, flagged.public_id]), {"reason": "Rude."})
     client.force_login(s.instructor)
     grade_url = reverse("reviews:grade", args=[s.cohort.pk, submission.pk])
     client.post(grade_url, {f"score-{b.id}": "0" for b in s.assignment.rubric})
