@@ -334,6 +334,14 @@ LMS_INVOICE_IBAN = os.environ.get("LMS_INVOICE_IBAN", "NL00 BANK 0123 4567 89")
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET.strip():
+    # Without it no payment can be confirmed, and an unsigned event must never count.
+    raise ImproperlyConfigured(
+        "STRIPE_SECRET_KEY is set but STRIPE_WEBHOOK_SECRET is empty: set "
+        "STRIPE_WEBHOOK_SECRET to the signing secret (whsec_...) of the webhook endpoint "
+        "https://<host>/payments/stripe/webhook/ in Stripe's dashboard, or unset "
+        "STRIPE_SECRET_KEY to invoice every paid cohort."
+    )
 # Days a failed instalment may stay unpaid (while Stripe retries) before access pauses.
 LMS_PAYMENT_GRACE_DAYS = int(os.environ.get("LMS_PAYMENT_GRACE_DAYS", "7"))
 

@@ -325,6 +325,16 @@ def revenue_by_cohort() -> list[Cohort]:
     )
 
 
+def orders_with_payment_problems() -> list[Order]:
+    """Orders where a reported payment did not match (amount, currency, provider) and
+    staff must decide."""
+    return list(
+        Order.objects.exclude(payment_problem="")
+        .select_related("user", "enrolment__cohort")
+        .order_by("-updated_at")[:50]
+    )
+
+
 def deferrals_open() -> list[Deferral]:
     return list(
         Deferral.objects.filter(status=DeferralStatus.REQUESTED)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
@@ -115,6 +116,11 @@ def deferral_request(request: HttpRequest, cohort_id: int) -> HttpResponse:
 def stripe_webhook(request: HttpRequest) -> HttpResponse:
     """Stripe's events. A bad or missing signature gets 400 and changes nothing; a
     duplicate gets 200 and changes nothing; an event we do not handle gets 200."""
+    if not settings.STRIPE_WEBHOOK_SECRET.strip():
+        # Never accept an event that nobody could have signed.
+        return HttpResponseBadRequest(
+            "No webhook signing secret is configured (STRIPE_WEBHOOK_SECRET); no event is accepted."
+        )
     signature = request.headers.get("Stripe-Signature", "")
     if not signature:
         return HttpResponseBadRequest("Missing Stripe-Signature header.")
@@ -122,8 +128,10 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         event = stripe_gateway.webhook_event_parse(request.body, signature)
     except ValueError:
         return HttpResponseBadRequest("Invalid signature or payload.")
-    if not isinstance(event.get("id"), str) or len(event["id"]) > 255:
-        return HttpResponseBadRequest("Not a Stripe event.")
+    problem = webhooks.event_problem(event)
+    if problem is not None:
+        log.warning("stripe event refused: %s", problem)
+        return HttpResponseBadRequest(problem)
     outcome = webhooks.stripe_event_receive(event=event)
     log.info("stripe event %s %s: %s", event.get("type"), event["id"], outcome)
     return JsonResponse({"received": True, "outcome": outcome})
@@ -137,7 +145,11 @@ def staff_overview(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "payments/staff_overview.html",
-        {"rows": selectors.revenue_by_cohort(), "deferrals": selectors.deferrals_open()},
+        {
+            "rows": selectors.revenue_by_cohort(),
+            "deferrals": selectors.deferrals_open(),
+            "problems": selectors.orders_with_payment_problems(),
+        },
     )
 
 
