@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from lms.errors import NotAllowed, ValidationFailed
 from payments import selectors, services, stripe_gateway, webhooks
 from payments.forms import DeferralForm, MarkPaidForm, RefundForm
+from payments.models import OrderStatus
 
 log = logging.getLogger(__name__)
 
@@ -166,16 +167,22 @@ def staff_cohort(request: HttpRequest, cohort_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def staff_refund(request: HttpRequest, order_id: int) -> HttpResponse:
     order = selectors.order_for_staff(order_id=order_id)
-    form = RefundForm(request.POST or None, order=order)
+    refundable = selectors.money_received(order=order) - order.refunded_amount
+    form = RefundForm(request.POST or None, order=order, refundable=refundable)
     if request.method == "POST" and form.is_valid():
         services.order_refund(
             order=order,
             by=request.user,
             reason=form.cleaned_data["reason"],
-            amount=form.cleaned_data["amount_cents"],
+            amount=form.cleaned_data["amount"],
             outside_policy=form.cleaned_data["outside_policy"],
+            end_enrolment=form.cleaned_data["end_enrolment"],
         )
-        messages.success(request, _("Refunded; the seat was released."))
+        order.refresh_from_db()
+        if form.cleaned_data["end_enrolment"] or order.status == OrderStatus.REFUNDED:
+            messages.success(request, _("Refunded; the seat was released."))
+        else:
+            messages.success(request, _("Refunded in part; the student keeps the seat."))
         return redirect("payments:staff_cohort", cohort_id=order.enrolment.cohort_id)
     return render(
         request,
@@ -183,6 +190,7 @@ def staff_refund(request: HttpRequest, order_id: int) -> HttpResponse:
         {
             "order": order,
             "form": form,
+            "refundable": refundable,
             "policy_ends_at": services.refund_policy_ends_at(order=order),
         },
         status=400 if request.method == "POST" else 200,
