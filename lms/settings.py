@@ -342,6 +342,12 @@ if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET.strip():
         "https://<host>/payments/stripe/webhook/ in Stripe's dashboard, or unset "
         "STRIPE_SECRET_KEY to invoice every paid cohort."
     )
+# Coupon codes that did not work, counted per user and per client address (behind
+# REST_FRAMEWORK["NUM_PROXIES"] proxies, from X-Forwarded-For) in the cache: past either
+# limit, codes are refused for the rest of the window.
+LMS_COUPON_FAILURES_PER_USER = int(os.environ.get("LMS_COUPON_FAILURES_PER_USER", "10"))
+LMS_COUPON_FAILURES_PER_ADDRESS = int(os.environ.get("LMS_COUPON_FAILURES_PER_ADDRESS", "30"))
+LMS_COUPON_FAILURE_WINDOW = int(os.environ.get("LMS_COUPON_FAILURE_WINDOW", "3600"))
 # Days a failed instalment may stay unpaid (while Stripe retries) before access pauses.
 LMS_PAYMENT_GRACE_DAYS = int(os.environ.get("LMS_PAYMENT_GRACE_DAYS", "7"))
 

@@ -15,6 +15,7 @@ from cohorts.selectors import cohort_get
 from lms.api import ERROR, MAX_ID, ApiView
 from payments import selectors, services
 from payments.models import Deferral
+from payments.throttling import CouponThrottleMixin
 
 # --- Serializers ------------------------------------------------------------------------
 
@@ -146,16 +147,20 @@ class CohortPaymentsSerializer(serializers.Serializer):
 # --- Views ------------------------------------------------------------------------------
 
 
-class QuoteApi(ApiView):
+class QuoteApi(CouponThrottleMixin, ApiView):
     @extend_schema(
         parameters=[
             OpenApiParameter("cohort", int, required=True),
             OpenApiParameter("coupon", str),
             OpenApiParameter("instalments", int),
         ],
-        responses={200: QuoteSerializer, 400: ERROR, 404: ERROR},
+        responses={200: QuoteSerializer, 400: ERROR, 404: ERROR, 429: ERROR},
         tags=["payments"],
-        description="What a seat costs you now: early-bird, code and instalments applied.",
+        description=(
+            "What a seat costs you now: early-bird, code and instalments applied. Codes "
+            "that do not work are counted per user and address: past the limit, 429 "
+            "with Retry-After."
+        ),
     )
     def get(self, request: Request) -> Response:
         params = QuoteRequestSerializer(data=request.query_params)
