@@ -127,6 +127,15 @@ def money_received(*, order: Order) -> int:
     return order.payments.aggregate(total=Sum("amount"))["total"] or 0
 
 
+def pending_orders_by_enrolment(*, user) -> dict[int, Order]:
+    """The user's orders awaiting payment by enrolment id (a held seat's order), in one
+    query."""
+    return {
+        order.enrolment_id: order
+        for order in Order.objects.filter(user=user, status=OrderStatus.PENDING)
+    }
+
+
 # --- Pages ----------------------------------------------------------------------------
 
 
