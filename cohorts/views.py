@@ -28,8 +28,10 @@ from reviews.selectors import student_work_get
 @login_required
 def my_cohorts(request: HttpRequest) -> HttpResponse:
     enrolments = selectors.my_enrolments(user=request.user)
-    # A seat held while paying links to its order: pay now, or see the invoice.
-    pending = payment_selectors.pending_orders_by_enrolment(user=request.user)
+    # A seat held while paying links to its order: pay now, or see the invoice (one
+    # query, only when a seat is held).
+    held = any(e.status == EnrolmentStatus.PENDING_PAYMENT for e in enrolments)
+    pending = payment_selectors.pending_orders_by_enrolment(user=request.user) if held else {}
     for enrolment in enrolments:
         enrolment.pending_order = pending.get(enrolment.pk)
     return render(

@@ -342,6 +342,17 @@ if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET.strip():
         "https://<host>/payments/stripe/webhook/ in Stripe's dashboard, or unset "
         "STRIPE_SECRET_KEY to invoice every paid cohort."
     )
+# The cache counts coupon codes that did not work (payments/throttling.py). In memory,
+# each web process counts for itself; LMS_CACHE_URL=redis://host:6379/N shares the
+# count between processes (and servers), as production should.
+LMS_CACHE_URL = os.environ.get("LMS_CACHE_URL", "")
+if LMS_CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": LMS_CACHE_URL,
+        }
+    }
 # Coupon codes that did not work, counted per user and per client address (behind
 # REST_FRAMEWORK["NUM_PROXIES"] proxies, from X-Forwarded-For) in the cache: past either
 # limit, codes are refused for the rest of the window.

@@ -235,8 +235,12 @@ def invoice_reconcile(*, reference: str, amount: int, by: User, now=None) -> Ord
         )
     if amount != invoice.amount:
         raise ValidationFailed(
-            _("Invoice %(number)s is for %(expected)s cents, the transfer was %(got)s cents.")
-            % {"number": invoice.number, "expected": invoice.amount, "got": amount},
+            _("Invoice %(number)s is for %(expected)s, the transfer was %(got)s.")
+            % {
+                "number": invoice.number,
+                "expected": f"{invoice.amount / 100:.2f} {invoice.currency}",
+                "got": f"{amount / 100:.2f} {invoice.currency}",
+            },
             code="amount_mismatch",
         )
     return order_mark_paid(
@@ -251,8 +255,10 @@ def payment_holds_expire(*, now: dt.datetime | None = None) -> int:
     Returns the number ended."""
     now = now or timezone.now()
     ended = 0
+    # An order whose reported payment did not match waits for staff: real money came
+    # in, so its seat is not released behind their back.
     for order_id in Order.objects.filter(
-        status=OrderStatus.PENDING, hold_expires_at__lte=now
+        status=OrderStatus.PENDING, hold_expires_at__lte=now, payment_problem=""
     ).values_list("pk", flat=True):
         order = Order.objects.get(pk=order_id)
         session = None
@@ -426,9 +432,11 @@ def payment_confirm(
         return "payment recorded already"
     problem = payment_mismatch(order=order, amount=amount, currency=currency)
     if problem is not None:
-        order.payment_problem = f"{problem} ({source}, {reference})"[:500]
-        order._change_reason = "payment did not match: left for staff"
-        order.save()
+        note = f"{problem} ({source}, {reference})"[:500]
+        if order.payment_problem != note:
+            order.payment_problem = note
+            order._change_reason = "payment did not match: left for staff"
+            order.save()
         return f"payment did not match, left for staff: {problem}"
     if not _payment_record(order, amount=amount, reference=reference, source=source, now=now):
         return "payment recorded already"

@@ -118,3 +118,13 @@ def test_behind_a_configured_proxy_the_forwarded_address_is_counted(
     assert_too_many(quote(client, paid_cohort, "FULLRIDE", **office))
     elsewhere = quote(client, paid_cohort, "FULLRIDE", HTTP_X_FORWARDED_FOR="198.51.100.7")
     assert elsewhere.status_code == 200
+
+
+def test_the_failure_count_can_be_shared_between_web_processes(monkeypatch):
+    import runpy
+    from pathlib import Path
+
+    settings_file = Path(__file__).resolve().parents[2] / "lms" / "settings.py"
+    monkeypatch.setenv("LMS_CACHE_URL", "redis://127.0.0.1:6379/11")
+    cache = runpy.run_path(str(settings_file))["CACHES"]["default"]
+    assert cache["BACKEND"].endswith("RedisCache") and cache["LOCATION"].endswith("/11")

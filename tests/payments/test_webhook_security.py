@@ -4,6 +4,7 @@ a shape we do not understand. Nothing is written on a refusal."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import runpy
 from pathlib import Path
@@ -100,6 +101,10 @@ def test_a_forged_amount_does_not_pay_the_order_and_is_shown_to_staff(
     assert_nothing_paid(order, enrolment)
     assert "0.01 EUR" in order.payment_problem and "495.00 EUR" in order.payment_problem
     assert WebhookEvent.objects.get().outcome.startswith("payment did not match")
+    # Real money came in: the seat is not released behind staff's back when the hold ends.
+    later = order.hold_expires_at + dt.timedelta(seconds=1)
+    assert services.payment_holds_expire(now=later) == 0
+    assert_nothing_paid(order, enrolment)
     client.force_login(staff)
     html = client.get(reverse("payments:staff_cohort", args=[paid_cohort.pk])).content.decode()
     assert "A payment needs checking" in html and "this order expects 495.00 EUR" in html
