@@ -35,11 +35,13 @@ def test_a_mistyped_code_is_shown_at_the_field_of_the_enrol_form(client, paid_co
     assert not Order.objects.exists() and not paid_cohort.enrolments.exists()
 
 
-def test_a_plan_that_is_not_offered_is_shown_at_the_field(client, paid_cohort, student):
+def test_a_plan_that_is_not_offered_is_shown_at_the_field(client, stripe_on, paid_cohort, student):
     client.force_login(student)
     response = client.post(reverse("cohorts:enrol", args=[paid_cohort.pk]), {"instalments": "7"})
     assert response.status_code == 400
-    assert "paid in full or in 3 instalments" in response.content.decode()
+    html = response.content.decode()
+    assert '<fieldset class="field has-errors">' in html  # at the field, in the form
+    assert "paid in full or in 3 instalments" in html and 'name="coupon"' in html
     assert not paid_cohort.enrolments.exists()
 
 
