@@ -283,12 +283,6 @@ class Order(TimeStampedModel):
         kept unless staff ended it); the ledger says how much."""
         return self.status == OrderStatus.PAID and self.refunded_amount > 0
 
-    @property
-    def status_label(self) -> str:
-        if self.partly_refunded:
-            return str(_("Partly refunded"))
-        return str(OrderStatus(self.status).label)
-
 
 class Payment(TimeStampedModel):
     """Money in: one row per confirmed payment (a Checkout payment, one instalment, a bank
