@@ -31,7 +31,7 @@ class CohortPriceViewSet(ModelViewSet):
     copy_view_enabled = False
     list_display = [
         "cohort",
-        Column("amount", label=_("price"), accessor=_price),
+        Column("amount", label=_("Price"), accessor=_price),
         "instalments",
         "payment_method",
     ]
@@ -63,7 +63,7 @@ class CouponViewSet(ModelViewSet):
     list_display = [
         "code",
         "percent_off",
-        Column("amount_off", label=_("amount off"), accessor=_amount_off),
+        Column("amount_off", label=_("Amount off"), accessor=_amount_off),
         "max_uses",
         "expires_at",
         "cohort",
