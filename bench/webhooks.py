@@ -76,6 +76,7 @@ def child(name: str, orders: int) -> None:
                 "payment_status": "paid",
                 "payment_intent": f"pi_{o.pk}",
                 "amount_total": o.total_amount,
+                "currency": o.currency.lower(),
                 "invoice": None,
                 "subscription": None,
             },
@@ -87,6 +88,7 @@ def child(name: str, orders: int) -> None:
                 "object": "invoice",
                 "amount_paid": o.total_amount // 3,
                 "amount_due": o.total_amount // 3,
+                "currency": o.currency.lower(),
                 "billing_reason": "subscription_cycle",
                 "parent": {
                     "subscription_details": {

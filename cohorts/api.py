@@ -26,6 +26,7 @@ from lms.errors import NotFound
 from payments import services as payment_services
 from payments.models import Provider
 from payments.stripe_gateway import PaymentServiceDown
+from payments.throttling import CouponThrottleMixin
 
 # --- Serializers ------------------------------------------------------------------------
 
@@ -226,10 +227,10 @@ class PaidEnrolmentSerializer(EnrolmentSerializer):
         return OrderSummarySerializer(order).data if order is not None else None
 
 
-class CohortEnrolApi(ApiView):
+class CohortEnrolApi(CouponThrottleMixin, ApiView):
     @extend_schema(
         request=EnrolRequestSerializer,
-        responses={201: PaidEnrolmentSerializer, 400: ERROR, 404: ERROR, 409: ERROR},
+        responses={201: PaidEnrolmentSerializer, 400: ERROR, 404: ERROR, 409: ERROR, 429: ERROR},
         tags=["enrolment"],
         description=(
             "Take a seat, or a place on the waitlist when the cohort is full. In a paid "

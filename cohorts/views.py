@@ -16,16 +16,24 @@ from cms.models import LessonPage
 from cohorts import selectors, services
 from cohorts.models import EnrolmentStatus
 from live.selectors import upcoming_sessions
-from lms.errors import NotFound
+from lms.errors import DomainError, NotFound
+from payments import selectors as payment_selectors
 from payments import services as payment_services
 from payments.models import OrderStatus, Provider
 from payments.stripe_gateway import PaymentServiceDown
+from payments.throttling import TooManyCodes, coupon_attempt
 from reviews.selectors import student_work_get
 
 
 @login_required
 def my_cohorts(request: HttpRequest) -> HttpResponse:
     enrolments = selectors.my_enrolments(user=request.user)
+    # A seat held while paying links to its order: pay now, or see the invoice (one
+    # query, only when a seat is held).
+    held = any(e.status == EnrolmentStatus.PENDING_PAYMENT for e in enrolments)
+    pending = payment_selectors.pending_orders_by_enrolment(user=request.user) if held else {}
+    for enrolment in enrolments:
+        enrolment.pending_order = pending.get(enrolment.pk)
     return render(
         request,
         "cohorts/my_cohorts.html",
@@ -36,19 +44,78 @@ def my_cohorts(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _enrol_choices(request: HttpRequest) -> tuple[str, int]:
+    code = request.POST.get("coupon", "")[:40].strip()
+    instalments = request.POST.get("instalments", "1")
+    return code, int(instalments) if instalments.isdigit() and len(instalments) < 3 else 0
+
+
+def _enrol_page(
+    request: HttpRequest,
+    cohort_id: int,
+    *,
+    code: str = "",
+    instalments: int = 1,
+    preview=None,
+    error: DomainError | None = None,
+) -> HttpResponse:
+    """The enrol form of the course page on a page of its own: the price with the code
+    and plan applied, or why the code or plan cannot be used, at the field."""
+    listing = selectors.cohort_listing_get(cohort_id=cohort_id, user=request.user)
+    response = render(
+        request,
+        "cohorts/enrol.html",
+        {
+            "listing": listing,
+            "cohort": listing.cohort,
+            "preview": preview,
+            "enrol_error": error,
+            "coupon_value": code,
+            "instalments_value": instalments,
+        },
+        status=error.status_code if error is not None else 200,
+    )
+    if isinstance(error, TooManyCodes):
+        response["Retry-After"] = str(error.wait)
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enrol_check(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    """Check a code before enrolling: the price with the code, early-bird and plan
+    applied. Nothing is held."""
+    cohort = selectors.cohort_get(cohort_id=cohort_id)
+    code, instalments = _enrol_choices(request) if request.method == "POST" else ("", 1)
+    try:
+        with coupon_attempt(request=request, code=code):
+            preview = payment_selectors.quote_get(
+                cohort=cohort, coupon_code=code, instalments=instalments
+            )
+    except DomainError as error:
+        if error.field not in ("coupon", "instalments"):
+            raise
+        return _enrol_page(request, cohort_id, code=code, instalments=instalments, error=error)
+    return _enrol_page(request, cohort_id, code=code, instalments=instalments, preview=preview)
+
+
 @login_required
 @require_POST
 def enrol(request: HttpRequest, cohort_id: int) -> HttpResponse:
     """Take a seat; in a paid cohort the seat is held and the student goes on to pay
-    (Stripe Checkout, or the invoice page)."""
+    (Stripe Checkout, or the invoice page). A code or plan that cannot be used is
+    shown at the field of the enrol form, with nothing held."""
     cohort = selectors.cohort_get(cohort_id=cohort_id)
-    instalments = request.POST.get("instalments", "1")
-    enrolment, order = payment_services.paid_enrolment_start(
-        cohort=cohort,
-        user=request.user,
-        coupon_code=request.POST.get("coupon", "")[:40],
-        instalments=int(instalments) if instalments.isdigit() and len(instalments) < 3 else 0,
-    )
+    code, instalments = _enrol_choices(request)
+    try:
+        with coupon_attempt(request=request, code=code):
+            enrolment, order = payment_services.paid_enrolment_start(
+                cohort=cohort, user=request.user, coupon_code=code, instalments=instalments
+            )
+    except DomainError as error:
+        if error.field not in ("coupon", "instalments"):
+            raise
+        return _enrol_page(request, cohort_id, code=code, instalments=instalments, error=error)
     if order is not None and order.status == OrderStatus.PENDING:
         if order.provider == Provider.STRIPE:
             try:

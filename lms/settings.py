@@ -388,6 +388,31 @@ LMS_INVOICE_IBAN = os.environ.get("LMS_INVOICE_IBAN", "NL00 BANK 0123 4567 89")
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET.strip():
+    # Without it no payment can be confirmed, and an unsigned event must never count.
+    raise ImproperlyConfigured(
+        "STRIPE_SECRET_KEY is set but STRIPE_WEBHOOK_SECRET is empty: set "
+        "STRIPE_WEBHOOK_SECRET to the signing secret (whsec_...) of the webhook endpoint "
+        "https://<host>/payments/stripe/webhook/ in Stripe's dashboard, or unset "
+        "STRIPE_SECRET_KEY to invoice every paid cohort."
+    )
+# The cache counts coupon codes that did not work (payments/throttling.py). In memory,
+# each web process counts for itself; LMS_CACHE_URL=redis://host:6379/N shares the
+# count between processes (and servers), as production should.
+LMS_CACHE_URL = os.environ.get("LMS_CACHE_URL", "")
+if LMS_CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": LMS_CACHE_URL,
+        }
+    }
+# Coupon codes that did not work, counted per user and per client address (behind
+# REST_FRAMEWORK["NUM_PROXIES"] proxies, from X-Forwarded-For) in the cache: past either
+# limit, codes are refused for the rest of the window.
+LMS_COUPON_FAILURES_PER_USER = int(os.environ.get("LMS_COUPON_FAILURES_PER_USER", "10"))
+LMS_COUPON_FAILURES_PER_ADDRESS = int(os.environ.get("LMS_COUPON_FAILURES_PER_ADDRESS", "30"))
+LMS_COUPON_FAILURE_WINDOW = int(os.environ.get("LMS_COUPON_FAILURE_WINDOW", "3600"))
 # Days a failed instalment may stay unpaid (while Stripe retries) before access pauses.
 LMS_PAYMENT_GRACE_DAYS = int(os.environ.get("LMS_PAYMENT_GRACE_DAYS", "7"))
 

@@ -15,6 +15,7 @@ from cohorts.selectors import cohort_get
 from lms.api import ERROR, MAX_ID, ApiView
 from payments import selectors, services
 from payments.models import Deferral
+from payments.throttling import CouponThrottleMixin
 
 # --- Serializers ------------------------------------------------------------------------
 
@@ -57,6 +58,9 @@ class OrderSerializer(serializers.Serializer):
     cohort_id = serializers.IntegerField(source="order.enrolment.cohort_id")
     cohort = serializers.CharField(source="order.enrolment.cohort.name")
     status = serializers.CharField(source="order.status")
+    partly_refunded = serializers.BooleanField(
+        source="order.partly_refunded", help_text="Paid, and part of it was refunded."
+    )
     provider = serializers.CharField(source="order.provider")
     currency = serializers.CharField(source="order.currency")
     list_amount = serializers.IntegerField(source="order.list_amount")
@@ -98,6 +102,10 @@ class RefundRequestSerializer(serializers.Serializer):
     )
     reason = serializers.CharField(max_length=2000)
     outside_policy = serializers.BooleanField(default=False)
+    end_enrolment = serializers.BooleanField(
+        default=False,
+        help_text="Also end the enrolment after a partial refund (a full refund always does).",
+    )
 
 
 class MarkPaidSerializer(serializers.Serializer):
@@ -139,16 +147,20 @@ class CohortPaymentsSerializer(serializers.Serializer):
 # --- Views ------------------------------------------------------------------------------
 
 
-class QuoteApi(ApiView):
+class QuoteApi(CouponThrottleMixin, ApiView):
     @extend_schema(
         parameters=[
             OpenApiParameter("cohort", int, required=True),
             OpenApiParameter("coupon", str),
             OpenApiParameter("instalments", int),
         ],
-        responses={200: QuoteSerializer, 400: ERROR, 404: ERROR},
+        responses={200: QuoteSerializer, 400: ERROR, 404: ERROR, 429: ERROR},
         tags=["payments"],
-        description="What a seat costs you now: early-bird, code and instalments applied.",
+        description=(
+            "What a seat costs you now: early-bird, code and instalments applied. Codes "
+            "that do not work are counted per user and address: past the limit, 429 "
+            "with Retry-After."
+        ),
     )
     def get(self, request: Request) -> Response:
         params = QuoteRequestSerializer(data=request.query_params)
@@ -217,7 +229,10 @@ class OrderRefundApi(ApiView):
         request=RefundRequestSerializer,
         responses={201: MoneySerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
         tags=["payments (staff)"],
-        description="Refund in full or in part; the enrolment is cancelled, the seat freed.",
+        description=(
+            "Refund in full or in part. A full refund cancels the enrolment and frees the "
+            "seat; after a partial one the student keeps it unless `end_enrolment`."
+        ),
     )
     def post(self, request: Request, order_id: int) -> Response:
         data = RefundRequestSerializer(data=request.data)
@@ -228,6 +243,7 @@ class OrderRefundApi(ApiView):
             amount=data.validated_data.get("amount"),
             reason=data.validated_data["reason"],
             outside_policy=data.validated_data["outside_policy"],
+            end_enrolment=data.validated_data["end_enrolment"],
         )
         return Response(MoneySerializer(refund).data, status=status.HTTP_201_CREATED)
 

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
+
+from lms.money import MoneyField
 
 
 class DeferralForm(forms.Form):
@@ -20,26 +21,50 @@ class DeferralForm(forms.Form):
 
 
 class RefundForm(forms.Form):
-    amount = forms.DecimalField(
+    amount = MoneyField(
         label=_("Amount to refund"),
-        min_value=Decimal("0.01"),
-        decimal_places=2,
+        min_minor=1,
         help_text=_("Leave as is for a full refund of what is left."),
     )
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
     outside_policy = forms.BooleanField(
         label=_("Outside the refund policy (recorded)"), required=False
     )
+    end_enrolment = forms.BooleanField(
+        label=_("Also end the enrolment"),
+        required=False,
+        help_text=_(
+            "A full refund always ends it. After a partial refund the student keeps the "
+            "seat unless you tick this; the seat then goes to the waitlist."
+        ),
+    )
 
-    def __init__(self, *args, order, **kwargs):
+    def __init__(self, *args, order, refundable: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["amount"].initial = Decimal(order.total_amount - order.refunded_amount) / 100
+        self.fields["amount"].initial = refundable
+        self.fields["amount"].label = _("Amount to refund (%(currency)s)") % {
+            "currency": order.currency
+        }
 
-    def clean(self):
-        data = super().clean()
-        if data.get("amount") is not None:
-            data["amount_cents"] = int(data["amount"] * 100)
-        return data
+
+class CohortPriceForm(WagtailAdminModelForm):
+    """Prices in the admin are typed and shown in units (450.00); stored in cents."""
+
+    amount = MoneyField(label=_("Price"), help_text=_("0 or no price: the cohort is free."))
+    early_bird_amount = MoneyField(
+        label=_("Early-bird price"),
+        required=False,
+        help_text=_("Lower than the price; leave empty for none."),
+    )
+
+
+class CouponForm(WagtailAdminModelForm):
+    amount_off = MoneyField(
+        label=_("Amount off"),
+        required=False,
+        min_minor=1,
+        help_text=_("In the coupon's currency. Give this or a percentage, not both."),
+    )
 
 
 class MarkPaidForm(forms.Form):

@@ -7,6 +7,7 @@ money never moves without a record of who or what moved it.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -26,15 +27,18 @@ class CohortPrice(TimeStampedModel):
     """What a seat in a cohort costs. A cohort without one (or with amount 0) is free."""
 
     cohort = models.OneToOneField(
-        "cohorts.Cohort", verbose_name=_("cohort"), on_delete=models.CASCADE, related_name="price"
+        "cohorts.Cohort",
+        verbose_name=_("cohort"),
+        on_delete=models.CASCADE,
+        related_name="price",
+        error_messages={"unique": _("This cohort has a price already; edit that one instead.")},
     )
-    amount = models.PositiveIntegerField(_("price (cents)"))
+    # Minor units (cents); staff enter and read them in units through MoneyField.
+    amount = models.PositiveIntegerField(_("price"))
     currency = models.CharField(
         _("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR
     )
-    early_bird_amount = models.PositiveIntegerField(
-        _("early-bird price (cents)"), null=True, blank=True
-    )
+    early_bird_amount = models.PositiveIntegerField(_("early-bird price"), null=True, blank=True)
     early_bird_until = models.DateTimeField(_("early-bird price until"), null=True, blank=True)
     instalments = models.PositiveSmallIntegerField(
         _("monthly instalments offered"),
@@ -71,25 +75,52 @@ class CohortPrice(TimeStampedModel):
                 condition=Q(early_bird_amount__isnull=True)
                 | Q(early_bird_amount__lt=models.F("amount")),
                 name="early_bird_below_price",
+                violation_error_message=_(
+                    "The early-bird price must be lower than the price; lower it or leave it empty."
+                ),
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.cohort_id}: {self.amount} {self.currency}"
+        return f"{self.cohort_id}: {self.amount / 100:.2f} {self.currency}"
+
+    def clean(self) -> None:
+        # The same rules as the database constraints, said at the field before the
+        # database refuses the row.
+        errors: dict[str, str] = {}
+        if (
+            self.early_bird_amount is not None
+            and self.amount is not None
+            and self.early_bird_amount >= self.amount
+        ):
+            errors["early_bird_amount"] = _(
+                "The early-bird price must be lower than the price; lower it or leave it empty."
+            )
+        if self.early_bird_amount is not None and self.early_bird_until is None:
+            errors["early_bird_until"] = _(
+                "Say until when the early-bird price applies, or leave the early-bird price empty."
+            )
+        if errors:
+            raise ValidationError(errors)
 
 
 class Coupon(TimeStampedModel):
     """A code that takes a percentage or an amount off. 100% off is a scholarship: the
     student enrols without a payment step."""
 
-    code = models.CharField(_("code"), max_length=40, unique=True)
+    code = models.CharField(
+        _("code"),
+        max_length=40,
+        unique=True,
+        error_messages={"unique": _("Another coupon has this code already; choose another.")},
+    )
     percent_off = models.PositiveSmallIntegerField(
         _("percent off"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
-    amount_off = models.PositiveIntegerField(_("amount off (cents)"), null=True, blank=True)
+    amount_off = models.PositiveIntegerField(_("amount off"), null=True, blank=True)
     currency = models.CharField(
         _("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR
     )
@@ -116,11 +147,28 @@ class Coupon(TimeStampedModel):
                 condition=(Q(percent_off__isnull=False) & Q(amount_off__isnull=True))
                 | (Q(percent_off__isnull=True) & Q(amount_off__isnull=False)),
                 name="coupon_percent_or_amount",
+                violation_error_message=_("Give either a percentage or an amount off, not both."),
             )
         ]
 
     def __str__(self) -> str:
         return self.code
+
+    def clean(self) -> None:
+        if self.percent_off is not None and self.amount_off is not None:
+            message = _("Give either a percentage or an amount off, not both.")
+            raise ValidationError({"percent_off": message, "amount_off": message})
+        if self.percent_off is None and self.amount_off is None:
+            message = _("Give a percentage or an amount off (100 % is a scholarship).")
+            raise ValidationError({"percent_off": message})
+        if self.code:
+            clash = Coupon.objects.filter(code__iexact=self.code.strip()).exclude(pk=self.pk)
+            if clash.exists():
+                # Students type codes in any case; two codes differing only in case
+                # would be one code.
+                raise ValidationError(
+                    {"code": _("Another coupon has this code already; choose another.")}
+                )
 
 
 class Provider(models.TextChoices):
@@ -194,6 +242,9 @@ class Order(TimeStampedModel):
     instalments_paid = models.PositiveSmallIntegerField(_("instalments paid"), default=0)
     # An instalment failed and has not been paid since: the grace period runs from here.
     failing_since = models.DateTimeField(_("instalment failing since"), null=True, blank=True)
+    # A payment reported for this order did not match it (amount, currency or how it
+    # is paid): nothing was recorded, the seat stays as it was, staff decide.
+    payment_problem = models.CharField(_("payment to check"), max_length=500, blank=True)
 
     history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
 
@@ -205,10 +256,16 @@ class Order(TimeStampedModel):
                 fields=["enrolment"],
                 condition=Q(status="pending"),
                 name="one_pending_order_per_enrolment",
+                violation_error_message=_(
+                    "This seat already has an order awaiting payment; pay or cancel that one."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(refunded_amount__lte=models.F("total_amount")),
                 name="refund_within_total",
+                violation_error_message=_(
+                    "More cannot be refunded than the order's total; lower the amount."
+                ),
             ),
         ]
         indexes = [
@@ -219,6 +276,12 @@ class Order(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"order {self.pk} ({self.status})"
+
+    @property
+    def partly_refunded(self) -> bool:
+        """Paid, and some of the money went back: the order stays paid (the seat is
+        kept unless staff ended it); the ledger says how much."""
+        return self.status == OrderStatus.PAID and self.refunded_amount > 0
 
 
 class Payment(TimeStampedModel):
@@ -356,6 +419,9 @@ class Deferral(TimeStampedModel):
                 fields=["enrolment"],
                 condition=Q(status="requested"),
                 name="one_open_deferral_per_enrolment",
+                violation_error_message=_(
+                    "There is already an open request to move this seat; wait for the answer."
+                ),
             )
         ]
 

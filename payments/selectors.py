@@ -127,6 +127,15 @@ def money_received(*, order: Order) -> int:
     return order.payments.aggregate(total=Sum("amount"))["total"] or 0
 
 
+def pending_orders_by_enrolment(*, user) -> dict[int, Order]:
+    """The user's orders awaiting payment by enrolment id (a held seat's order), in one
+    query."""
+    return {
+        order.enrolment_id: order
+        for order in Order.objects.filter(user=user, status=OrderStatus.PENDING)
+    }
+
+
 # --- Pages ----------------------------------------------------------------------------
 
 
@@ -322,6 +331,16 @@ def revenue_by_cohort() -> list[Cohort]:
         _with_payment_counts(
             Cohort.objects.filter(price__isnull=False).select_related("course", "price")
         ).order_by("-starts_on")
+    )
+
+
+def orders_with_payment_problems() -> list[Order]:
+    """Orders where a reported payment did not match (amount, currency, provider) and
+    staff must decide."""
+    return list(
+        Order.objects.exclude(payment_problem="")
+        .select_related("user", "enrolment__cohort")
+        .order_by("-updated_at")[:50]
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from lms.errors import NotAllowed, ValidationFailed
 from payments import selectors, services, stripe_gateway, webhooks
 from payments.forms import DeferralForm, MarkPaidForm, RefundForm
+from payments.models import OrderStatus
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +117,11 @@ def deferral_request(request: HttpRequest, cohort_id: int) -> HttpResponse:
 def stripe_webhook(request: HttpRequest) -> HttpResponse:
     """Stripe's events. A bad or missing signature gets 400 and changes nothing; a
     duplicate gets 200 and changes nothing; an event we do not handle gets 200."""
+    if not settings.STRIPE_WEBHOOK_SECRET.strip():
+        # Never accept an event that nobody could have signed.
+        return HttpResponseBadRequest(
+            "No webhook signing secret is configured (STRIPE_WEBHOOK_SECRET); no event is accepted."
+        )
     signature = request.headers.get("Stripe-Signature", "")
     if not signature:
         return HttpResponseBadRequest("Missing Stripe-Signature header.")
@@ -122,8 +129,10 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         event = stripe_gateway.webhook_event_parse(request.body, signature)
     except ValueError:
         return HttpResponseBadRequest("Invalid signature or payload.")
-    if not isinstance(event.get("id"), str) or len(event["id"]) > 255:
-        return HttpResponseBadRequest("Not a Stripe event.")
+    problem = webhooks.event_problem(event)
+    if problem is not None:
+        log.warning("stripe event refused: %s", problem)
+        return HttpResponseBadRequest(problem)
     outcome = webhooks.stripe_event_receive(event=event)
     log.info("stripe event %s %s: %s", event.get("type"), event["id"], outcome)
     return JsonResponse({"received": True, "outcome": outcome})
@@ -137,7 +146,11 @@ def staff_overview(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "payments/staff_overview.html",
-        {"rows": selectors.revenue_by_cohort(), "deferrals": selectors.deferrals_open()},
+        {
+            "rows": selectors.revenue_by_cohort(),
+            "deferrals": selectors.deferrals_open(),
+            "problems": selectors.orders_with_payment_problems(),
+        },
     )
 
 
@@ -154,16 +167,22 @@ def staff_cohort(request: HttpRequest, cohort_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def staff_refund(request: HttpRequest, order_id: int) -> HttpResponse:
     order = selectors.order_for_staff(order_id=order_id)
-    form = RefundForm(request.POST or None, order=order)
+    refundable = selectors.money_received(order=order) - order.refunded_amount
+    form = RefundForm(request.POST or None, order=order, refundable=refundable)
     if request.method == "POST" and form.is_valid():
         services.order_refund(
             order=order,
             by=request.user,
             reason=form.cleaned_data["reason"],
-            amount=form.cleaned_data["amount_cents"],
+            amount=form.cleaned_data["amount"],
             outside_policy=form.cleaned_data["outside_policy"],
+            end_enrolment=form.cleaned_data["end_enrolment"],
         )
-        messages.success(request, _("Refunded; the seat was released."))
+        order.refresh_from_db()
+        if form.cleaned_data["end_enrolment"] or order.status == OrderStatus.REFUNDED:
+            messages.success(request, _("Refunded; the seat was released."))
+        else:
+            messages.success(request, _("Refunded in part; the student keeps the seat."))
         return redirect("payments:staff_cohort", cohort_id=order.enrolment.cohort_id)
     return render(
         request,
@@ -171,6 +190,7 @@ def staff_refund(request: HttpRequest, order_id: int) -> HttpResponse:
         {
             "order": order,
             "form": form,
+            "refundable": refundable,
             "policy_ends_at": services.refund_policy_ends_at(order=order),
         },
         status=400 if request.method == "POST" else 200,

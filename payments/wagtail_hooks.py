@@ -7,10 +7,21 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from lms.templatetags.lms_money import money
+from payments.forms import CohortPriceForm, CouponForm
 from payments.models import CohortPrice, Coupon
+
+
+def _price(price: CohortPrice) -> str:
+    return money(price.amount, price.currency)
+
+
+def _amount_off(coupon: Coupon) -> str:
+    return money(coupon.amount_off, coupon.currency) if coupon.amount_off is not None else ""
 
 
 class CohortPriceViewSet(ModelViewSet):
@@ -18,7 +29,12 @@ class CohortPriceViewSet(ModelViewSet):
     icon = "tag"
     menu_label = _("Prices")
     copy_view_enabled = False
-    list_display = ["cohort", "amount", "currency", "instalments", "payment_method"]
+    list_display = [
+        "cohort",
+        Column("amount", label=_("Price"), accessor=_price),
+        "instalments",
+        "payment_method",
+    ]
     list_filter = ["currency", "payment_method"]
     edit_handler = ObjectList(
         [
@@ -34,7 +50,8 @@ class CohortPriceViewSet(ModelViewSet):
                 ],
                 heading=_("Paying and refunds"),
             ),
-        ]
+        ],
+        base_form_class=CohortPriceForm,
     )
 
 
@@ -46,7 +63,7 @@ class CouponViewSet(ModelViewSet):
     list_display = [
         "code",
         "percent_off",
-        "amount_off",
+        Column("amount_off", label=_("Amount off"), accessor=_amount_off),
         "max_uses",
         "expires_at",
         "cohort",
@@ -63,7 +80,8 @@ class CouponViewSet(ModelViewSet):
             FieldRowPanel([FieldPanel("max_uses"), FieldPanel("expires_at")]),
             FieldPanel("cohort"),
             FieldPanel("active"),
-        ]
+        ],
+        base_form_class=CouponForm,
     )
 
 

@@ -209,6 +209,7 @@ def order_mark_paid(
     )
     order_transition(order=order, to=OrderStatus.PAID, by=by, reason="invoice paid")
     order.paid_at = now
+    order.payment_problem = ""
     order.instalments_paid = order.instalments
     order.save()
     if invoice is not None:
@@ -234,8 +235,12 @@ def invoice_reconcile(*, reference: str, amount: int, by: User, now=None) -> Ord
         )
     if amount != invoice.amount:
         raise ValidationFailed(
-            _("Invoice %(number)s is for %(expected)s cents, the transfer was %(got)s cents.")
-            % {"number": invoice.number, "expected": invoice.amount, "got": amount},
+            _("Invoice %(number)s is for %(expected)s, the transfer was %(got)s.")
+            % {
+                "number": invoice.number,
+                "expected": f"{invoice.amount / 100:.2f} {invoice.currency}",
+                "got": f"{amount / 100:.2f} {invoice.currency}",
+            },
             code="amount_mismatch",
         )
     return order_mark_paid(
@@ -250,8 +255,10 @@ def payment_holds_expire(*, now: dt.datetime | None = None) -> int:
     Returns the number ended."""
     now = now or timezone.now()
     ended = 0
+    # An order whose reported payment did not match waits for staff: real money came
+    # in, so its seat is not released behind their back.
     for order_id in Order.objects.filter(
-        status=OrderStatus.PENDING, hold_expires_at__lte=now
+        status=OrderStatus.PENDING, hold_expires_at__lte=now, payment_problem=""
     ).values_list("pk", flat=True):
         order = Order.objects.get(pk=order_id)
         session = None
@@ -269,6 +276,7 @@ def payment_holds_expire(*, now: dt.datetime | None = None) -> int:
                     payment_confirm(
                         order=order,
                         amount=session.amount_total or 0,
+                        currency=session.currency or "",
                         reference=session.payment_intent or session.invoice or session.id,
                         source="hold check at Stripe",
                         now=now,
@@ -378,14 +386,58 @@ def _payment_record(order: Order, *, amount: int, reference: str, source: str, n
     return True
 
 
+def expected_payment(*, order: Order) -> int | None:
+    """What the next payment for an order must be, in minor units: the total, or the
+    next instalment (the first carries the odd cents); None when all is paid."""
+    parts = pricing.instalment_parts(order.total_amount, order.instalments)
+    paid = order.instalments_paid if order.status == OrderStatus.PAID else 0
+    return parts[paid] if paid < len(parts) else None
+
+
+def payment_mismatch(*, order: Order, amount: int, currency: str) -> str | None:
+    """Why money reported by Stripe cannot be this order's next payment, or None."""
+    if order.provider != Provider.STRIPE:
+        return _("Stripe reported a payment for an order paid through “%(provider)s”.") % {
+            "provider": Provider(order.provider).label
+        }
+    if (currency or "").upper() != order.currency:
+        return _("Stripe reported a payment in %(got)s; the order is in %(expected)s.") % {
+            "got": (currency or "?").upper(),
+            "expected": order.currency,
+        }
+    expected = expected_payment(order=order)
+    if expected is None:
+        return _("Stripe reported a payment of %(got)s but everything was paid already.") % {
+            "got": f"{amount / 100:.2f} {order.currency}"
+        }
+    if amount != expected:
+        return _("Stripe reported %(got)s; this order expects %(expected)s.") % {
+            "got": f"{amount / 100:.2f} {order.currency}",
+            "expected": f"{expected / 100:.2f} {order.currency}",
+        }
+    return None
+
+
 def payment_confirm(
-    *, order: Order, amount: int, reference: str, source: str, now: dt.datetime
+    *, order: Order, amount: int, currency: str, reference: str, source: str, now: dt.datetime
 ) -> str:
     """Money for ``order`` arrived (a Checkout payment, the first or a later instalment).
     Caller holds the order's row lock. Returns what happened, for the event log.
 
-    Seen twice, it is recorded once. Paid after the hold ended, the student gets the
-    seat if one is still free, else the money goes back automatically."""
+    Seen twice, it is recorded once. Money that does not match the order (amount,
+    currency, an invoiced order) is not recorded: the order is flagged for staff and
+    the seat stays as it was. Paid after the hold ended, the student gets the seat if
+    one is still free, else the money goes back automatically."""
+    if Payment.objects.filter(provider_reference=reference).exists():
+        return "payment recorded already"
+    problem = payment_mismatch(order=order, amount=amount, currency=currency)
+    if problem is not None:
+        note = f"{problem} ({source}, {reference})"[:500]
+        if order.payment_problem != note:
+            order.payment_problem = note
+            order._change_reason = "payment did not match: left for staff"
+            order.save()
+        return f"payment did not match, left for staff: {problem}"
     if not _payment_record(order, amount=amount, reference=reference, source=source, now=now):
         return "payment recorded already"
     order.instalments_paid = order.payments.count()

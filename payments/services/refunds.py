@@ -29,11 +29,13 @@ def order_refund(
     reason: str,
     amount: int | None = None,
     outside_policy: bool = False,
+    end_enrolment: bool = False,
     now: dt.datetime | None = None,
 ) -> Refund:
     """Staff give money back, in full or in part. Within the refund policy any amount may
-    go back; after it only with ``outside_policy`` (recorded). The enrolment is cancelled
-    and the seat released. The order is locked, so a refund and a payment (or two
+    go back; after it only with ``outside_policy`` (recorded). A full refund cancels
+    the enrolment and releases the seat; after a partial one the student keeps the seat
+    unless ``end_enrolment``. The order is locked, so a refund and a payment (or two
     refunds) for the same order are served one after the other."""
     now = now or timezone.now()
     if not (by.is_superuser or by.has_perm("payments.change_order")):
@@ -53,6 +55,12 @@ def order_refund(
             code="order_not_paid",
         )
     received = selectors.money_received(order=order)
+    if order.total_amount == 0 or received == 0:
+        raise ValidationFailed(
+            _("Nothing was paid for this order, so there is nothing to refund."),
+            code="nothing_to_refund",
+            field="amount",
+        )
     refundable = received - order.refunded_amount
     amount = refundable if amount is None else amount
     if amount <= 0 or amount > refundable:
@@ -99,7 +107,8 @@ def order_refund(
         source=f"staff {by.get_username()}",
         now=now,
     )
-    enrolment_end(enrolment=order.enrolment, by=by, reason="refunded", now=now)
+    if order.status == OrderStatus.REFUNDED or end_enrolment:
+        enrolment_end(enrolment=order.enrolment, by=by, reason="refunded", now=now)
     return refund
 
 

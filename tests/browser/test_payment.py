@@ -48,3 +48,34 @@ def test_student_enrols_with_a_code_gets_an_invoice_and_staff_mark_it_paid(live_
     assert "Payment confirmed" in page.inner_text("main")
     # Nothing is wider than the phone's screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_a_mistyped_code_is_shown_at_the_field_and_the_price_checked_before_enrolling(
+    live_server, page, tmp_path
+):
+    course = course_page(modules=1, lessons=1)
+    cohort = CohortFactory(course=course, name="Paid cohort")
+    CohortPrice.objects.create(cohort=cohort, amount=45_000)
+    Coupon.objects.create(code="FRIENDS", percent_off=10)
+    UserFactory(username="student")
+    base = live_server.url
+
+    login(page, base, "/accounts/login/", "student")
+    page.goto(f"{base}{course.url}")
+    page.fill("input[name=coupon]", "FREINDS")
+    page.get_by_role("button", name="Check code and price").click()
+    page.wait_for_load_state()
+    field = page.locator("input[name=coupon]")
+    assert field.get_attribute("aria-invalid") == "true"
+    assert "is not a valid code" in page.inner_text("main")
+    field.fill("friends")
+    page.get_by_role("button", name="Check code and price").click()
+    page.wait_for_load_state()
+    text = page.inner_text("main")
+    assert "Your price" in text and "€\xa0405.00" in text
+    page.screenshot(path=str(tmp_path / "enrol-check.png"), full_page=True)
+    assert not Order.objects.exists()
+    page.get_by_role("button", name="Enrol and pay").click()
+    page.wait_for_load_state()
+    assert Order.objects.get().total_amount == 40_500
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
