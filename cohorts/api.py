@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     extend_schema,
     extend_schema_field,
@@ -113,7 +112,9 @@ class ProgressSerializer(serializers.Serializer):
     instructors = serializers.SerializerMethodField()
     modules = ModuleSerializer(many=True)
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(
+        serializers.DateTimeField(allow_null=True, help_text="Null once every module is open.")
+    )
     def get_next_unlock_at(self, obj):
         nxt = obj.next_unlock
         return serializers.DateTimeField().to_representation(nxt.slot.unlocks_at) if nxt else None

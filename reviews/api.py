@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -222,7 +221,7 @@ class QueueEntrySerializer(serializers.Serializer):
     def get_leased_by(self, entry) -> str | None:
         return entry.item.leased_by.get_display_name() if self._leased(entry) else None
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_lease_expires_at(self, entry):
         if not self._leased(entry):
             return None
