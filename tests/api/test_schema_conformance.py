@@ -9,6 +9,8 @@ derandomized so that a run is quick and repeatable."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 import schemathesis
 from django.core import signals
@@ -36,14 +38,16 @@ CHECKS = [
 EXAMPLES_PER_OPERATION = 10
 
 
-@pytest.fixture
-def app():
-    """The project's WSGI application, on the test database: as Django's test client
-    does, requests must not close the connection that holds the test's transaction."""
+@contextmanager
+def _test_connection_kept():
+    """As Django's test client does, requests through the WSGI application must not
+    close the connection that holds the test's transaction. (The test client connects
+    the handler again after each of its own requests, so this wraps only the
+    schemathesis calls.)"""
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     try:
-        yield get_wsgi_application()
+        yield
     finally:
         signals.request_started.connect(close_old_connections)
         signals.request_finished.connect(close_old_connections)
@@ -81,16 +85,18 @@ def _run(operation, strategy, headers, calls: list[int]) -> None:
 
 
 @pytest.mark.parametrize("role", ["anonymous", "student", "instructor"])
-def test_every_operation_answers_as_its_schema_says(app, scene, role):
-    schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", app)
+def test_every_operation_answers_as_its_schema_says(scene, role):
     headers = auth_header(scene.user(role))
     failures, calls, operations = [], [], 0
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        operations += 1
-        try:
-            _run(operation, _examples(operation, scene), headers, calls)
-        except Exception as exc:  # one report for every operation that fails
-            failures.append(f"{operation.label}\n{exc}")
+    with _test_connection_kept():
+        app = get_wsgi_application()
+        schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", app)
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            operations += 1
+            try:
+                _run(operation, _examples(operation, scene), headers, calls)
+            except Exception as exc:  # one report for every operation that fails
+                failures.append(f"{operation.label}\n{exc}")
     print(f"\n{role}: {operations} operations, {len(calls)} calls")
     assert operations and not failures, "\n\n".join(failures)
