@@ -17,6 +17,8 @@ the next role finds."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.db import transaction
 from rest_framework.test import APIClient
@@ -122,6 +124,28 @@ def _operations(client: APIClient) -> list[tuple[str, str, list[str]]]:
     ]
 
 
+def _path_parameter_schemas(client: APIClient) -> dict[str, dict]:
+    schema = client.get("/api/v1/schema/", {"format": "json"}).json()
+    return {
+        p["name"]: p["schema"]
+        for item in schema["paths"].values()
+        for operation in item.values()
+        for p in operation.get("parameters", [])
+        if p["in"] == "path"
+    }
+
+
+def _fits(value: str, schema: dict) -> bool:
+    if schema.get("type") == "integer":
+        return value.lstrip("-").isdigit()
+    if schema.get("format") == "uuid":
+        try:
+            uuid.UUID(value)
+        except ValueError:
+            return False
+    return True
+
+
 def _outcome(status: int) -> str:
     return str(status) if status in (401, 403, 404) or status >= 500 else OK
 
@@ -131,6 +155,14 @@ def test_every_operation_has_an_expectation_for_every_role(scene):
     assert sorted(labels - set(EXPECTED)) == [], "operations without a row in EXPECTED"
     assert sorted(set(EXPECTED) - labels) == [], "rows in EXPECTED for no operation"
     assert all(len(row.split()) == len(ROLES) for row in EXPECTED.values())
+
+
+def test_the_scene_fills_every_path_parameter_with_a_value_of_its_documented_type(scene):
+    client = APIClient()
+    schemas = _path_parameter_schemas(client)
+    for method, path, names in _operations(client):
+        for name, value in scene.parameters_for(path, names).items():
+            assert _fits(value, schemas[name]), (method, path, name, value, schemas[name])
 
 
 @pytest.mark.parametrize("role", ROLES)
