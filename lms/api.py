@@ -112,7 +112,8 @@ MAX_ID = 2**63 - 1
 
 class AutoSchema(openapi.AutoSchema):
     """Adds the errors every operation of this API can answer, so that no view has to
-    repeat them: 401 where a sign-in is required, 403 where a signed-in user can be
+    repeat them: 401 everywhere (no sign-in where one is required, or a token that is
+    not valid where anyone may call), 403 where a signed-in user can be
     refused (a write, whose session needs its CSRF token, or an address naming an
     object), 404 where the address names an object, 400 where there is input. A view
     declares its own shape for a code (409s, `ModuleLocked`) and keeps it."""
@@ -138,6 +139,10 @@ class AutoSchema(openapi.AutoSchema):
             errors["400"] = "The request is not valid; `errors` names the fields."
         if signed_in:
             errors["401"] = "Not signed in: send `Authorization: Token <key>` or a session."
+        else:
+            # Authentication runs before the permission check: a token that is not (or
+            # no longer) valid is refused even where anyone may call.
+            errors["401"] = "The token sent is not valid; leave the header out to call this."
         if signed_in and (names_object or self.method not in permissions.SAFE_METHODS):
             errors["403"] = "Signed in, but not allowed to do this."
         if names_object:

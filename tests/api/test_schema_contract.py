@@ -55,11 +55,19 @@ def test_every_operation_that_needs_a_sign_in_documents_401_in_the_error_shape(s
     assert _component(schema, "Error")["required"] == ["code", "detail"]
 
 
-def test_operations_open_to_everyone_document_no_401(schema):
+def test_operations_open_to_everyone_document_401_for_a_token_that_is_not_valid(schema):
     for path in ("/api/v1/courses/", "/api/v1/cohorts/", "/api/v1/auth/token/"):
         for operation in schema["paths"][path].values():
-            assert "401" not in operation["responses"]
             assert {} in operation["security"]
+            assert "token" in operation["responses"]["401"]["description"]
+
+
+def test_a_token_that_is_not_valid_is_a_401_even_where_anyone_may_call(db):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+    response = client.get(f"{API}/courses/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"
 
 
 def test_operations_naming_an_object_document_404_and_those_with_input_400(schema):
