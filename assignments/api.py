@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -24,19 +23,9 @@ from assignments.downloads import file_response
 from assignments.models import SubmissionStatus, SubmissionVersion
 from cms.models import LatePolicy
 from cohorts.selectors import cohort_get
-from lms.api import BINARY, ERROR, ApiView, DownloadApiView
+from lms.api import BINARY, ERROR, LOCKED, ApiView, DownloadApiView
 from reviews import selectors as review_selectors
 from reviews.models import GradeSource, RegradeStatus, ReviewKind, ReviewStatus
-
-LOCKED = inline_serializer(
-    "ModuleLocked",
-    {
-        "detail": serializers.CharField(),
-        "code": serializers.CharField(),
-        "unlocks_at": serializers.DateTimeField(),
-    },
-)
-
 
 # --- Serializers ------------------------------------------------------------------------
 
@@ -135,7 +124,7 @@ class VersionSerializer(serializers.Serializer):
     def get_file_size(self, obj: SubmissionVersion) -> int | None:
         return obj.file_size if obj.file else None
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True, help_text="Null without a file."))
     def get_file_url(self, obj: SubmissionVersion) -> str | None:
         if not obj.file:
             return None
@@ -358,4 +347,4 @@ class VersionFileApi(DownloadApiView):
         version, filename = selectors.version_file_get(
             user=request.user, cohort_id=cohort_id, submission_id=submission_id, number=number
         )
-        return file_response(version.file, filename)
+        return file_response(version.file, filename, typed=False)

@@ -8,6 +8,7 @@ Writes go through badges.services; their DomainErrors become ``{"detail", "code"
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -18,6 +19,11 @@ from badges.models import Award
 from lms.api import ERROR, MAX_ID, ApiView
 from lms.errors import NotFound, ValidationFailed
 from lms.models import User
+
+_NOTE = gettext_lazy("Add a note: say what the student did to earn this badge.")
+_REVOKE_REASON = gettext_lazy(
+    "Give the reason for revoking; it is published with the revoked badge."
+)
 
 
 class BadgeProgressSerializer(serializers.Serializer):
@@ -83,14 +89,19 @@ class CohortBadgeSerializer(serializers.Serializer):
 class AwardInputSerializer(serializers.Serializer):
     badge = serializers.UUIDField(help_text="The badge class id (its uuid).")
     recipient = serializers.IntegerField(min_value=1, help_text="The student's user id.")
+    # Blank text is refused here with the service's message: the schema says minLength 1.
     note = serializers.CharField(
-        max_length=2000, allow_blank=True, help_text="What they did to earn it."
+        max_length=2000,
+        help_text="What they did to earn it.",
+        error_messages={"blank": _NOTE},
     )
 
 
 class RevokeInputSerializer(serializers.Serializer):
     reason = serializers.CharField(
-        max_length=1000, allow_blank=True, help_text="Published with the revoked badge."
+        max_length=1000,
+        help_text="Published with the revoked badge.",
+        error_messages={"blank": _REVOKE_REASON},
     )
 
 
@@ -139,11 +150,13 @@ class MyAwardApi(ApiView):
     )
     def patch(self, request: Request, award_uuid) -> Response:
         award = selectors.award_get_visible(award_uuid=award_uuid, user=request.user)
-        data = VisibilityInputSerializer(data=request.data)
+        # A PATCH changes what it names: without `is_public` the award stays as it is.
+        data = VisibilityInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        award = services.award_set_public(
-            award=award, by=request.user, public=data.validated_data["is_public"]
-        )
+        if "is_public" in data.validated_data:
+            award = services.award_set_public(
+                award=award, by=request.user, public=data.validated_data["is_public"]
+            )
         award = Award.objects.select_related("badge_class", "recipient").get(pk=award.pk)
         return Response(BadgeAwardSerializer(award).data)
 

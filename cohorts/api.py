@@ -7,9 +7,8 @@ their DomainErrors become ``{"detail", "code"}`` responses (lms.api.exception_ha
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
-    OpenApiParameter,
     extend_schema,
     extend_schema_field,
     inline_serializer,
@@ -21,7 +20,7 @@ from rest_framework.response import Response
 
 from cohorts import selectors, services
 from cohorts.models import Enrolment, EnrolmentStatus
-from lms.api import ERROR, ApiView
+from lms.api import ERROR, LOCKED, ApiView
 from lms.errors import NotFound
 from payments import services as payment_services
 from payments.models import Provider
@@ -114,7 +113,9 @@ class ProgressSerializer(serializers.Serializer):
     instructors = serializers.SerializerMethodField()
     modules = ModuleSerializer(many=True)
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(
+        serializers.DateTimeField(allow_null=True, help_text="Null once every module is open.")
+    )
     def get_next_unlock_at(self, obj):
         nxt = obj.next_unlock
         return serializers.DateTimeField().to_representation(nxt.slot.unlocks_at) if nxt else None
@@ -161,6 +162,29 @@ class CompletionInputSerializer(serializers.Serializer):
 # --- Views ------------------------------------------------------------------------------
 
 
+_COURSE_ID = gettext_lazy("Give a course id (a number).")
+_PAGE = gettext_lazy("Give a page number from 1.")
+
+
+class CohortListQuerySerializer(serializers.Serializer):
+    course = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="Only this course's cohorts.",
+        error_messages={"invalid": _COURSE_ID, "min_value": _COURSE_ID},
+    )
+
+
+class RosterQuerySerializer(serializers.Serializer):
+    page = serializers.IntegerField(
+        min_value=1,
+        default=1,
+        help_text="From 1.",
+        error_messages={"invalid": _PAGE, "min_value": _PAGE},
+    )
+    behind = serializers.BooleanField(default=False, help_text="Only students who are behind.")
+
+
 class CourseListApi(ApiView):
     permission_classes = [AllowAny]
 
@@ -174,17 +198,17 @@ class CohortListApi(ApiView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        parameters=[OpenApiParameter("course", int, description="Only this course's cohorts")],
+        parameters=[CohortListQuerySerializer],
         responses={200: CohortSerializer(many=True), 400: ERROR},
         tags=["catalogue"],
     )
     def get(self, request: Request) -> Response:
+        params = CohortListQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
         listings = selectors.cohort_list(user=request.user)
-        course = request.query_params.get("course")
+        course = params.validated_data.get("course")
         if course is not None:
-            if not course.isdigit():
-                raise serializers.ValidationError({"course": [_("Give a course id (a number).")]})
-            listings = [x for x in listings if x.cohort.course_id == int(course)]
+            listings = [x for x in listings if x.cohort.course_id == course]
         return Response(CohortSerializer(listings, many=True).data)
 
 
@@ -313,7 +337,7 @@ class ModuleDetailApi(ApiView):
 
 class LessonDetailApi(ApiView):
     @extend_schema(
-        responses={200: LessonDetailSerializer, 403: ERROR, 404: ERROR},
+        responses={200: LessonDetailSerializer, 403: LOCKED, 404: ERROR},
         tags=["learning"],
         description="A lesson's content. While its module is locked: 403 with code "
         "`module_locked` and the unlock moment in `unlocks_at`.",
@@ -344,13 +368,13 @@ class LessonCompletionApi(ApiView):
         description='Mark a lesson complete (`{"completed": true}`) or not.',
     )
     def put(self, request: Request, cohort_id: int, lesson_id: int) -> Response:
-        data = CompletionInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
         view = selectors.lesson_view_get(
             cohort_id=cohort_id, lesson_id=lesson_id, user=request.user
         )
         if view.access.enrolment is None:
             raise NotFound(_("Only students of this cohort record progress."), code="not_enrolled")
+        data = CompletionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
         if data.validated_data["completed"]:
             services.lesson_mark_complete(enrolment=view.access.enrolment, lesson=view.lesson)
         else:
@@ -360,10 +384,7 @@ class LessonCompletionApi(ApiView):
 
 class RosterApi(ApiView):
     @extend_schema(
-        parameters=[
-            OpenApiParameter("page", int),
-            OpenApiParameter("behind", bool, description="Only students who are behind"),
-        ],
+        parameters=[RosterQuerySerializer],
         responses={
             200: inline_serializer(
                 "Roster",
@@ -383,14 +404,13 @@ class RosterApi(ApiView):
         tags=["instructors"],
     )
     def get(self, request: Request, cohort_id: int) -> Response:
-        page = request.query_params.get("page", "1")
-        if not page.isdigit() or int(page) < 1:
-            raise serializers.ValidationError({"page": [_("Give a page number from 1.")]})
+        params = RosterQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
         roster = selectors.roster_get(
             cohort_id=cohort_id,
             user=request.user,
-            page=int(page),
-            behind_only=request.query_params.get("behind") in ("1", "true"),
+            page=params.validated_data["page"],
+            behind_only=params.validated_data["behind"],
         )
         entries = RosterEntrySerializer(
             roster.page.object_list, many=True, context={"lessons_due": roster.lessons_due}

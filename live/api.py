@@ -15,7 +15,6 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cohorts.selectors import cohort_get
 from live import selectors, services
 from live.feed import session_ics_bytes
 from live.models import RsvpAnswer
@@ -189,11 +188,12 @@ class CohortSessionsApi(ApiView):
         description="Instructors and staff: plan one session.",
     )
     def post(self, request: Request, cohort_id: int) -> Response:
+        cohort = selectors.cohort_for_planning(cohort_id=cohort_id, user=request.user)
         data = SessionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         session = services.session_create(
-            cohort=cohort_get(cohort_id=cohort_id),
+            cohort=cohort,
             by=request.user,
             hosts=_hosts(values.pop("host_ids")),
             timezone_name=values.pop("timezone"),
@@ -213,11 +213,12 @@ class CohortSeriesApi(ApiView):
         "of its own, edited on its own.",
     )
     def post(self, request: Request, cohort_id: int) -> Response:
+        cohort = selectors.cohort_for_planning(cohort_id=cohort_id, user=request.user)
         data = SeriesInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         series = services.series_create(
-            cohort=cohort_get(cohort_id=cohort_id),
+            cohort=cohort,
             by=request.user,
             timezone_name=values.pop("timezone"),
             **values,

@@ -125,6 +125,18 @@ def session_get(*, session_id: int, user: User, now: dt.datetime | None = None):
     return _items([session], user, now)[0], access
 
 
+def cohort_for_planning(*, cohort_id: int, user: User) -> Cohort:
+    """The cohort, if this user may plan its live sessions: instructors and staff;
+    students get a 403, strangers a 404 (cohort_access)."""
+    cohort = cohort_get(cohort_id=cohort_id)
+    if cohort_access(user=user, cohort=cohort).role not in ("instructor", "staff"):
+        raise NotAllowed(
+            _("Only the cohort's instructors and staff can plan live sessions."),
+            code="not_instructor",
+        )
+    return cohort
+
+
 def session_for_update(*, session_id: int, user: User) -> LiveSession:
     item, access = session_get(session_id=session_id, user=user)
     if access.role not in ("instructor", "staff"):

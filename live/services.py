@@ -85,16 +85,20 @@ def _validate_times(*, cohort: Cohort, starts_at: dt.datetime, ends_at: dt.datet
             _("A session lasts at most %(n)s hours.") % {"n": MAX_SESSION_HOURS}, field="ends_at"
         )
     if starts_at < schedule.term_starts_at(cohort) or ends_at > schedule.term_ends_at(cohort):
-        raise ValidationFailed(
-            _("The session must fall within the cohort's term (%(start)s to %(end)s, %(tz)s).")
-            % {
-                "start": f"{cohort.starts_on:%Y-%m-%d}",
-                "end": f"{cohort.ends_on:%Y-%m-%d}",
-                "tz": cohort.timezone,
-            },
-            code="outside_term",
-            field="starts_at",
-        )
+        raise _outside_term(cohort)
+
+
+def _outside_term(cohort: Cohort, field: str = "starts_at") -> ValidationFailed:
+    return ValidationFailed(
+        _("The session must fall within the cohort's term (%(start)s to %(end)s, %(tz)s).")
+        % {
+            "start": f"{cohort.starts_on:%Y-%m-%d}",
+            "end": f"{cohort.ends_on:%Y-%m-%d}",
+            "tz": cohort.timezone,
+        },
+        code="outside_term",
+        field=field,
+    )
 
 
 def _validate_session(session: LiveSession, cohort: Cohort) -> None:
@@ -209,6 +213,12 @@ def series_create(
         )
     if duration_minutes < 1:
         raise ValidationFailed(_("The session must end after it starts."), field="ends_at")
+    # Days far outside the term are refused before they become moments: the first day
+    # of year 1 in a zone east of UTC is no moment at all (OverflowError). Each
+    # occurrence's exact moment is checked against the term as it is created.
+    last_day = first_day + dt.timedelta(weeks=weeks - 1)
+    if first_day < cohort.starts_on - dt.timedelta(days=1) or last_day > cohort.ends_on:
+        raise _outside_term(cohort, field="first_day")
     series = SessionSeries.objects.create(
         cohort=cohort,
         title=(title or "").strip() or "-",

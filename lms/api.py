@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
@@ -74,17 +77,87 @@ class MeSerializer(serializers.Serializer):
     email = serializers.EmailField(read_only=True)
     display_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
     timezone = serializers.CharField(required=False, allow_blank=True, max_length=64)
-    language = serializers.CharField(required=False, allow_blank=True, max_length=8)
+    language = serializers.ChoiceField(
+        choices=[], required=False, allow_blank=True, help_text="Empty: the browser's language."
+    )
     is_staff = serializers.BooleanField(read_only=True)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The site's languages are settings, read when used, not at import.
+        self.fields["language"].choices = settings.LANGUAGES
 
-# The error shape in the OpenAPI schema, and a binary download with its error.
+
+# The error shapes in the OpenAPI schema, and a binary download with its error.
 ERROR = inline_serializer(
-    "Error", {"detail": serializers.CharField(), "code": serializers.CharField()}
+    "Error",
+    {
+        "detail": serializers.CharField(help_text="What went wrong, for a person to read."),
+        "code": serializers.CharField(help_text="What went wrong, for a program."),
+        "errors": serializers.DictField(
+            child=serializers.JSONField(),
+            required=False,
+            help_text="400 only: the messages per field, {field: [message, ...]}.",
+        ),
+    },
 )
+LOCKED = inline_serializer(
+    "ModuleLocked",
+    {
+        "detail": serializers.CharField(),
+        "code": serializers.CharField(
+            help_text="`module_locked`, or `enrolment_not_active` while your seat waits "
+            "for payment or activation."
+        ),
+        "unlocks_at": serializers.DateTimeField(
+            required=False, help_text="With `module_locked`: when the module opens for you."
+        ),
+    },
+)
+# API downloads are bytes to save under the name in Content-Disposition, whatever the file.
 BINARY = {(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERROR}
 # The largest id the database stores; a longer number in an address is an unknown row.
 MAX_ID = 2**63 - 1
+
+
+class AutoSchema(openapi.AutoSchema):
+    """Adds the errors every operation of this API can answer, so that no view has to
+    repeat them: 401 everywhere (no sign-in where one is required, or a token that is
+    not valid where anyone may call), 403 where a signed-in user can be
+    refused (a write, whose session needs its CSRF token, or an address naming an
+    object), 404 where the address names an object, 400 where there is input. A view
+    declares its own shape for a code (409s, `ModuleLocked`) and keeps it."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code, description in self._standard_errors().items():
+            if code not in responses:
+                responses[code] = self._get_response_for_code(ERROR, code, direction=direction)
+                responses[code]["description"] = description
+        return dict(sorted(responses.items()))
+
+    def _standard_errors(self) -> dict[str, str]:
+        perms = [p.__class__ for p in self.view.get_permissions()]
+        signed_in = permissions.AllowAny not in perms
+        names_object = "{" in self.path
+        writes = self.method not in permissions.SAFE_METHODS
+        has_input = (writes and self.get_request_serializer() is not None) or any(
+            p.get("in") == "query" for p in self._get_parameters()
+        )
+        errors = {}
+        if has_input:
+            errors["400"] = "The request is not valid; `errors` names the fields."
+        if signed_in:
+            errors["401"] = "Not signed in: send `Authorization: Token <key>` or a session."
+        else:
+            # Authentication runs before the permission check: a token that is not (or
+            # no longer) valid is refused even where anyone may call.
+            errors["401"] = "The token sent is not valid; leave the header out to call this."
+        if signed_in and (names_object or self.method not in permissions.SAFE_METHODS):
+            errors["403"] = "Signed in, but not allowed to do this."
+        if names_object:
+            errors["404"] = "Nothing with that id exists for you."
+        return errors
 
 
 class ApiView(APIView):
@@ -252,9 +325,11 @@ class LogoutApi(ApiView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@csrf_exempt
 def not_found(request, *args, **kwargs):
-    from django.http import JsonResponse
-
+    """Any address under /api/v1/ that no route takes, whatever the method. Exempt
+    from CSRF: there is nothing here to protect, and a write to an unknown address
+    must hear 404 in the API's shape, not get the CSRF failure page."""
     return JsonResponse(
         {"detail": _("There is no API endpoint at this address."), "code": "not_found"},
         status=404,

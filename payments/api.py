@@ -5,7 +5,7 @@ per-cohort summary."""
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
@@ -141,7 +141,9 @@ class CohortPaymentsSerializer(serializers.Serializer):
     received = serializers.IntegerField()
     refunded = serializers.IntegerField()
     revenue = serializers.IntegerField()
-    currency = serializers.CharField(source="price.currency")
+    currency = serializers.CharField(
+        source="price.currency", allow_null=True, help_text="Null for a free cohort."
+    )
 
 
 # --- Views ------------------------------------------------------------------------------
@@ -149,11 +151,7 @@ class CohortPaymentsSerializer(serializers.Serializer):
 
 class QuoteApi(CouponThrottleMixin, ApiView):
     @extend_schema(
-        parameters=[
-            OpenApiParameter("cohort", int, required=True),
-            OpenApiParameter("coupon", str),
-            OpenApiParameter("instalments", int),
-        ],
+        parameters=[QuoteRequestSerializer],
         responses={200: QuoteSerializer, 400: ERROR, 404: ERROR, 429: ERROR},
         tags=["payments"],
         description=(

@@ -11,9 +11,10 @@ from __future__ import annotations
 import uuid
 
 from django.urls import reverse
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,12 +27,12 @@ from assignments.api import (
     VersionSerializer,
 )
 from assignments.downloads import file_response
-from assignments.models import Submission, SubmissionStatus
+from assignments.models import SubmissionStatus
 from cohorts.selectors import cohort_get, taught_cohorts, user_is_cohort_staff
 from lms.api import BINARY, ERROR, ApiView, DownloadApiView
 from lms.errors import NotAllowed, NotFound
 from reviews import selectors, services
-from reviews.models import QueueItem, QueueReason, RegradeRequest, ReviewKind, ReviewStatus
+from reviews.models import QueueItem, QueueReason, ReviewKind, ReviewStatus
 
 # --- Serializers: the student's side ----------------------------------------------------
 
@@ -129,13 +130,21 @@ class ScoresField(serializers.DictField):
     child = ScoreInputSerializer()
 
 
+# Blank text is refused here with the message the service would give, so the schema
+# says minLength 1 and a client learns the rule before it sends.
+_COMMENT = gettext_lazy("Add an overall comment: what works, and one thing to improve.")
+_FLAG_REASON = gettext_lazy("Say what is wrong with this review, so the instructor can act on it.")
+_ANSWER = gettext_lazy("Write an answer for the student.")
+
+
 class ReviewInputSerializer(serializers.Serializer):
     scores = ScoresField()
     comment = serializers.CharField(
         required=False,
-        allow_blank=True,
         default="",
-        help_text="Required for peer reviews: what works, and one thing to improve.",
+        help_text="Required for peer reviews: what works, and one thing to improve. Leave "
+        "it out of a self-review without a comment.",
+        error_messages={"blank": _COMMENT},
     )
 
 
@@ -144,14 +153,24 @@ class HelpfulnessInputSerializer(serializers.Serializer):
 
 
 class FlagInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True, max_length=2000)
+    reason = serializers.CharField(
+        max_length=2000,
+        help_text="What is wrong with this review, for the instructor.",
+        error_messages={"blank": _FLAG_REASON},
+    )
+
+
+_REGRADE_REASON = gettext_lazy(
+    "Explain in a sentence or two which part of the grade you question and why."
+)
 
 
 class RegradeInputSerializer(serializers.Serializer):
     reason = serializers.CharField(
-        allow_blank=True,
+        min_length=10,
         max_length=5000,
         help_text="Which part of the grade you question and why, in a sentence or two.",
+        error_messages={"blank": _REGRADE_REASON, "min_length": _REGRADE_REASON},
     )
 
 
@@ -217,7 +236,7 @@ class QueueEntrySerializer(serializers.Serializer):
     def get_leased_by(self, entry) -> str | None:
         return entry.item.leased_by.get_display_name() if self._leased(entry) else None
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_lease_expires_at(self, entry):
         if not self._leased(entry):
             return None
@@ -295,7 +314,7 @@ class GradeInputSerializer(serializers.Serializer):
 
 
 class RegradeAnswerInputSerializer(serializers.Serializer):
-    answer = serializers.CharField(allow_blank=True, max_length=5000)
+    answer = serializers.CharField(max_length=5000, error_messages={"blank": _ANSWER})
     scores = ScoresField(
         required=False, allow_null=True, default=None, help_text="Omit to keep the grade."
     )
@@ -413,7 +432,7 @@ class ReviewFileApi(DownloadApiView):
     )
     def get(self, request: Request, review_id: uuid.UUID):
         file, filename = services.review_file_prepare(review_id=review_id, user=request.user)
-        return file_response(file, filename)
+        return file_response(file, filename, typed=False)
 
 
 class FeedbackRatingApi(ApiView):
@@ -459,12 +478,13 @@ class RegradeRequestApi(ApiView):
         description="Ask once, after the grade is released, for it to be looked at again.",
     )
     def post(self, request: Request, submission_id: int) -> Response:
+        # Whose submission it is, before what they send: a stranger hears 404 whatever
+        # the body (the service reads the row again under its lock).
+        submission = selectors.own_submission_get(submission_id=submission_id, user=request.user)
         data = RegradeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        # The service reads the submission under its lock and answers 404 to anyone but
-        # its author (or for an unknown id); a lookup here would read the row twice.
         regrade = services.regrade_request(
-            submission=Submission(pk=submission_id),
+            submission=submission,
             by=request.user,
             reason=data.validated_data["reason"],
         )
@@ -481,34 +501,37 @@ def _require_some_teaching(user) -> None:
         raise NotAllowed(_("Only a cohort's instructors do this."), code="not_instructor")
 
 
-def _page_number(request: Request, name: str, default: int, maximum: int | None = None) -> int:
-    raw = request.query_params.get(name, str(default))
-    if not raw.isdigit() or int(raw) < 1 or (maximum is not None and int(raw) > maximum):
-        message = (
-            _("Give a whole number from 1 to %(max)s.") % {"max": maximum}
-            if maximum
-            else _("Give a whole number from 1.")
-        )
-        raise serializers.ValidationError({name: [message]})
-    return int(raw)
+_FROM_ONE = gettext_lazy("Give a whole number from 1.")
+_PER_PAGE = lazy(lambda: gettext("Give a whole number from 1 to %(max)s.") % {"max": 200}, str)()
+
+
+class QueueQuerySerializer(serializers.Serializer):
+    page = serializers.IntegerField(
+        min_value=1,
+        default=1,
+        help_text="From 1.",
+        error_messages={"invalid": _FROM_ONE, "min_value": _FROM_ONE},
+    )
+    per_page = serializers.IntegerField(
+        min_value=1,
+        max_value=200,
+        default=50,
+        help_text="1 to 200; 50 by default.",
+        error_messages={"invalid": _PER_PAGE, "min_value": _PER_PAGE, "max_value": _PER_PAGE},
+    )
 
 
 class QueueApi(ApiView):
     @extend_schema(
-        parameters=[
-            OpenApiParameter("page", int, description="From 1."),
-            OpenApiParameter("per_page", int, description="1 to 200; 50 by default."),
-        ],
+        parameters=[QueueQuerySerializer],
         responses={200: QueuePageSerializer, 400: ERROR, 403: ERROR, 404: ERROR},
         tags=["instructors"],
         description="Submissions waiting for an instructor, longest waiting first.",
     )
     def get(self, request: Request, cohort_id: int) -> Response:
-        page = _page_number(request, "page", 1)
-        per_page = _page_number(request, "per_page", 50, maximum=200)
-        queue = selectors.queue_get(
-            cohort_id=cohort_id, user=request.user, page=page, per_page=per_page
-        )
+        params = QueueQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        queue = selectors.queue_get(cohort_id=cohort_id, user=request.user, **params.validated_data)
         oldest = queue.oldest_wait
         body = {
             "count": queue.total,
@@ -599,13 +622,12 @@ class RegradeAnswerApi(ApiView):
     )
     def post(self, request: Request, regrade_id: int) -> Response:
         _require_some_teaching(request.user)
+        # The cohort's instructors only, before what they send; the service reads the
+        # request again under its lock.
+        regrade = selectors.regrade_for_instructor(regrade_id=regrade_id, user=request.user)
         data = RegradeAnswerInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        # The service reads the request under its lock, checks the instructor and
-        # answers 404 for an unknown id.
-        regrade = services.regrade_answer(
-            regrade=RegradeRequest(pk=regrade_id), by=request.user, **data.validated_data
-        )
+        regrade = services.regrade_answer(regrade=regrade, by=request.user, **data.validated_data)
         return Response(RegradeSerializer(regrade).data)
 
 

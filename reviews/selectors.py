@@ -724,6 +724,32 @@ def queue_item_get(*, cohort_id: int, item_id: int, user: User) -> QueueItem:
     return item
 
 
+def own_submission_get(*, submission_id: int, user: User) -> Submission:
+    """The user's own submission; anyone else's, or an unknown id, is NotFound."""
+    submission = (
+        Submission.objects.filter(pk=submission_id, author=user).first()
+        if user.is_authenticated
+        else None
+    )
+    if submission is None:
+        raise NotFound(_("You have no submission with that id."))
+    return submission
+
+
+def regrade_for_instructor(*, regrade_id: int, user: User) -> RegradeRequest:
+    """A regrade request, for the instructors and staff of its cohort: a student of the
+    cohort gets a 403, anyone else a 404."""
+    regrade = (
+        RegradeRequest.objects.select_related("submission__cohort_assignment__cohort")
+        .filter(pk=regrade_id)
+        .first()
+    )
+    if regrade is None:
+        raise NotFound(_("There is no regrade request with that id."))
+    _require_teacher(user, regrade.submission.cohort_assignment.cohort)
+    return regrade
+
+
 def regrade_get(*, cohort_id: int, regrade_id: int, user: User) -> RegradeRequest:
     """A regrade request of the cohort with its assignment, for instructors and staff."""
     cohort = cohort_get(cohort_id=cohort_id)

@@ -242,7 +242,8 @@ def test_a_file_handed_in_as_multipart_downloads_under_its_own_name(api, scenari
     download = api.get(body["file_url"])
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == PDF
-    assert download["Content-Type"] == "application/pdf"
+    # The API hands out bytes; the name (and its type) is in Content-Disposition.
+    assert download["Content-Type"] == "application/octet-stream"
     assert 'filename="My Essay.pdf"' in download["Content-Disposition"]
     assert download["Content-Disposition"].startswith("attachment")
     assert download["Cache-Control"] == "private, no-store"

@@ -96,7 +96,9 @@ def test_revoking_needs_a_reason(api, enrolment, instructor, manual):
     url = f"/api/v1/awards/{award.pk}/revoke/"
     response = api.post(url, {"reason": " "}, format="json")
     assert response.status_code == 400
-    assert response.json()["errors"] == {"reason": [response.json()["detail"]]}
+    assert response.json()["errors"] == {
+        "reason": ["Give the reason for revoking; it is published with the revoked badge."]
+    }
     award.refresh_from_db()
     assert award.revoked_at is None
     response = api.post(url, {"reason": "Wrong student."}, format="json")

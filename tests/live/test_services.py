@@ -151,6 +151,25 @@ def test_a_series_running_past_the_term_writes_nothing(cohort, instructor):
     assert not SessionSeries.objects.exists()
 
 
+def test_a_series_from_the_first_day_of_year_one_is_outside_the_term_not_a_crash(
+    cohort, instructor
+):
+    # Midnight of 1 January of year 1 in Amsterdam is before the first UTC moment.
+    with pytest.raises(ValidationFailed) as exc:
+        services.series_create(
+            cohort=cohort,
+            by=instructor,
+            title="Long ago",
+            first_day=dt.date(1, 1, 1),
+            local_time=dt.time(0, 0),
+            duration_minutes=60,
+            weeks=1,
+            join_url="https://meet.jit.si/q-and-a",
+        )
+    assert (exc.value.code, exc.value.field) == ("outside_term", "first_day")
+    assert not SessionSeries.objects.exists()
+
+
 def test_each_occurrence_of_a_series_is_edited_on_its_own(cohort, instructor):
     series = services.series_create(
         cohort=cohort,
