@@ -106,6 +106,22 @@ def cohort_phase(*, cohort: Cohort, now: dt.datetime) -> str:
     return "ended"
 
 
+def cohort_status_label(*, cohort: Cohort, now: dt.datetime | None = None) -> str:
+    """What the cohort is doing now, in words, for staff lists: the stored status only
+    says whether it was cancelled; the phase follows from its dates in its own zone."""
+    now = now or timezone.now()
+    if cohort.is_cancelled:
+        return _("Cancelled")
+    phase = cohort_phase(cohort=cohort, now=now)
+    if phase == "ended":
+        return _("Ended")
+    if phase == "running":
+        return _("Running")
+    if cohort.enrolment_opens_at <= now < cohort.enrolment_closes_at:
+        return _("Enrolment open")
+    return _("Upcoming")
+
+
 def _my_statuses(user: User, cohort_ids: list[int]) -> dict[int, str]:
     if not user.is_authenticated or not cohort_ids:
         return {}
