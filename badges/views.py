@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from badges import openbadges, selectors, services
-from lms.errors import DomainError, NotFound
+from lms.errors import DomainError, NotAllowed, NotFound
 
 JSONLD = "application/ld+json"
 
@@ -214,8 +214,8 @@ def award_revoke(request: HttpRequest, award_id: int) -> HttpResponse:
 @login_required
 def badge_stats(request: HttpRequest) -> HttpResponse:
     """Staff: per badge class, how many students earned it, per cohort."""
-    if not request.user.is_staff:
-        raise NotFound(_("This page is for staff."))
+    if not selectors.user_can_view_badge_stats(request.user):
+        raise NotAllowed(_("This page is for staff who see badge figures."), code="not_staff")
     return render(request, "badges/stats.html", {"rows": selectors.badge_class_counts()})
 
 

@@ -34,7 +34,7 @@ def _form_error(form, exc: DomainError) -> None:
 def _organiser_cohort(request: HttpRequest, cohort_id: int):
     cohort = cohort_get(cohort_id=cohort_id)
     access = cohort_access(user=request.user, cohort=cohort)
-    if access.role not in ("instructor", "staff"):
+    if not selectors.may_organise(access=access, user=request.user):
         raise NotAllowed(
             _("Only the cohort's instructors and staff can plan live sessions."),
             code="not_instructor",
@@ -59,7 +59,7 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
             "session": item.session,
             "cohort": item.session.cohort,
             "access": access,
-            "can_manage": access.role in ("instructor", "staff"),
+            "can_manage": selectors.may_organise(access=access, user=request.user),
         },
     )
 

@@ -5,9 +5,10 @@ per-cohort summary."""
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.permissions import IsAdminUser
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -17,6 +18,15 @@ from payments import selectors, services
 from payments.models import Deferral
 
 # --- Serializers ------------------------------------------------------------------------
+
+
+class CanManageOrders(BasePermission):
+    """Signed in with the payments.manage_orders permission (``is_staff`` is not enough)."""
+
+    message = _("Only staff who manage orders may do this.")
+
+    def has_permission(self, request, view) -> bool:
+        return selectors.user_can_manage_orders(request.user)
 
 
 class QuoteSerializer(serializers.Serializer):
@@ -211,7 +221,7 @@ class OrderCheckoutApi(ApiView):
 
 
 class OrderRefundApi(ApiView):
-    permission_classes = [IsAdminUser]
+    permission_classes = [CanManageOrders]
 
     @extend_schema(
         request=RefundRequestSerializer,
@@ -233,7 +243,7 @@ class OrderRefundApi(ApiView):
 
 
 class OrderMarkPaidApi(ApiView):
-    permission_classes = [IsAdminUser]
+    permission_classes = [CanManageOrders]
 
     @extend_schema(
         request=MarkPaidSerializer,
@@ -277,7 +287,7 @@ class DeferralRequestApi(ApiView):
 
 
 class DeferralDecideApi(ApiView):
-    permission_classes = [IsAdminUser]
+    permission_classes = [CanManageOrders]
 
     @extend_schema(
         request=DeferralDecisionSerializer,
@@ -297,7 +307,7 @@ class DeferralDecideApi(ApiView):
 
 
 class CohortPaymentsApi(ApiView):
-    permission_classes = [IsAdminUser]
+    permission_classes = [CanManageOrders]
 
     @extend_schema(
         responses={200: CohortPaymentsSerializer, 403: ERROR, 404: ERROR},

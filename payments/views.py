@@ -24,13 +24,13 @@ from payments.forms import DeferralForm, MarkPaidForm, RefundForm
 log = logging.getLogger(__name__)
 
 
-def staff_member_required(view):
-    """Staff only: others signed in get a 403 page with the reason."""
+def orders_manager_required(view):
+    """Staff who manage orders only: others signed in get a 403 page with the reason."""
 
     @login_required
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
-        if not request.user.is_staff:
+        if not selectors.user_can_manage_orders(request.user):
             raise NotAllowed(_("Only staff see payments of others."), code="not_staff")
         return view(request, *args, **kwargs)
 
@@ -132,7 +132,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
 # --- Staff -----------------------------------------------------------------------------
 
 
-@staff_member_required
+@orders_manager_required
 def staff_overview(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -141,7 +141,7 @@ def staff_overview(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_member_required
+@orders_manager_required
 def staff_cohort(request: HttpRequest, cohort_id: int) -> HttpResponse:
     return render(
         request,
@@ -150,7 +150,7 @@ def staff_cohort(request: HttpRequest, cohort_id: int) -> HttpResponse:
     )
 
 
-@staff_member_required
+@orders_manager_required
 @require_http_methods(["GET", "POST"])
 def staff_refund(request: HttpRequest, order_id: int) -> HttpResponse:
     order = selectors.order_for_staff(order_id=order_id)
@@ -177,7 +177,7 @@ def staff_refund(request: HttpRequest, order_id: int) -> HttpResponse:
     )
 
 
-@staff_member_required
+@orders_manager_required
 @require_POST
 def staff_mark_paid(request: HttpRequest, order_id: int) -> HttpResponse:
     order = selectors.order_for_staff(order_id=order_id)
@@ -189,7 +189,7 @@ def staff_mark_paid(request: HttpRequest, order_id: int) -> HttpResponse:
     return redirect("payments:staff_cohort", cohort_id=order.enrolment.cohort_id)
 
 
-@staff_member_required
+@orders_manager_required
 @require_POST
 def staff_deferral_decide(request: HttpRequest, deferral_id: int) -> HttpResponse:
     deferral = selectors.deferral_for_staff(deferral_id=deferral_id)

@@ -26,7 +26,7 @@ from assignments.api import (
 from assignments.downloads import file_response
 from assignments.models import Submission, SubmissionStatus
 from assignments.selectors import review_file_get
-from cohorts.selectors import cohort_get, taught_cohorts, user_is_cohort_staff
+from cohorts.selectors import cohort_get, taught_cohorts, user_can_view_all_rosters
 from lms.api import BINARY, ERROR, ApiView, DownloadApiView
 from lms.errors import NotAllowed, NotFound
 from reviews import selectors, services
@@ -460,7 +460,7 @@ class RegradeRequestApi(ApiView):
 def _require_some_teaching(user) -> None:
     """For actions addressed by a bare id, whose service checks the cohort itself: turn
     away at once whoever teaches no cohort at all."""
-    if not (user_is_cohort_staff(user) or taught_cohorts(user=user)):
+    if not (user_can_view_all_rosters(user) or taught_cohorts(user=user)):
         raise NotAllowed(_("Only a cohort's instructors do this."), code="not_instructor")
 
 

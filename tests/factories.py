@@ -31,6 +31,16 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
+def staff_user(**fields) -> User:
+    """A member of the "Staff" group (made by a migration): every staff capability
+    through its named permission, without ``is_staff`` or superuser."""
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(**fields)
+    user.groups.add(Group.objects.get(name="Staff"))
+    return user
+
+
 def home_page() -> HomePage:
     """The site's home page, created once per test database."""
     existing = HomePage.objects.first()
