@@ -228,9 +228,26 @@ LMS_SESSION_REMINDER_MINUTES = [
 # Daily digests go out once the recipient's local clock passes this hour.
 LMS_DIGEST_HOUR = int(os.environ.get("LMS_DIGEST_HOUR", "7"))
 
+
+# --- Links ----------------------------------------------------------------------------
+def _served_at() -> str:
+    """Where `make run` (HOST, PORT) or the Procfile's server (PORT) listens."""
+    host = os.environ.get("HOST", "").strip() or "127.0.0.1"
+    if host in ("0.0.0.0", "::"):  # noqa: S104 (every interface: link to this machine)
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{os.environ.get('PORT', '').strip() or '8000'}"
+
+
+# The site's address for links made without a request: emails sent by tasks, Open
+# Badges ids (which must not change, so set it in production), calendar entries.
+# Links on pages follow the request instead (lms.links.absolute_url).
+LMS_BASE_URL = os.environ.get("LMS_BASE_URL", "").strip() or _served_at()
+
 # --- Wagtail --------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = os.environ.get("LMS_SITE_NAME", "Cohort LMS")
-WAGTAILADMIN_BASE_URL = os.environ.get("LMS_BASE_URL", "http://127.0.0.1:8000")
+WAGTAILADMIN_BASE_URL = LMS_BASE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 # Documents go through Wagtail's serve view so that the curriculum lock is checked on
 # every download (see cms.wagtail_hooks).
@@ -240,6 +257,8 @@ WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 # No avatars from gravatar.com: the admin loads nothing from other sites (CSP, privacy).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# Nor does it ask releases.wagtail.org for new versions from every editor's browser.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_I18N_ENABLED = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
@@ -429,7 +448,7 @@ X_FRAME_OPTIONS = os.environ.get("DJANGO_X_FRAME_OPTIONS", "DENY")
 # Content-Security-Policy (django-csp), set by lms.middleware.ContentSecurityPolicyMiddleware.
 # The site runs only its own scripts and styles (inline ones carry the per-request
 # nonce); lesson videos are YouTube and Vimeo frames. The Wagtail admin has its own,
-# looser policy (LMS_ADMIN_CONTENT_SECURITY_POLICY below).
+# looser policy for scripts and styles (LMS_ADMIN_CONTENT_SECURITY_POLICY below).
 LMS_CSP_FRAME_SRC = env_list(
     "LMS_CSP_FRAME_SRC",
     "https://www.youtube.com,https://www.youtube-nocookie.com,https://player.vimeo.com",
@@ -462,8 +481,12 @@ LMS_ADMIN_CSP_PREFIX = "/admin/"
 LMS_ADMIN_CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         **_CSP_COMMON,
-        "script-src": [SELF, NONCE],
-        # Wagtail's admin sets style attributes in its markup (progress bars, previews).
+        # Wagtail's admin runs inline scripts it cannot give a nonce: its date and time
+        # widgets, inline panels, and the StreamField blocks its own script inserts.
+        # Scripts still come only from this site, and connections, images, frames and
+        # form posts go nowhere else.
+        "script-src": [SELF, UNSAFE_INLINE],
+        # And style attributes in its markup (progress bars, previews).
         "style-src": [SELF, UNSAFE_INLINE],
         "img-src": [SELF, "data:", "blob:"],
     }
