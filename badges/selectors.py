@@ -80,9 +80,10 @@ def user_may_see_award(*, user: User, award: Award) -> bool:
         return True
     if not user.is_authenticated:
         return False
-    if user.pk == award.recipient_id or user_can_manage_awards(user):
+    if user.pk == award.recipient_id:
         return True
-    return award.cohort.instructors.filter(pk=user.pk).exists()
+    # The instructor check first: a page's query count should not grow with it.
+    return award.cohort.instructors.filter(pk=user.pk).exists() or user_can_manage_awards(user)
 
 
 def award_get_visible(*, award_uuid, user: User) -> Award:
@@ -114,7 +115,7 @@ def award_get_for_staff(*, award_id: int, user: User) -> Award:
         else None
     )
     if award is None or not (
-        user_can_manage_awards(user) or award.cohort.instructors.filter(pk=user.pk).exists()
+        award.cohort.instructors.filter(pk=user.pk).exists() or user_can_manage_awards(user)
     ):
         raise NotFound(_("There is no award with that id."))
     return award
@@ -241,7 +242,7 @@ def cohort_badge_board(*, cohort_id: int, user: User) -> CohortBadgeBoard:
     if not 0 < cohort_id <= MAX_ID:
         raise NotFound(_("You teach no cohort with that id."))
     cohort = cohort_get(cohort_id=cohort_id)
-    if not (user_can_manage_awards(user) or cohort.instructors.filter(pk=user.pk).exists()):
+    if not (cohort.instructors.filter(pk=user.pk).exists() or user_can_manage_awards(user)):
         raise NotFound(_("You teach no cohort with that id."))
     badges = badge_classes_for(cohort=cohort)
     earned = dict(

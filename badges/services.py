@@ -230,7 +230,7 @@ def awards_evaluate(
 
 
 def _require_cohort_instructor(user: User, cohort: Cohort) -> None:
-    if selectors.user_can_manage_awards(user) or cohort.instructors.filter(pk=user.pk).exists():
+    if cohort.instructors.filter(pk=user.pk).exists() or selectors.user_can_manage_awards(user):
         return
     raise NotAllowed(
         _("Only instructors of this cohort award and revoke its badges."), code="not_instructor"

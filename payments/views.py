@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lms.errors import NotAllowed, ValidationFailed
+from lms.links import absolute_url, base_url
 from payments import selectors, services, stripe_gateway, webhooks
 from payments.forms import DeferralForm, MarkPaidForm, RefundForm
 
@@ -38,7 +39,7 @@ def orders_manager_required(view):
 
 
 def _base_url(request: HttpRequest) -> str:
-    return f"{request.scheme}://{request.get_host()}"
+    return base_url(request)
 
 
 @login_required
@@ -83,7 +84,7 @@ def receipt(request: HttpRequest, order_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def manage_payment_method(request: HttpRequest) -> HttpResponse:
-    return_url = request.build_absolute_uri(reverse("payments:portal"))
+    return_url = absolute_url(reverse("payments:portal"), request)
     return redirect(services.portal_url(user=request.user, return_url=return_url))
 
 

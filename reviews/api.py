@@ -29,6 +29,7 @@ from assignments.selectors import review_file_get
 from cohorts.selectors import cohort_get, taught_cohorts, user_can_view_all_rosters
 from lms.api import BINARY, ERROR, ApiView, DownloadApiView
 from lms.errors import NotAllowed, NotFound
+from lms.links import absolute_url
 from reviews import selectors, services
 from reviews.models import QueueItem, QueueReason, RegradeRequest, ReviewKind, ReviewStatus
 
@@ -84,9 +85,7 @@ class ReviewSerializer(serializers.Serializer):
         file_url = None
         if version.file:
             file_url = reverse("api-review-file", kwargs={"review_id": review.pk})
-            request = self.context.get("request")
-            if request is not None:
-                file_url = request.build_absolute_uri(file_url)
+            file_url = absolute_url(file_url, self.context.get("request"))
         return {"text": version.text, "link": version.link, "file_url": file_url}
 
 
