@@ -85,7 +85,10 @@ def user_can_manage_sessions(user: User) -> bool:
 
 
 def may_organise(*, access: CohortAccess, user: User) -> bool:
-    """The cohort's instructors, and staff who manage sessions, organise its sessions."""
+    """The cohort's instructors, and staff who manage sessions, organise its sessions.
+    Its students never do (and a student's page asks no permission query)."""
+    if access.role == "student":
+        return False
     return access.role == "instructor" or user_can_manage_sessions(user)
 
 

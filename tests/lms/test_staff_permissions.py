@@ -32,13 +32,23 @@ def _staff_pages(cohort) -> list[str]:
     ]
 
 
+def _cohort_staff_pages(cohort) -> list[str]:
+    """Pages of a cohort one does not teach: the cohort does not exist for strangers."""
+    return [
+        reverse("cohorts:roster", args=[cohort.pk]),
+        reverse("live:session_new", args=[cohort.pk]),
+        reverse("live:cohort_attendance", args=[cohort.pk]),
+        reverse("badges:cohort", args=[cohort.pk]),
+    ]
+
+
 def test_is_staff_without_a_permission_is_refused_on_staff_pages_and_apis(client, cohort, api):
     flag_only = UserFactory(is_staff=True)
     client.force_login(flag_only)
     for url in _staff_pages(cohort):
         assert client.get(url).status_code == 403, url
-    # Someone else's roster: the cohort does not exist for a stranger.
-    assert client.get(reverse("cohorts:roster", args=[cohort.pk])).status_code == 404
+    for url in _cohort_staff_pages(cohort):
+        assert client.get(url).status_code == 404, url
 
     api.force_authenticate(flag_only)
     response = api.get(reverse("api-cohort-payments", args=[cohort.pk]))
@@ -52,7 +62,8 @@ def test_a_plain_user_in_the_staff_group_opens_staff_pages_and_apis(client, coho
     client.force_login(member)
     for url in _staff_pages(cohort):
         assert client.get(url).status_code == 200, url
-    assert client.get(reverse("cohorts:roster", args=[cohort.pk])).status_code == 200
+    for url in _cohort_staff_pages(cohort):
+        assert client.get(url).status_code == 200, url
 
     api.force_authenticate(member)
     assert api.get(reverse("api-cohort-payments", args=[cohort.pk])).status_code == 200
