@@ -24,6 +24,7 @@ from assignments.models import SubmissionStatus, SubmissionVersion
 from cms.models import LatePolicy
 from cohorts.selectors import cohort_get
 from lms.api import BINARY, ERROR, LOCKED, ApiView, DownloadApiView
+from lms.links import absolute_url
 from reviews import selectors as review_selectors
 from reviews.models import GradeSource, RegradeStatus, ReviewKind, ReviewStatus
 
@@ -137,7 +138,7 @@ class VersionSerializer(serializers.Serializer):
             },
         )
         request = self.context.get("request")
-        return request.build_absolute_uri(url) if request else url
+        return absolute_url(url, request) if request else url
 
 
 class HandInSerializer(VersionSerializer):

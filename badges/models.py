@@ -127,6 +127,11 @@ class Award(models.Model):
         verbose_name = _("award")
         verbose_name_plural = _("awards")
         ordering = ["-awarded_at", "-pk"]
+        # Capabilities beyond one's own cohorts; checked through badges.selectors.
+        permissions = [
+            ("view_badge_stats", _("Can see how many students earned each badge")),
+            ("manage_awards", _("Can award and revoke badges in every cohort")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["badge_class", "recipient"],

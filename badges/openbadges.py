@@ -1,6 +1,6 @@
 """Open Badges 2.0 documents (hosted verification) and baked badge images.
 
-Every id is an absolute URL under LMS_BASE_URL (settings.WAGTAILADMIN_BASE_URL), so a
+Every id is an absolute URL under LMS_BASE_URL (lms.links.absolute_url), so a
 document says the same thing whichever host name it was fetched by.
 Spec: https://www.imsglobal.org/sites/default/files/Badges/OBv2p0Final/index.html
 """
@@ -16,6 +16,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from badges.models import Award, BadgeClass
+from lms.links import absolute_url
 
 CONTEXT = "https://w3id.org/openbadges/v2"
 ITXT_KEYWORD = b"openbadges"
@@ -23,7 +24,9 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def _absolute(path: str) -> str:
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+    # Never from the request: an id must be the same whichever address the document
+    # was fetched through (verifiers compare them).
+    return absolute_url(path)
 
 
 def issuer_url() -> str:
@@ -56,7 +59,7 @@ def issuer_document() -> dict:
         "type": "Issuer",
         "id": issuer_url(),
         "name": settings.LMS_BADGE_ISSUER_NAME or settings.WAGTAIL_SITE_NAME,
-        "url": settings.WAGTAILADMIN_BASE_URL.rstrip("/") + "/",
+        "url": absolute_url("/"),
         "email": settings.LMS_BADGE_ISSUER_EMAIL,
     }
 

@@ -63,14 +63,27 @@ def badge_class_get_published(*, badge_uuid) -> BadgeClass:
     return badge
 
 
+def user_can_view_badge_stats(user: User) -> bool:
+    """Staff: per badge and cohort, how many earned it. Active superusers have every
+    permission; ``is_staff`` alone grants nothing."""
+    return user.has_perm("badges.view_badge_stats")
+
+
+def user_can_manage_awards(user: User) -> bool:
+    """Staff: award, revoke and see every award in every cohort, not only the cohorts
+    one teaches."""
+    return user.has_perm("badges.manage_awards")
+
+
 def user_may_see_award(*, user: User, award: Award) -> bool:
     if award.is_public:
         return True
     if not user.is_authenticated:
         return False
-    if user.pk == award.recipient_id or user.is_staff:
+    if user.pk == award.recipient_id:
         return True
-    return award.cohort.instructors.filter(pk=user.pk).exists()
+    # The instructor check first: a page's query count should not grow with it.
+    return award.cohort.instructors.filter(pk=user.pk).exists() or user_can_manage_awards(user)
 
 
 def award_get_visible(*, award_uuid, user: User) -> Award:
@@ -101,7 +114,9 @@ def award_get_for_staff(*, award_id: int, user: User) -> Award:
         if 0 < award_id <= MAX_ID
         else None
     )
-    if award is None or not (user.is_staff or award.cohort.instructors.filter(pk=user.pk).exists()):
+    if award is None or not (
+        award.cohort.instructors.filter(pk=user.pk).exists() or user_can_manage_awards(user)
+    ):
         raise NotFound(_("There is no award with that id."))
     return award
 
@@ -227,7 +242,7 @@ def cohort_badge_board(*, cohort_id: int, user: User) -> CohortBadgeBoard:
     if not 0 < cohort_id <= MAX_ID:
         raise NotFound(_("You teach no cohort with that id."))
     cohort = cohort_get(cohort_id=cohort_id)
-    if not (user.is_staff or cohort.instructors.filter(pk=user.pk).exists()):
+    if not (cohort.instructors.filter(pk=user.pk).exists() or user_can_manage_awards(user)):
         raise NotFound(_("You teach no cohort with that id."))
     badges = badge_classes_for(cohort=cohort)
     earned = dict(

@@ -6,10 +6,11 @@ nightly sweep catches events whose task never reached the broker."""
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+
+from lms.links import absolute_url
 
 # Students evaluated per task when a whole cohort is re-evaluated.
 REEVALUATE_BATCH = 250
@@ -73,8 +74,7 @@ def send_award_email(award_id: int) -> bool:
         context = {
             "user": user,
             "award": award,
-            "url": settings.WAGTAILADMIN_BASE_URL.rstrip("/")
-            + reverse("badges:award", kwargs={"award_uuid": award.uuid}),
+            "url": absolute_url(reverse("badges:award", kwargs={"award_uuid": award.uuid})),
         }
         subject = render_to_string("badges/email/awarded_subject.txt", context).strip()
         body = render_to_string("badges/email/awarded_body.txt", context)

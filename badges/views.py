@@ -12,11 +12,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from badges import openbadges, selectors, services
-from lms.errors import DomainError, NotFound
+from lms.errors import DomainError, NotAllowed
+from lms.links import absolute_url
 
 JSONLD = "application/ld+json"
 
@@ -103,7 +105,7 @@ def award_image(request: HttpRequest, award_uuid) -> HttpResponse:
 # --- Pages --------------------------------------------------------------------------------
 
 
-def linkedin_add_url(award) -> str:
+def linkedin_add_url(award, request: HttpRequest | None = None) -> str:
     """LinkedIn's add-to-profile link with the certification fields filled in."""
     params = {
         "startTask": "CERTIFICATION_NAME",
@@ -111,7 +113,9 @@ def linkedin_add_url(award) -> str:
         "organizationName": settings.LMS_BADGE_ISSUER_NAME or settings.WAGTAIL_SITE_NAME,
         "issueYear": award.awarded_at.year,
         "issueMonth": award.awarded_at.month,
-        "certUrl": openbadges.award_page_url(award),
+        "certUrl": absolute_url(
+            reverse("badges:award", kwargs={"award_uuid": award.uuid}), request
+        ),
         "certId": str(award.uuid),
     }
     return "https://www.linkedin.com/profile/add?" + urlencode(params)
@@ -128,10 +132,19 @@ def award(request: HttpRequest, award_uuid) -> HttpResponse:
             "award": item,
             "badge": item.badge_class,
             "is_owner": is_owner,
-            "page_url": openbadges.award_page_url(item),
-            "image_url": openbadges.badge_image_url(item.badge_class),
-            "assertion_url": openbadges.assertion_url(item),
-            "linkedin_url": linkedin_add_url(item),
+            # Links on the page work from wherever it was opened; the Open Badges
+            # documents they lead to keep their ids under LMS_BASE_URL.
+            "page_url": absolute_url(
+                reverse("badges:award", kwargs={"award_uuid": item.uuid}), request
+            ),
+            "image_url": absolute_url(
+                reverse("badges:badge_class_image", kwargs={"badge_uuid": item.badge_class.uuid}),
+                request,
+            ),
+            "assertion_url": absolute_url(
+                reverse("badges:assertion_json", kwargs={"award_uuid": item.uuid}), request
+            ),
+            "linkedin_url": linkedin_add_url(item, request),
         },
         status=410 if item.is_revoked else 200,
     )
@@ -214,8 +227,8 @@ def award_revoke(request: HttpRequest, award_id: int) -> HttpResponse:
 @login_required
 def badge_stats(request: HttpRequest) -> HttpResponse:
     """Staff: per badge class, how many students earned it, per cohort."""
-    if not request.user.is_staff:
-        raise NotFound(_("This page is for staff."))
+    if not selectors.user_can_view_badge_stats(request.user):
+        raise NotAllowed(_("This page is for staff who see badge figures."), code="not_staff")
     return render(request, "badges/stats.html", {"rows": selectors.badge_class_counts()})
 
 

@@ -19,7 +19,7 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from badges import rules, services
+from badges import rules, selectors, services
 from badges.models import BadgeClass
 from lms.errors import DomainError
 
@@ -135,13 +135,15 @@ class BadgeClassViewSet(SnippetViewSet):
 register_snippet(BadgeClassViewSet)
 
 
-class StaffMenuItem(MenuItem):
+class BadgeStatsMenuItem(MenuItem):
+    """Shown only to whoever may open the page it leads to."""
+
     def is_shown(self, request) -> bool:
-        return request.user.is_staff
+        return selectors.user_can_view_badge_stats(request.user)
 
 
 @hooks.register("register_admin_menu_item")
 def badge_stats_menu_item():
-    return StaffMenuItem(
+    return BadgeStatsMenuItem(
         _("Badges earned"), reverse("badges:stats"), icon_name="list-ul", order=310
     )

@@ -66,6 +66,10 @@ class Cohort(TimeStampedModel):
         verbose_name = _("cohort")
         verbose_name_plural = _("cohorts")
         ordering = ["starts_on", "pk"]
+        # Capabilities beyond one's own cohorts; checked through cohorts.selectors.
+        permissions = [
+            ("view_all_rosters", _("Can see every cohort's roster, curriculum and work")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_on__gte=models.F("starts_on")), name="cohort_ends_after_start"

@@ -106,6 +106,22 @@ def cohort_phase(*, cohort: Cohort, now: dt.datetime) -> str:
     return "ended"
 
 
+def cohort_status_label(*, cohort: Cohort, now: dt.datetime | None = None) -> str:
+    """What the cohort is doing now, in words, for staff lists: the stored status only
+    says whether it was cancelled; the phase follows from its dates in its own zone."""
+    now = now or timezone.now()
+    if cohort.is_cancelled:
+        return _("Cancelled")
+    phase = cohort_phase(cohort=cohort, now=now)
+    if phase == "ended":
+        return _("Ended")
+    if phase == "running":
+        return _("Running")
+    if cohort.enrolment_opens_at <= now < cohort.enrolment_closes_at:
+        return _("Enrolment open")
+    return _("Upcoming")
+
+
 def _my_statuses(user: User, cohort_ids: list[int]) -> dict[int, str]:
     if not user.is_authenticated or not cohort_ids:
         return {}
@@ -201,8 +217,11 @@ class CohortAccess:
         return self.role in ("instructor", "staff")
 
 
-def user_is_cohort_staff(user: User) -> bool:
-    return user.is_active and (user.is_superuser or user.has_perm("cohorts.change_cohort"))
+def user_can_view_all_rosters(user: User) -> bool:
+    """Staff: the staff role in every cohort (rosters, curriculum ahead of schedule, the
+    students' work). A named permission, so that ``is_staff`` alone grants nothing;
+    active superusers have every permission."""
+    return user.has_perm("cohorts.view_all_rosters")
 
 
 def cohort_access(*, user: User, cohort: Cohort) -> CohortAccess:
@@ -218,7 +237,7 @@ def cohort_access(*, user: User, cohort: Cohort) -> CohortAccess:
             return CohortAccess(role="student", enrolment=enrolment)
         if cohort.instructors.filter(pk=user.pk).exists():
             return CohortAccess(role="instructor")
-        if user_is_cohort_staff(user):
+        if user_can_view_all_rosters(user):
             return CohortAccess(role="staff")
         if enrolment is not None:
             raise NotAllowed(
@@ -678,7 +697,7 @@ def curriculum_page_readable(
     specific_class = page.specific_class
     if specific_class not in (ModulePage, LessonPage):
         return page.live
-    if user_is_cohort_staff(user) or user_can_edit_page(user=user, page=page):
+    if user_can_view_all_rosters(user) or user_can_edit_page(user=user, page=page):
         return True
     full, unlocked = _paths or _readable_curriculum_paths(user, now or timezone.now())
     module_path = page.path if specific_class is ModulePage else page.path[:-STEPLEN]

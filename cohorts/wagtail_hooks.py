@@ -9,11 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from cohorts import services
+from cohorts import selectors, services
 from cohorts.models import Cohort, ModuleUnlockOverride
 from lms.errors import DomainError
 
@@ -87,7 +88,19 @@ class CohortViewSet(ModelViewSet):
     add_to_admin_menu = False
     copy_view_enabled = False
     inspect_view_enabled = True
-    list_display = ["name", "course", "starts_on", "ends_on", "capacity", "status"]
+    list_display = [
+        "name",
+        "course",
+        "starts_on",
+        "ends_on",
+        "capacity",
+        # The stored status only tells cancelled from not; show the phase its dates give.
+        Column(
+            "phase",
+            label=_("Status"),
+            accessor=lambda cohort: selectors.cohort_status_label(cohort=cohort),
+        ),
+    ]
     list_filter = ["status", "course"]
     search_fields = ["name"]
     add_view_class = CohortCreateView

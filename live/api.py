@@ -20,6 +20,7 @@ from live.feed import session_ics_bytes
 from live.models import RsvpAnswer
 from lms.api import ERROR, ApiView, DownloadApiView
 from lms.errors import NotFound
+from lms.links import absolute_url
 from lms.models import User
 
 # --- Serializers ------------------------------------------------------------------------
@@ -360,7 +361,7 @@ class CohortAttendanceApi(ApiView):
 
 
 def feed_url(request, token: str) -> str:
-    return request.build_absolute_uri(reverse("live:feed", args=[token]))
+    return absolute_url(reverse("live:feed", args=[token]), request)
 
 
 class MyFeedApi(ApiView):

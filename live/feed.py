@@ -13,7 +13,6 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +21,7 @@ from icalendar import Calendar, Event
 
 from cohorts.models import CURRICULUM_ACCESS, Cohort
 from live.models import LiveSession
+from lms.links import absolute_url, base_url
 from lms.models import User
 
 PRODID = "-//Cohort LMS//Calendar feed//EN"
@@ -43,13 +43,16 @@ class FeedEvent:
 
 
 def _absolute(path: str) -> str:
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+    # The configured address: a feed's body is the same whoever fetches it, and
+    # calendar apps keep the links they saw.
+    return absolute_url(path)
 
 
 def _domain() -> str:
     from urllib.parse import urlsplit
 
-    return urlsplit(settings.WAGTAILADMIN_BASE_URL).hostname or "localhost"
+    # UIDs must never change, so they do not follow the request either.
+    return urlsplit(base_url()).hostname or "localhost"
 
 
 def session_event(session: LiveSession) -> FeedEvent:

@@ -96,6 +96,10 @@ class LiveSession(TimeStampedModel):
         verbose_name = _("live session")
         verbose_name_plural = _("live sessions")
         ordering = ["starts_at", "pk"]
+        # Capabilities beyond one's own cohorts; checked through live.selectors.
+        permissions = [
+            ("manage_sessions", _("Can plan and change live sessions in every cohort")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=models.F("starts_at")), name="session_ends_after_start"

@@ -82,16 +82,28 @@ def _items(sessions: list[LiveSession], user: User, now: dt.datetime) -> list[Se
     ]
 
 
+def user_can_manage_sessions(user: User) -> bool:
+    """Staff: plan, change and take attendance of live sessions in every cohort, not only
+    the cohorts one teaches. Active superusers have every permission; ``is_staff`` alone
+    grants nothing."""
+    return user.has_perm("live.manage_sessions")
+
+
+def may_organise(*, access: CohortAccess, user: User) -> bool:
+    """The cohort's instructors, and staff who manage sessions, organise its sessions.
+    Its students never do (and a student's page asks no permission query)."""
+    if access.role == "student":
+        return False
+    return access.role == "instructor" or user_can_manage_sessions(user)
+
+
 @dataclass
 class CohortCalendar:
     cohort: Cohort
     access: CohortAccess
     upcoming: list[SessionItem]
     past: list[SessionItem]
-
-    @property
-    def can_manage(self) -> bool:
-        return self.access.role in ("instructor", "staff")
+    can_manage: bool = False
 
 
 def cohort_calendar_get(
@@ -108,6 +120,7 @@ def cohort_calendar_get(
         access=access,
         upcoming=[i for i in items if not i.is_past],
         past=[i for i in reversed(items) if i.is_past],
+        can_manage=may_organise(access=access, user=user),
     )
 
 
@@ -139,7 +152,7 @@ def cohort_for_planning(*, cohort_id: int, user: User) -> Cohort:
 
 def session_for_update(*, session_id: int, user: User) -> LiveSession:
     item, access = session_get(session_id=session_id, user=user)
-    if access.role not in ("instructor", "staff"):
+    if not may_organise(access=access, user=user):
         raise NotAllowed(
             _("Only the cohort's instructors and staff can change live sessions."),
             code="not_instructor",
@@ -233,7 +246,7 @@ def cohort_attendance_get(
     now = now or timezone.now()
     cohort = cohort_get(cohort_id=cohort_id)
     access = cohort_access(user=user, cohort=cohort)
-    if access.role not in ("instructor", "staff"):
+    if not may_organise(access=access, user=user):
         raise NotAllowed(
             _("Only the cohort's instructors and staff see attendance."), code="not_instructor"
         )

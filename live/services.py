@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from cohorts import schedule
 from cohorts.models import Cohort
 from cohorts.selectors import cohort_access
-from live import signals
+from live import selectors, signals
 from live.models import (
     SESSION_TRANSITIONS,
     Attendance,
@@ -49,7 +49,7 @@ def _require_organiser(*, cohort: Cohort, user: User) -> None:
     """Instructors of the cohort and staff plan sessions; students get a 403, strangers
     a 404 (cohort_access)."""
     access = cohort_access(user=user, cohort=cohort)
-    if access.role not in ("instructor", "staff"):
+    if not selectors.may_organise(access=access, user=user):
         raise NotAllowed(
             _("Only the cohort's instructors and staff can plan live sessions."),
             code="not_instructor",
@@ -132,7 +132,7 @@ def _validate_hosts(cohort: Cohort, hosts: Iterable[User]) -> list[User]:
     hosts = list(hosts)
     instructor_ids = set(cohort.instructors.values_list("pk", flat=True))
     for host in hosts:
-        if host.pk not in instructor_ids and not host.is_staff:
+        if host.pk not in instructor_ids and not selectors.user_can_manage_sessions(host):
             raise ValidationFailed(
                 _("%(name)s is not an instructor of this cohort.")
                 % {"name": host.get_display_name()},

@@ -1,13 +1,20 @@
-"""Per-request language and timezone from the user's profile, else from the browser."""
+"""Per-request language and timezone from the user's profile, else from the browser;
+the Content-Security-Policy per area; the request size limit."""
 
 from __future__ import annotations
 
+import re
+import tempfile
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
+from csp.middleware import CSPMiddleware, PolicyParts
+from csp.utils import default_config
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from lms.timeutils import is_valid_timezone
 
@@ -73,3 +80,93 @@ class DomainErrorMiddleware:
             {"message": exception.message, "code": exception.code},
             status=exception.status_code,
         )
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware, with the Wagtail admin's own policy under its prefix.
+
+    The admin needs inline style attributes that the site does not; one policy per area
+    keeps the site's strict. A view's own @csp decorators still win."""
+
+    def get_policy_parts(self, request, response, report_only: bool = False) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only=report_only)
+        if (
+            not report_only
+            and parts.config is None
+            and request.path_info.startswith(settings.LMS_ADMIN_CSP_PREFIX)
+        ):
+            parts.config = default_config(settings.LMS_ADMIN_CONTENT_SECURITY_POLICY["DIRECTIVES"])
+        return parts
+
+
+def request_body_limit(path: str) -> int:
+    """The largest request body this path accepts: the largest file it takes plus room
+    for the rest of the form, else what any form or JSON body may be."""
+    for pattern, file_settings in settings.LMS_UPLOAD_PATHS:
+        if re.match(pattern, path):
+            largest = max(int(getattr(settings, name)) for name in file_settings)
+            return largest + settings.LMS_UPLOAD_FORM_OVERHEAD_BYTES
+    return settings.LMS_REQUEST_MAX_BYTES
+
+
+def _too_large(request: HttpRequest, limit: int) -> HttpResponse:
+    # Before LocaleMiddleware: the browser's language, as far as the request tells.
+    with translation.override(translation.get_language_from_request(request)):
+        message = _(
+            "This request is too large: at most %(size)s can be sent here. Choose a "
+            "smaller file, or compress it, and try again."
+        ) % {"size": filesizeformat(limit)}
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": message, "code": "too_large"}, status=413)
+    return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+
+
+class RequestSizeLimitMiddleware:
+    """Refuses a body larger than its path accepts (413) before anything reads it.
+
+    With a Content-Length the answer needs no reading at all. A body without one
+    (chunked transfer) is read here in pieces into a spooled file, and refused as soon
+    as it passes the limit; otherwise the request goes on with the spooled body and
+    its now known length (Django parses no multipart body of unknown length)."""
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = request_body_limit(request.path_info)
+        raw_length = request.META.get("CONTENT_LENGTH")
+        if raw_length:
+            try:
+                length = int(raw_length)
+            except ValueError:
+                return HttpResponseBadRequest(_("The Content-Length header is not a number."))
+            if length > limit:
+                return _too_large(request, limit)
+        elif request.method in ("POST", "PUT", "PATCH"):
+            # Under WSGI Django reads nothing of a body without a length; a server that
+            # ends the input itself (gunicorn's chunked reader) says so. Under ASGI the
+            # server hands the body over as the request's stream.
+            if request.META.get("wsgi.input_terminated"):
+                source = request.META["wsgi.input"]
+            else:
+                source = request
+            # Closed with the response (below), so no context manager.
+            spooled = tempfile.SpooledTemporaryFile(  # noqa: SIM115
+                max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+            )
+            total = 0
+            while chunk := source.read(self.CHUNK):
+                total += len(chunk)
+                if total > limit:
+                    spooled.close()
+                    return _too_large(request, limit)
+                spooled.write(chunk)
+            spooled.seek(0)
+            request._stream = spooled
+            request.META["CONTENT_LENGTH"] = str(total)
+            response = self.get_response(request)
+            response._resource_closers.append(spooled.close)
+            return response
+        return self.get_response(request)

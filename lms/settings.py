@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -74,6 +75,9 @@ INSTALLED_APPS = [
     "knox",
     "axes",
     "drf_spectacular",
+    # Swagger UI's files served from here, not from a CDN (offline, and under the CSP).
+    "drf_spectacular_sidecar",
+    "csp",
     "simple_history",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -84,7 +88,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body: a request larger than its path accepts gets a
+    # 413 without being read.
+    "lms.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "lms.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -126,6 +134,7 @@ TEMPLATES = [
                 "django.template.context_processors.tz",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
                 "notifications.context_processors.unread_notifications",
             ],
         },
@@ -198,6 +207,26 @@ LMS_SUBMISSION_EXTENSIONS = os.environ.get(
     "LMS_SUBMISSION_EXTENSIONS", "pdf,docx,odt,txt,md,rtf,pptx,xlsx,png,jpg,jpeg,zip"
 ).split(",")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Request bodies: every path accepts LMS_REQUEST_MAX_BYTES (forms and JSON), the paths
+# below the largest file they take plus room for the rest of the form. Larger requests
+# are refused with a 413 before their body is read (lms.middleware).
+LMS_REQUEST_MAX_BYTES = int(os.environ.get("LMS_REQUEST_MAX_BYTES", 2_621_440))
+LMS_UPLOAD_FORM_OVERHEAD_BYTES = 256 * 1024
+LMS_UPLOAD_PATHS = [
+    # (path pattern, the settings that name the largest file it takes)
+    (
+        r"^/admin/",
+        [
+            "WAGTAILDOCS_MAX_UPLOAD_SIZE",
+            "WAGTAILIMAGES_MAX_UPLOAD_SIZE",
+            "LMS_BADGE_IMAGE_MAX_BYTES",
+        ],
+    ),
+    (r"^/learn/\d+/assignments/\d+/submit/$", ["LMS_SUBMISSION_MAX_BYTES"]),
+    (r"^/api/v1/cohorts/\d+/assignments/\d+/submission/$", ["LMS_SUBMISSION_MAX_BYTES"]),
+]
+# Django's own cap on what is read into memory outside files.
+DATA_UPLOAD_MAX_MEMORY_SIZE = LMS_REQUEST_MAX_BYTES
 # How long "grade next" reserves a submission for one instructor.
 LMS_GRADING_LEASE_MINUTES = int(os.environ.get("LMS_GRADING_LEASE_MINUTES", "30"))
 # The Join button of a live session opens this many minutes before the start.
@@ -209,15 +238,37 @@ LMS_SESSION_REMINDER_MINUTES = [
 # Daily digests go out once the recipient's local clock passes this hour.
 LMS_DIGEST_HOUR = int(os.environ.get("LMS_DIGEST_HOUR", "7"))
 
+
+# --- Links ----------------------------------------------------------------------------
+def _served_at() -> str:
+    """Where `make run` (HOST, PORT) or the Procfile's server (PORT) listens."""
+    host = os.environ.get("HOST", "").strip() or "127.0.0.1"
+    if host in ("0.0.0.0", "::"):  # noqa: S104 (every interface: link to this machine)
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{os.environ.get('PORT', '').strip() or '8000'}"
+
+
+# The site's address for links made without a request: emails sent by tasks, Open
+# Badges ids (which must not change, so set it in production), calendar entries.
+# Links on pages follow the request instead (lms.links.absolute_url).
+LMS_BASE_URL = os.environ.get("LMS_BASE_URL", "").strip() or _served_at()
+
 # --- Wagtail --------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = os.environ.get("LMS_SITE_NAME", "Cohort LMS")
-WAGTAILADMIN_BASE_URL = os.environ.get("LMS_BASE_URL", "http://127.0.0.1:8000")
+WAGTAILADMIN_BASE_URL = LMS_BASE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 # Documents go through Wagtail's serve view so that the curriculum lock is checked on
 # every download (see cms.wagtail_hooks).
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+# No avatars from gravatar.com: the admin loads nothing from other sites (CSP, privacy).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# Nor does it ask releases.wagtail.org for new versions from every editor's browser.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_I18N_ENABLED = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
@@ -249,6 +300,10 @@ SPECTACULAR_SETTINGS = {
     "hand-ins, peer review, grades and the instructors' grading queue.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from drf-spectacular-sidecar's static files: no CDN, no "@latest".
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Only our own API; Wagtail's admin API is internal to the admin.
     "PREPROCESSING_HOOKS": ["lms.api.public_endpoints_only"],
@@ -429,12 +484,92 @@ EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "Cohort LMS <noreply@localhost>")
 WAGTAILADMIN_NOTIFICATION_FROM_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Cache ----------------------------------------------------------------------------
+# Login lockouts and API throttles count in the cache. The default, one memory per
+# process, suits the embedded mode; production with several processes (gunicorn
+# workers, several machines) needs a shared one, or each process counts on its own:
+# LMS_CACHE_URL=redis://host:6379/1.
+LMS_CACHE_URL = os.environ.get("LMS_CACHE_URL", "")
+if LMS_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": LMS_CACHE_URL,
+        }
+    }
+elif LMS_CACHE_URL in ("", "locmem://"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(
+        "LMS_CACHE_URL must be a redis:// (or rediss://) address, or locmem:// for one "
+        f"process; got {LMS_CACHE_URL!r}."
+    )
+
 # --- Security -------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "SAMEORIGIN"
+# HTTPS only in production. HSTS tells browsers to use nothing but HTTPS for this host
+# for a year (31536000 s); 0 elsewhere, because a browser that saw it on localhost would
+# refuse plain http://localhost for that long. Lower it while trying HTTPS out, and
+# set INCLUDE_SUBDOMAINS/PRELOAD to false if a subdomain still serves plain HTTP.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("DJANGO_SECURE_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", PRODUCTION)
+# Nothing frames our pages but Wagtail's preview, which sets SAMEORIGIN on its own
+# responses; CSP frame-ancestors below says the same to current browsers.
+X_FRAME_OPTIONS = os.environ.get("DJANGO_X_FRAME_OPTIONS", "DENY")
+
+# Content-Security-Policy (django-csp), set by lms.middleware.ContentSecurityPolicyMiddleware.
+# The site runs only its own scripts and styles (inline ones carry the per-request
+# nonce); lesson videos are YouTube and Vimeo frames. The Wagtail admin has its own,
+# looser policy for scripts and styles (LMS_ADMIN_CONTENT_SECURITY_POLICY below).
+LMS_CSP_FRAME_SRC = env_list(
+    "LMS_CSP_FRAME_SRC",
+    "https://www.youtube.com,https://www.youtube-nocookie.com,https://player.vimeo.com",
+)
+# Forms whose answer redirects elsewhere: "Pay" goes to Stripe Checkout and "Manage
+# payment method" to Stripe's portal, and browsers hold such redirects to form-action.
+LMS_CSP_FORM_ACTION = env_list(
+    "LMS_CSP_FORM_ACTION", "https://checkout.stripe.com,https://billing.stripe.com"
+)
+_CSP_COMMON = {
+    "default-src": [SELF],
+    "img-src": [SELF, "data:"],
+    "font-src": [SELF],
+    "connect-src": [SELF],
+    "media-src": [SELF],
+    "frame-src": [SELF, *LMS_CSP_FRAME_SRC],
+    "object-src": [NONE],
+    "base-uri": [SELF],
+    "form-action": [SELF, *LMS_CSP_FORM_ACTION],
+    "frame-ancestors": [SELF],
+}
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        **_CSP_COMMON,
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+    }
+}
+LMS_ADMIN_CSP_PREFIX = "/admin/"
+LMS_ADMIN_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        **_CSP_COMMON,
+        # Wagtail's admin runs inline scripts it cannot give a nonce: its date and time
+        # widgets, inline panels, and the StreamField blocks its own script inserts.
+        # Scripts still come only from this site, and connections, images, frames and
+        # form posts go nowhere else.
+        "script-src": [SELF, UNSAFE_INLINE],
+        # And style attributes in its markup (progress bars, previews).
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -11,9 +11,11 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_http_methods
 from wagtail.images import get_image_model
 from wagtail.images.models import Rendition
@@ -196,3 +198,13 @@ def protected_media(request: HttpRequest, path: str) -> HttpResponse:
     response = FileResponse(stored.open("rb"), content_type=content_type)
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+@requires_csrf_token
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 view, plus the CSP nonce for the page's one inline style (the page
+    stays standalone: no context processors, no database)."""
+    template = loader.get_template("500.html")
+    return HttpResponseServerError(
+        template.render({"csp_nonce": getattr(request, "csp_nonce", "")})
+    )

@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from lms.errors import NotFound, ValidationFailed
+from lms.links import absolute_url
 from lms.models import User
 from lms.timeutils import is_valid_timezone
 from notifications.kinds import render
@@ -182,7 +183,7 @@ def _zone(user: User) -> ZoneInfo:
 
 
 def _absolute(url: str) -> str:
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + url if url.startswith("/") else url
+    return absolute_url(url)
 
 
 # Kinds whose emails existed before the notification centre: their sent-markers keep

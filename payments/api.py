@@ -5,9 +5,10 @@ per-cohort summary."""
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.permissions import IsAdminUser
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -18,6 +19,15 @@ from payments.models import Deferral
 from payments.throttling import CouponThrottleMixin
 
 # --- Serializers ------------------------------------------------------------------------
+
+
+class CanManageOrders(BasePermission):
+    """Signed in with the payments.manage_orders permission (``is_staff`` is not enough)."""
+
+    message = _("Only staff who manage orders may do this.")
+
+    def has_permission(self, request, view) -> bool:
+        return selectors.user_can_manage_orders(request.user)
 
 
 class QuoteSerializer(serializers.Serializer):
@@ -221,7 +231,7 @@ class OrderCheckoutApi(ApiView):
 
 
 class OrderRefundApi(ApiView):
-    permission_classes = [IsAdminUser]
+    permission_classes = [CanManageOrders]
 
     @extend_schema(
         request=RefundRequestSerializer,
@@ -247,7 +257,7 @@ class OrderRefundApi(ApiView):
 
 
 class OrderMarkPaidApi(ApiView):
-    permission_classes = [IsAdminUser]
+    permission_classes = [CanManageOrders]
 
     @extend_schema(
         request=MarkPaidSerializer,
@@ -291,7 +301,7 @@ class DeferralRequestApi(ApiView):
 
 
 class DeferralDecideApi(ApiView):
-    permission_classes = [IsAdminUser]
+    permission_classes = [CanManageOrders]
 
     @extend_schema(
         request=DeferralDecisionSerializer,
@@ -311,7 +321,7 @@ class DeferralDecideApi(ApiView):
 
 
 class CohortPaymentsApi(ApiView):
-    permission_classes = [IsAdminUser]
+    permission_classes = [CanManageOrders]
 
     @extend_schema(
         responses={200: CohortPaymentsSerializer, 403: ERROR, 404: ERROR},

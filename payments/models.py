@@ -251,6 +251,16 @@ class Order(TimeStampedModel):
     class Meta:
         verbose_name = _("order")
         verbose_name_plural = _("orders")
+        # Checked through payments.selectors.user_can_manage_orders.
+        permissions = [
+            (
+                "manage_orders",
+                _(
+                    "Can see everyone's orders, refund, mark invoices paid and decide "
+                    "deferral requests"
+                ),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["enrolment"],

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from lms.links import base_url
 from payments.stripe_gateway import PaymentServiceDown
 
 
@@ -23,7 +24,7 @@ def _send(key: str, order, template: str) -> bool:
             "payee": settings.LMS_INVOICE_PAYEE,
             "iban": settings.LMS_INVOICE_IBAN,
             "grace_days": settings.LMS_PAYMENT_GRACE_DAYS,
-            "base_url": settings.WAGTAILADMIN_BASE_URL,
+            "base_url": base_url(),
         }
         subject = render_to_string(f"payments/email/{template}_subject.txt", context).strip()
         body = render_to_string(f"payments/email/{template}_body.txt", context)
@@ -80,7 +81,7 @@ def send_deferral_email(deferral_id: int) -> bool:
         return False
     user = deferral.enrolment.user
     with translation.override(user.language or "en"):
-        context = {"user": user, "deferral": deferral, "base_url": settings.WAGTAILADMIN_BASE_URL}
+        context = {"user": user, "deferral": deferral, "base_url": base_url()}
         subject = render_to_string("payments/email/deferral_subject.txt", context).strip()
         body = render_to_string("payments/email/deferral_body.txt", context)
     return email_send_once(

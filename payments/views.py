@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lms.errors import NotAllowed, ValidationFailed
+from lms.links import absolute_url, base_url
 from payments import selectors, services, stripe_gateway, webhooks
 from payments.forms import DeferralForm, MarkPaidForm, RefundForm
 from payments.models import OrderStatus
@@ -26,13 +27,13 @@ from payments.models import OrderStatus
 log = logging.getLogger(__name__)
 
 
-def staff_member_required(view):
-    """Staff only: others signed in get a 403 page with the reason."""
+def orders_manager_required(view):
+    """Staff who manage orders only: others signed in get a 403 page with the reason."""
 
     @login_required
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
-        if not request.user.is_staff:
+        if not selectors.user_can_manage_orders(request.user):
             raise NotAllowed(_("Only staff see payments of others."), code="not_staff")
         return view(request, *args, **kwargs)
 
@@ -40,7 +41,7 @@ def staff_member_required(view):
 
 
 def _base_url(request: HttpRequest) -> str:
-    return f"{request.scheme}://{request.get_host()}"
+    return base_url(request)
 
 
 @login_required
@@ -85,7 +86,7 @@ def receipt(request: HttpRequest, order_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def manage_payment_method(request: HttpRequest) -> HttpResponse:
-    return_url = request.build_absolute_uri(reverse("payments:portal"))
+    return_url = absolute_url(reverse("payments:portal"), request)
     return redirect(services.portal_url(user=request.user, return_url=return_url))
 
 
@@ -141,7 +142,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
 # --- Staff -----------------------------------------------------------------------------
 
 
-@staff_member_required
+@orders_manager_required
 def staff_overview(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -154,7 +155,7 @@ def staff_overview(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_member_required
+@orders_manager_required
 def staff_cohort(request: HttpRequest, cohort_id: int) -> HttpResponse:
     return render(
         request,
@@ -163,7 +164,7 @@ def staff_cohort(request: HttpRequest, cohort_id: int) -> HttpResponse:
     )
 
 
-@staff_member_required
+@orders_manager_required
 @require_http_methods(["GET", "POST"])
 def staff_refund(request: HttpRequest, order_id: int) -> HttpResponse:
     order = selectors.order_for_staff(order_id=order_id)
@@ -197,7 +198,7 @@ def staff_refund(request: HttpRequest, order_id: int) -> HttpResponse:
     )
 
 
-@staff_member_required
+@orders_manager_required
 @require_POST
 def staff_mark_paid(request: HttpRequest, order_id: int) -> HttpResponse:
     order = selectors.order_for_staff(order_id=order_id)
@@ -209,7 +210,7 @@ def staff_mark_paid(request: HttpRequest, order_id: int) -> HttpResponse:
     return redirect("payments:staff_cohort", cohort_id=order.enrolment.cohort_id)
 
 
-@staff_member_required
+@orders_manager_required
 @require_POST
 def staff_deferral_decide(request: HttpRequest, deferral_id: int) -> HttpResponse:
     deferral = selectors.deferral_for_staff(deferral_id=deferral_id)

@@ -12,6 +12,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from lms.templatetags.lms_money import money
+from payments import selectors
 from payments.forms import CohortPriceForm, CouponForm
 from payments.models import CohortPrice, Coupon
 
@@ -97,9 +98,16 @@ def register_payment_viewsets():
     return PaymentsGroup()
 
 
+class OrdersMenuItem(MenuItem):
+    """Shown only to whoever may open the page it leads to."""
+
+    def is_shown(self, request) -> bool:
+        return selectors.user_can_manage_orders(request.user)
+
+
 @hooks.register("register_admin_menu_item")
 def register_payments_overview():
     # Orders, refunds, invoices marked paid and deferral requests, per cohort.
-    return MenuItem(
+    return OrdersMenuItem(
         _("Orders and refunds"), reverse("payments:staff_overview"), icon_name="list-ul", order=211
     )

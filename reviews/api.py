@@ -28,9 +28,14 @@ from assignments.api import (
 )
 from assignments.downloads import file_response
 from assignments.models import SubmissionStatus
-from cohorts.selectors import cohort_get, taught_cohorts, user_is_cohort_staff
+from cohorts.selectors import (
+    cohort_get,
+    taught_cohorts,
+    user_can_view_all_rosters,
+)
 from lms.api import BINARY, ERROR, ApiView, DownloadApiView
 from lms.errors import NotAllowed, NotFound
+from lms.links import absolute_url
 from reviews import selectors, services
 from reviews.models import QueueItem, QueueReason, ReviewKind, ReviewStatus
 
@@ -95,9 +100,7 @@ class ReviewSerializer(serializers.Serializer):
         file_url = None
         if version.file_for_reviewers:
             file_url = reverse("api-review-file", kwargs={"review_id": review.public_id})
-            request = self.context.get("request")
-            if request is not None:
-                file_url = request.build_absolute_uri(file_url)
+            file_url = absolute_url(file_url, self.context.get("request"))
         return {
             "text": version.text,
             "link": version.link,
@@ -497,7 +500,7 @@ class RegradeRequestApi(ApiView):
 def _require_some_teaching(user) -> None:
     """For actions addressed by a bare id, whose service checks the cohort itself: turn
     away at once whoever teaches no cohort at all."""
-    if not (user_is_cohort_staff(user) or taught_cohorts(user=user)):
+    if not (user_can_view_all_rosters(user) or taught_cohorts(user=user)):
         raise NotAllowed(_("Only a cohort's instructors do this."), code="not_instructor")
 
 

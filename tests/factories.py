@@ -31,6 +31,32 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
+STAFF_PERMISSIONS = [
+    ("wagtailadmin", "access_admin"),
+    ("cohorts", "view_all_rosters"),
+    ("payments", "manage_orders"),
+    ("live", "manage_sessions"),
+    ("badges", "view_badge_stats"),
+    ("badges", "manage_awards"),
+]
+
+
+def staff_user(**fields) -> User:
+    """A member of the "Staff" group: every staff capability through its named
+    permission, without ``is_staff`` or superuser. The group comes from a migration;
+    it is made again where a transactional test emptied the database."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, _ = Group.objects.get_or_create(name="Staff")
+    for app_label, codename in STAFF_PERMISSIONS:
+        group.permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    user = UserFactory(**fields)
+    user.groups.add(group)
+    return user
+
+
 def home_page() -> HomePage:
     """The site's home page, created once per test database."""
     existing = HomePage.objects.first()

@@ -11,7 +11,7 @@ from cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from cohorts.services import enrolment_transfer
 from lms.errors import Conflict, NotAllowed, ValidationFailed
 from lms.models import User
-from payments import tasks
+from payments import selectors, tasks
 from payments.models import DEFERRAL_TRANSITIONS, Deferral, DeferralStatus, Order
 
 
@@ -63,7 +63,7 @@ def deferral_decide(
     """Staff approve (the seat moves, no new payment: the orders move with it) or
     decline (with an answer)."""
     now = now or timezone.now()
-    if not (by.is_superuser or by.has_perm("payments.change_order")):
+    if not selectors.user_can_manage_orders(by):
         raise NotAllowed(_("Only staff decide on deferrals."), code="not_staff")
     deferral = Deferral.objects.select_for_update().get(pk=deferral.pk)
     to = DeferralStatus.APPROVED if approve else DeferralStatus.DECLINED

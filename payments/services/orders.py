@@ -169,7 +169,7 @@ def order_mark_paid(
     reference); the held seat becomes active. A plan in arrears is settled: the rest is
     recorded as paid and access comes back."""
     now = now or timezone.now()
-    if not (by.is_superuser or by.has_perm("payments.change_order")):
+    if not selectors.user_can_manage_orders(by):
         raise NotAllowed(_("Only staff mark invoices paid."), code="not_staff")
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status == OrderStatus.PAID and order.instalments_paid >= order.instalments:

@@ -38,7 +38,7 @@ def order_refund(
     unless ``end_enrolment``. The order is locked, so a refund and a payment (or two
     refunds) for the same order are served one after the other."""
     now = now or timezone.now()
-    if not (by.is_superuser or by.has_perm("payments.change_order")):
+    if not selectors.user_can_manage_orders(by):
         raise NotAllowed(_("Only staff refund payments."), code="not_staff")
     reason = (reason or "").strip()
     if not reason:

@@ -17,5 +17,5 @@ def media_dir(settings, tmp_path):
 
 @pytest.fixture
 def base_url(settings):
-    settings.WAGTAILADMIN_BASE_URL = "https://lms.example.org"
+    settings.LMS_BASE_URL = "https://lms.example.org"
     return "https://lms.example.org"

@@ -99,3 +99,44 @@ def test_bad_badge_classes_are_refused_at_the_field(designer, course, changes, m
 def test_staff_find_the_badge_counts_in_the_admin_menu(designer):
     response = designer.get(reverse("wagtailadmin_home"))
     assert reverse("badges:stats") in response.content.decode()
+
+
+def _menu_labels(response) -> str:
+    # The sidebar menu is rendered into the page as JSON props.
+    return response.content.decode()
+
+
+def test_the_demo_designer_sees_badges_and_not_orders_and_opens_the_badge_listing(client):
+    from django.core.management import call_command
+
+    from lms.models import User
+
+    call_command("seed_demo")
+    client.force_login(User.objects.get(username="designer"))
+
+    dashboard = _menu_labels(client.get(reverse("wagtailadmin_home")))
+    assert "Badges" in dashboard
+    assert "Orders and refunds" not in dashboard
+    assert "Badges earned" not in dashboard
+    assert client.get(reverse("wagtailsnippets_badges_badgeclass:list")).status_code == 200
+    assert client.get(reverse("wagtailsnippets_badges_badgeclass:add")).status_code == 200
+
+
+def test_a_member_of_the_designers_group_may_define_badges(client):
+    from django.contrib.auth.models import Group
+
+    user = UserFactory()
+    user.groups.add(Group.objects.get(name="Course designers"))
+    client.force_login(user)
+
+    assert client.get(reverse("wagtailsnippets_badges_badgeclass:list")).status_code == 200
+    assert "Orders and refunds" not in _menu_labels(client.get(reverse("wagtailadmin_home")))
+
+
+def test_staff_see_orders_and_badge_figures_in_the_admin_menu(client):
+    from tests.factories import staff_user
+
+    client.force_login(staff_user())
+    dashboard = _menu_labels(client.get(reverse("wagtailadmin_home")))
+    assert "Orders and refunds" in dashboard
+    assert "Badges earned" in dashboard

@@ -38,7 +38,7 @@ def _errors(result: dict) -> list[str]:
 
 @pytest.fixture
 def published(live_server, settings):
-    settings.WAGTAILADMIN_BASE_URL = live_server.url
+    settings.LMS_BASE_URL = live_server.url
     course = course_page(modules=1, lessons=1)
     cohort = CohortFactory(course=course)
     instructor = UserFactory()

@@ -21,7 +21,7 @@ def _media(settings, tmp_path):
 def test_student_earns_a_badge_shares_it_downloads_it_and_makes_it_private(
     live_server, page, settings
 ):
-    settings.WAGTAILADMIN_BASE_URL = live_server.url
+    settings.LMS_BASE_URL = live_server.url
     course = course_page(modules=2, lessons=2)
     cohort = CohortFactory(course=course)
     student = UserFactory(username="student", display_name="Sam Student")

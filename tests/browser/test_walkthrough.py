@@ -33,7 +33,7 @@ def test_designer_publishes_a_module_and_student_enrols_and_sees_dashboard(live_
         starts_on=(timezone.now() - dt.timedelta(days=8)).date(),
         enrolment_closes_at=timezone.now() + dt.timedelta(days=5),
     )
-    designers = Group.objects.create(name="Course designers")
+    designers, _ = Group.objects.get_or_create(name="Course designers")
     designers.permissions.add(Permission.objects.get(codename="access_admin"))
     for codename in ("add_page", "change_page", "publish_page"):
         GroupPagePermission.objects.create(

@@ -1,10 +1,15 @@
+import datetime as dt
+import re
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from cohorts import services
 from cohorts.models import Cohort, EnrolmentStatus, ModuleUnlockOverride
+from lms.timeutils import local_today
 from tests.cohorts.conftest import module_of
-from tests.factories import EnrolmentFactory
+from tests.factories import CohortFactory, EnrolmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -197,3 +202,39 @@ def test_a_cohort_nobody_joined_can_be_deleted(admin_client, cohort):
     response = admin_client.post(reverse("cohort_admin:delete", args=[cohort.pk]))
     assert response.status_code == 302
     assert not Cohort.objects.exists()
+
+
+def _admin_row(response, name: str) -> str:
+    """The text of the listing row that names this cohort."""
+    html = response.content.decode()
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", html, flags=re.S):
+        text = " ".join(re.sub(r"<[^>]+>", " ", row).split())
+        if name in text:
+            return text
+    raise AssertionError(f"no row for {name}")
+
+
+def test_the_cohort_admin_lists_a_cohort_that_started_yesterday_as_running(admin_client, course):
+    # Yesterday in Auckland, whose calendar is ahead of UTC's most of the day.
+    yesterday = local_today("Pacific/Auckland") - dt.timedelta(days=1)
+    CohortFactory(
+        course=course, name="Yesterday's cohort", starts_on=yesterday, timezone="Pacific/Auckland"
+    )
+    CohortFactory(
+        course=course,
+        name="Later cohort",
+        starts_on=local_today("Europe/Amsterdam") + dt.timedelta(days=30),
+        enrolment_opens_at=timezone.now() + dt.timedelta(days=3),
+    )
+    CohortFactory(
+        course=course,
+        name="Open cohort",
+        starts_on=local_today("Europe/Amsterdam") + dt.timedelta(days=30),
+    )
+
+    response = admin_client.get(reverse("cohort_admin:index"))
+
+    assert "Running" in _admin_row(response, "Yesterday&#x27;s cohort")
+    assert "Scheduled" not in _admin_row(response, "Yesterday&#x27;s cohort")
+    assert "Upcoming" in _admin_row(response, "Later cohort")
+    assert "Enrolment open" in _admin_row(response, "Open cohort")

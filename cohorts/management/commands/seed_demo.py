@@ -204,10 +204,30 @@ class Command(BaseCommand):
                         content_type__app_label=app, codename=codename
                     ),
                 )
+        # Designers define badges (the badge snippet), as the README says.
+        designers.permissions.add(
+            *Permission.objects.filter(
+                content_type__app_label="badges",
+                codename__in=[
+                    f"{action}_badgeclass"
+                    for action in ("add", "change", "delete", "publish", "view")
+                ],
+            )
+        )
         staff, _ = Group.objects.get_or_create(name="Staff")
+        # The cohort admin's model permissions, and one named permission per staff
+        # capability (the same as the badges migration that creates this group).
         staff.permissions.add(
             Permission.objects.get(codename="access_admin"),
             *Permission.objects.filter(content_type__app_label="cohorts"),
+            *Permission.objects.filter(
+                content_type__app_label="payments", codename="manage_orders"
+            ),
+            *Permission.objects.filter(content_type__app_label="live", codename="manage_sessions"),
+            *Permission.objects.filter(
+                content_type__app_label="badges",
+                codename__in=["view_badge_stats", "manage_awards"],
+            ),
         )
         return designers, staff
 
