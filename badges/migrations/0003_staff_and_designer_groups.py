@@ -83,7 +83,7 @@ class Migration(migrations.Migration):
         ("badges", "0002_named_staff_permissions"),
         ("cohorts", "0004_named_staff_permissions"),
         ("live", "0002_named_staff_permissions"),
-        ("payments", "0003_named_staff_permissions"),
+        ("payments", "0004_named_staff_permissions"),
     ]
 
     operations = [migrations.RunPython(create_groups, remove_named_permissions)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -22,6 +22,7 @@ from assignments.services import submission_submit
 from badges import services as badge_services
 from cms.models import LessonPage, ModulePage
 from cohorts.models import Cohort, EnrolmentStatus
+from lms import services as lms_services
 from lms.models import User
 from notifications.models import Kind
 from notifications.services import notify_user
@@ -29,6 +30,7 @@ from payments import services as payment_services
 from payments.models import CohortPrice
 from reviews import services as review_services
 from reviews.models import QueueItem, RegradeRequest, Review, ReviewKind, ReviewStatus
+from tests.assignments.files import pdf_with_author
 from tests.badges.factories import badge_class
 from tests.factories import (
     CohortFactory,
@@ -48,17 +50,16 @@ ROLES = (
     "staff",
 )
 
-PDF = b"%PDF-1.4\n% an essay\n"
+# A real PDF with its author in the metadata: reviewers get it cleaned, not withheld.
+PDF = pdf_with_author()
 
 
 def make_staff(**fields) -> User:
-    """The one definition of a staff member for the API tests: staff status and the
-    permissions that the cohort and payment services ask for."""
+    """The one definition of a staff member for the API tests: a member of the Staff
+    group as the migrations create it (the named staff permissions); ``is_staff`` only
+    opens the admin and grants nothing by itself."""
     user = UserFactory(is_staff=True, **fields)
-    for app_label, codename in (("cohorts", "change_cohort"), ("payments", "change_order")):
-        user.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
+    user.groups.add(Group.objects.get(name="Staff"))
     return User.objects.get(pk=user.pk)  # a fresh instance: no stale permission cache
 
 
@@ -205,7 +206,7 @@ def build_scene() -> Scene:
         "assignment_id": assignment.pk,
         "submission_id": mine.pk,
         "number": mine.versions.order_by("-number").first().number,
-        "review_id": owed.pk,
+        "review_id": owed.public_id,
         "item_id": item.pk,
         "regrade_id": RegradeRequest.objects.get(pk=regrade.pk).pk,
         "session_id": session.pk,
@@ -215,13 +216,15 @@ def build_scene() -> Scene:
         "notification_id": student.notifications.order_by("pk").first().pk,
         "order_id": order.pk,
         "deferral_id": deferral.pk,
+        # A token the student made earlier, beside the one each call signs in with.
+        "token_id": lms_services.api_token_create(user=student, name="phone")[0].pk,
     }
     return Scene(
         cohort=cohort,
         other_cohort=other_cohort,
         users=users,
         path_values=path_values,
-        path_overrides={"/api/v1/feedback/": {"review_id": received.pk}},
+        path_overrides={"/api/v1/feedback/": {"review_id": received.public_id}},
     )
 
 

@@ -33,6 +33,11 @@ OK = "ok"
 # anonymous, student, other_student, instructor, other_instructor, staff.
 EXPECTED: dict[str, str] = {
     "POST /api/v1/auth/token/": "ok ok ok ok ok ok",
+    "GET /api/v1/auth/tokens/": "401 ok ok ok ok ok",
+    # Only the owner may revoke a token; it does not exist for anyone else.
+    "DELETE /api/v1/auth/tokens/{token_id}/": "401 ok 404 404 404 404",
+    "POST /api/v1/auth/tokens/revoke-all/": "401 ok ok ok ok ok",
+    "POST /api/v1/auth/logout/": "401 ok ok ok ok ok",
     "POST /api/v1/awards/{award_id}/revoke/": "401 404 404 ok 404 ok",
     "GET /api/v1/cohorts/": "ok ok ok ok ok ok",
     "GET /api/v1/cohorts/{cohort_id}/": "ok ok ok ok ok ok",

@@ -172,9 +172,9 @@ def test_blank_reasons_and_comments_are_below_the_documented_minimum(schema):
 
 
 def test_a_blank_flag_reason_is_a_400_with_the_services_message(scene):
-    review = Review.objects.get(pk=scene.path_overrides["/api/v1/feedback/"]["review_id"])
+    review = Review.objects.get(public_id=scene.path_overrides["/api/v1/feedback/"]["review_id"])
     response = _as(scene.user("student")).post(
-        f"{API}/feedback/{review.pk}/flag/", {"reason": "  "}, format="json"
+        f"{API}/feedback/{review.public_id}/flag/", {"reason": "  "}, format="json"
     )
     assert response.status_code == 400
     assert response.json()["errors"] == {

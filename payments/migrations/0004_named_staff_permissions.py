@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0002_stripe_ledger_deferrals'),
+        ('payments', '0003_order_payment_problem_and_readable_refusals'),
     ]
 
     operations = [
