@@ -297,7 +297,7 @@ class TokenListApi(ApiView):
 
 
 class TokenDetailApi(ApiView):
-    @extend_schema(responses={204: None, 404: ERROR}, tags=["auth"])
+    @extend_schema(request=None, responses={204: None, 404: ERROR}, tags=["auth"])
     def delete(self, request, token_id: int):
         """Revoke one of your API tokens."""
         services.api_token_revoke(user=request.user, token_id=token_id)

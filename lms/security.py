@@ -17,7 +17,10 @@ from django.conf import settings
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from lms import services
 
 
 def client_address(request: HttpRequest) -> str | None:
@@ -94,3 +97,20 @@ def locked_out_response(
         )
     response["Retry-After"] = str(retry_after_seconds())
     return response
+
+
+class ApiTokensEndWithThePassword:
+    """Listed in AUTH_PASSWORD_VALIDATORS for the ``password_changed`` hook, which Django
+    calls whenever a new password is saved: on the change and reset pages, in the
+    Wagtail admin and by ``manage.py changepassword`` alike. A token taken with the old
+    password stops working with it. It refuses no password."""
+
+    def validate(self, password: str, user=None) -> None:
+        return None
+
+    def password_changed(self, password: str, user=None) -> None:
+        if user is not None and user.pk is not None:
+            services.api_tokens_revoke_all(user=user)
+
+    def get_help_text(self) -> str:
+        return _("A new password ends every API token made with the old one.")

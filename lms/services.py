@@ -18,6 +18,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from lms.errors import Conflict, NotFound, ValidationFailed
+from lms.links import absolute_url, base_url
 from lms.models import ApiToken, SentEmail, User
 from lms.timeutils import is_valid_timezone
 
@@ -119,7 +120,6 @@ activation_tokens = ActivationTokenGenerator()
 
 
 def account_activation_url(*, user: User) -> str:
-    from django.conf import settings
 
     path = reverse(
         "signup_activate",
@@ -128,7 +128,7 @@ def account_activation_url(*, user: User) -> str:
             "token": activation_tokens.make_token(user),
         },
     )
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+    return absolute_url(path)
 
 
 def _pending_activation(user: User) -> bool:
@@ -183,10 +183,9 @@ def account_email_send(*, kind: str, user_id: int, key: str) -> bool:
     context = {
         "user": user,
         "site_name": settings.WAGTAIL_SITE_NAME,
-        "base_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/"),
-        "login_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("login"),
-        "password_reset_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/")
-        + reverse("password_reset"),
+        "base_url": base_url(),
+        "login_url": absolute_url(reverse("login")),
+        "password_reset_url": absolute_url(reverse("password_reset")),
         # A sign-up still waiting for confirmation gets its link again.
         "activation_url": account_activation_url(user=user) if _pending_activation(user) else "",
     }

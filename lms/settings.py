@@ -162,6 +162,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule for passwords: revokes the user's API tokens whenever one is set.
+    {"NAME": "lms.security.ApiTokensEndWithThePassword"},
 ]
 
 # --- Internationalisation and time ----------------------------------------------------

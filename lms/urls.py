@@ -19,17 +19,6 @@ urlpatterns = [
     path("accounts/tokens/", views.api_tokens, name="api_tokens"),
     path("accounts/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("accounts/tokens/revoke-all/", views.api_tokens_revoke_all, name="api_tokens_revoke_all"),
-    # Django's own views, but a new password also revokes the user's API tokens.
-    path(
-        "accounts/password_change/",
-        views.PasswordChangeView.as_view(),
-        name="password_change",
-    ),
-    path(
-        "accounts/reset/<uidb64>/<token>/",
-        views.PasswordResetConfirmView.as_view(),
-        name="password_reset_confirm",
-    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("search/", views.search, name="search"),

@@ -8,7 +8,6 @@ import posixpath
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseServerError
@@ -96,23 +95,6 @@ def signup_activate(request: HttpRequest, uidb64: str, token: str) -> HttpRespon
         messages.success(request, _("Your account is active. Log in to start."))
         return redirect("login")
     return render(request, "lms/signup_activate.html")
-
-
-class PasswordChangeView(auth_views.PasswordChangeView):
-    """Django's, and revokes the user's API tokens: a token taken with the old password
-    must stop working with it. Django's session hash ends the other sessions."""
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        services.api_tokens_revoke_all(user=form.user)
-        return response
-
-
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        services.api_tokens_revoke_all(user=form.user)
-        return response
 
 
 @login_required

@@ -62,7 +62,7 @@ def home_page() -> HomePage:
     existing = HomePage.objects.first()
     if existing:
         return existing
-    root = Page.get_first_root_node() or _tree_root()
+    root = Page.get_first_root_node() or tree_root()
     home = root.add_child(instance=HomePage(title="Home", slug="home-lms"))
     Site.objects.update_or_create(
         is_default_site=True,
@@ -71,7 +71,7 @@ def home_page() -> HomePage:
     return home
 
 
-def _tree_root() -> Page:
+def tree_root() -> Page:
     """Transactional tests flush the tables that Wagtail's migrations fill; put back
     the tree root, the default locale and the root collection."""
     from django.conf import settings

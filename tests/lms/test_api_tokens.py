@@ -218,3 +218,22 @@ def test_the_token_endpoints_are_in_the_api_schema(db):
     assert set(paths["/api/v1/auth/tokens/{token_id}/"]) == {"delete"}
     assert set(paths["/api/v1/auth/tokens/revoke-all/"]) == {"post"}
     assert set(paths["/api/v1/auth/logout/"]) == {"post"}
+
+
+def test_a_password_set_by_staff_or_on_the_command_line_revokes_every_token(api, sam):
+    # The admin's user form and `manage.py changepassword` both end in set_password()
+    # and save(), without the account pages' views.
+    _token, key = api_token_create(user=sam)
+    other = UserFactory()
+    _other_token, other_key = api_token_create(user=other)
+    sam.set_password("a brand new passphrase")
+    sam.save()
+    assert not works(api, key)
+    assert works(api, other_key)
+
+
+def test_saving_a_user_without_a_new_password_keeps_their_tokens(api, sam):
+    _token, key = api_token_create(user=sam)
+    sam.first_name = "Sam"
+    sam.save()
+    assert works(api, key)
