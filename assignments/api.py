@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from wagtail.rich_text import expand_db_html
@@ -24,6 +23,7 @@ from assignments.downloads import file_response
 from assignments.models import SubmissionStatus, SubmissionVersion
 from cms.models import LatePolicy
 from cohorts.selectors import cohort_get
+from lms import parsers
 from lms.api import BINARY, ERROR, ApiView, DownloadApiView
 from reviews import selectors as review_selectors
 from reviews.models import GradeSource, RegradeStatus, ReviewKind, ReviewStatus
@@ -318,7 +318,7 @@ class AssignmentDetailApi(ApiView):
 
 
 class SubmissionSubmitApi(ApiView):
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [parsers.MultiPartParser, parsers.FormParser, parsers.JSONParser]
 
     @extend_schema(
         request=SubmissionInputSerializer,

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from lms import services
+from lms import parsers, services
 from lms.errors import DomainError, NotFound
 from lms.middleware import activate_user_preferences
 
@@ -113,6 +113,9 @@ class MeApi(ApiView):
 class TokenApi(ObtainAuthToken):
     """Exchange a username and password for an API token (header `Authorization:
     Token <key>`)."""
+
+    # DRF's view names its own parsers; use the project's like every other endpoint.
+    parser_classes = [parsers.JSONParser, parsers.FormParser, parsers.MultiPartParser]
 
     @extend_schema(
         request=inline_serializer(
