@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from lms import parsers, services
+from lms.converters import MAX_ID
 from lms.errors import DomainError, NotFound
 from lms.middleware import activate_user_preferences
 
@@ -73,8 +74,6 @@ ERROR = inline_serializer(
     "Error", {"detail": serializers.CharField(), "code": serializers.CharField()}
 )
 BINARY = {(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERROR}
-# The largest id the database stores; a longer number in an address is an unknown row.
-MAX_ID = 2**63 - 1
 
 
 class ApiView(APIView):
