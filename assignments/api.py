@@ -264,7 +264,7 @@ class SubmissionInputSerializer(serializers.Serializer):
     # Emptiness, kinds the assignment takes, sizes and link syntax are the service's
     # rules; it answers them with codes (empty_submission, invalid_link, …).
     text = serializers.CharField(required=False, allow_blank=True, default="")
-    link = serializers.CharField(required=False, allow_blank=True, default="")
+    link = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
     file = serializers.FileField(
         required=False, allow_null=True, allow_empty_file=True, default=None, use_url=False
     )

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from cohorts import selectors, services
 from cohorts.models import Enrolment, EnrolmentStatus
-from lms.api import ERROR, ApiView
+from lms.api import ERROR, ApiView, is_whole_number
 from lms.errors import NotFound
 from payments import services as payment_services
 from payments.models import Provider
@@ -181,7 +181,7 @@ class CohortListApi(ApiView):
         listings = selectors.cohort_list(user=request.user)
         course = request.query_params.get("course")
         if course is not None:
-            if not course.isdigit():
+            if not is_whole_number(course):
                 raise serializers.ValidationError({"course": [_("Give a course id (a number).")]})
             listings = [x for x in listings if x.cohort.course_id == int(course)]
         return Response(CohortSerializer(listings, many=True).data)
@@ -383,7 +383,7 @@ class RosterApi(ApiView):
     )
     def get(self, request: Request, cohort_id: int) -> Response:
         page = request.query_params.get("page", "1")
-        if not page.isdigit() or int(page) < 1:
+        if not is_whole_number(page) or int(page) < 1:
             raise serializers.ValidationError({"page": [_("Give a page number from 1.")]})
         roster = selectors.roster_get(
             cohort_id=cohort_id,

@@ -76,6 +76,18 @@ ERROR = inline_serializer(
 BINARY = {(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERROR}
 
 
+# Bounds for API input: a PositiveIntegerField holds up to MAX_INT32; free text stored
+# in a TextField is still a paragraph or a page, not megabytes.
+MAX_INT32 = 2**31 - 1
+LONG_TEXT = 10_000
+
+
+def is_whole_number(raw: str, *, max_digits: int = 18) -> bool:
+    """ASCII digits only ("²".isdigit() is true, but int() refuses it), and few enough
+    of them for the database."""
+    return raw.isascii() and raw.isdigit() and len(raw) <= max_digits
+
+
 class ApiView(APIView):
     """Base for the project's API views: once DRF has authenticated the request (a
     token arrives after the middleware ran), use that user's language and timezone.

@@ -23,6 +23,7 @@ class RefundForm(forms.Form):
     amount = forms.DecimalField(
         label=_("Amount to refund"),
         min_value=Decimal("0.01"),
+        max_digits=12,
         decimal_places=2,
         help_text=_("Leave as is for a full refund of what is left."),
     )

@@ -27,7 +27,15 @@ from assignments.downloads import file_response
 from assignments.models import Submission, SubmissionStatus
 from assignments.selectors import review_file_get
 from cohorts.selectors import cohort_get, taught_cohorts, user_is_cohort_staff
-from lms.api import BINARY, ERROR, ApiView, DownloadApiView
+from lms.api import (
+    BINARY,
+    ERROR,
+    LONG_TEXT,
+    MAX_INT32,
+    ApiView,
+    DownloadApiView,
+    is_whole_number,
+)
 from lms.errors import NotAllowed, NotFound
 from reviews import selectors, services
 from reviews.models import QueueItem, QueueReason, RegradeRequest, ReviewKind, ReviewStatus
@@ -102,8 +110,10 @@ class ReviewDoneSerializer(serializers.Serializer):
 
 
 class ScoreInputSerializer(serializers.Serializer):
-    points = serializers.IntegerField()
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    points = serializers.IntegerField(min_value=-MAX_INT32, max_value=MAX_INT32)
+    comment = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=LONG_TEXT
+    )
 
 
 class ScoresField(serializers.DictField):
@@ -112,6 +122,15 @@ class ScoresField(serializers.DictField):
     score_outside_rubric)."""
 
     child = ScoreInputSerializer()
+    # No rubric has this many criteria; a longer map is refused before the service.
+    max_criteria = 100
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and len(data) > self.max_criteria:
+            raise serializers.ValidationError(
+                _("Score at most %(n)s criteria.") % {"n": self.max_criteria}
+            )
+        return super().to_internal_value(data)
 
 
 class ReviewInputSerializer(serializers.Serializer):
@@ -120,6 +139,7 @@ class ReviewInputSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
+        max_length=LONG_TEXT,
         help_text="Required for peer reviews: what works, and one thing to improve.",
     )
 
@@ -266,7 +286,9 @@ class GradingViewSerializer(serializers.Serializer):
 
 class GradeInputSerializer(serializers.Serializer):
     scores = ScoresField()
-    feedback = serializers.CharField(required=False, allow_blank=True, default="")
+    feedback = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=LONG_TEXT
+    )
     release_at = serializers.DateTimeField(
         required=False, allow_null=True, default=None, help_text="Omit to release now."
     )
@@ -466,7 +488,7 @@ def _require_some_teaching(user) -> None:
 
 def _page_number(request: Request, name: str, default: int, maximum: int | None = None) -> int:
     raw = request.query_params.get(name, str(default))
-    if not raw.isdigit() or int(raw) < 1 or (maximum is not None and int(raw) > maximum):
+    if not is_whole_number(raw) or int(raw) < 1 or (maximum is not None and int(raw) > maximum):
         message = (
             _("Give a whole number from 1 to %(max)s.") % {"max": maximum}
             if maximum
