@@ -60,7 +60,7 @@ def _routes(resolver=None, prefix=""):
         elif isinstance(pattern, URLPattern):
             module = getattr(pattern.callback, "__module__", "")
             ours = module.split(".")[0] in PROJECT_APPS and not prefix.startswith("admin/")
-            if ours and "<" in route and not route.startswith("^"):
+            if ours and not route.startswith("^"):
                 yield prefix + route
 
 
