@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from wagtail.rich_text import expand_db_html
@@ -23,6 +22,7 @@ from assignments.downloads import file_response
 from assignments.models import SubmissionStatus, SubmissionVersion
 from cms.models import LatePolicy
 from cohorts.selectors import cohort_get
+from lms import parsers
 from lms.api import BINARY, ERROR, LOCKED, ApiView, DownloadApiView
 from lms.links import absolute_url
 from reviews import selectors as review_selectors
@@ -260,7 +260,7 @@ class SubmissionInputSerializer(serializers.Serializer):
     # Emptiness, kinds the assignment takes, sizes and link syntax are the service's
     # rules; it answers them with codes (empty_submission, invalid_link, …).
     text = serializers.CharField(required=False, allow_blank=True, default="")
-    link = serializers.CharField(required=False, allow_blank=True, default="")
+    link = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
     file = serializers.FileField(
         required=False, allow_null=True, allow_empty_file=True, default=None, use_url=False
     )
@@ -314,7 +314,7 @@ class AssignmentDetailApi(ApiView):
 
 
 class SubmissionSubmitApi(ApiView):
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [parsers.MultiPartParser, parsers.FormParser, parsers.JSONParser]
 
     @extend_schema(
         request=SubmissionInputSerializer,

@@ -4,22 +4,22 @@ from assignments import api
 
 urlpatterns = [
     path(
-        "cohorts/<int:cohort_id>/assignments/",
+        "cohorts/<id:cohort_id>/assignments/",
         api.AssignmentListApi.as_view(),
         name="api-assignments",
     ),
     path(
-        "cohorts/<int:cohort_id>/assignments/<int:assignment_id>/",
+        "cohorts/<id:cohort_id>/assignments/<id:assignment_id>/",
         api.AssignmentDetailApi.as_view(),
         name="api-assignment",
     ),
     path(
-        "cohorts/<int:cohort_id>/assignments/<int:assignment_id>/submission/",
+        "cohorts/<id:cohort_id>/assignments/<id:assignment_id>/submission/",
         api.SubmissionSubmitApi.as_view(),
         name="api-submission",
     ),
     path(
-        "cohorts/<int:cohort_id>/submissions/<int:submission_id>/versions/<int:number>/file/",
+        "cohorts/<id:cohort_id>/submissions/<id:submission_id>/versions/<id:number>/file/",
         api.VersionFileApi.as_view(),
         name="api-version-file",
     ),

@@ -195,6 +195,13 @@ def _validated_content(
         )
     if len(text) > 100_000:
         raise ValidationFailed(_("The text is longer than 100,000 characters."), field="text")
+    # The column holds 500 characters; PostgreSQL refuses a longer one with an error.
+    if len(link) > 500:
+        raise ValidationFailed(
+            _("The link is longer than 500 characters; use a shorter address."),
+            code="invalid_link",
+            field="link",
+        )
     if link:
         try:
             URLValidator(schemes=["http", "https"])(link)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import struct
 import zlib
-from xml.sax.saxutils import quoteattr
 
 from django.conf import settings
 from django.urls import reverse
@@ -160,31 +159,54 @@ def unbake_png(image: bytes) -> str | None:
     return None
 
 
+OPENBADGES_NAMESPACE = "http://openbadges.org"
+
+
 def bake_svg(image: bytes, assertion: dict) -> bytes:
-    """The SVG with an <openbadges:assertion> element right after the opening <svg>
-    tag, its ``verify`` attribute the hosted assertion URL (Baking 2.0, SVG)."""
-    text = image.decode("utf-8")
-    start = text.find("<svg")
-    close = text.find(">", start)
-    if start < 0 or close < 0:
+    """The SVG with an <openbadges:assertion> element as the first child of its root
+    <svg> element, its ``verify`` attribute the hosted assertion URL (Baking 2.0, SVG).
+
+    The image is parsed as XML (defusedxml: no entity expansion), so an ``<svg`` inside
+    a comment or an attribute is not mistaken for the root, and any encoding XML allows
+    (UTF-16 with its byte-order mark, a declared ISO-8859-1) is read; the result is
+    UTF-8. Raises ValueError for anything that is not an SVG document.
+    """
+    from xml.parsers.expat import ExpatError
+
+    from defusedxml import minidom
+    from defusedxml.common import DefusedXmlException
+
+    try:
+        document = minidom.parseString(image)
+    except (ExpatError, DefusedXmlException, ValueError) as exc:
+        raise ValueError("not an SVG") from exc
+    root = document.documentElement
+    if root is None or root.localName != "svg":
         raise ValueError("not an SVG")
-    opening = text[start : close + 1]
-    if "xmlns:openbadges" not in opening:
-        self_closing = opening.endswith("/>")
-        opening = (
-            opening[: -2 if self_closing else -1]
-            + ' xmlns:openbadges="http://openbadges.org"'
-            + ("/>" if self_closing else ">")
-        )
-    payload = json.dumps(assertion, separators=(",", ":"), ensure_ascii=False).replace(
-        "]]>", "]]]]><![CDATA[>"
-    )
-    element = (
-        f"<openbadges:assertion verify={quoteattr(assertion['id'])}>"
-        f"<![CDATA[{payload}]]></openbadges:assertion>"
-    )
-    baked = opening[:-2] + ">" + element + "</svg>" if opening.endswith("/>") else opening + element
-    return (text[:start] + baked + text[close + 1 :]).encode("utf-8")
+    for old in [
+        node
+        for node in root.childNodes
+        if node.nodeType == node.ELEMENT_NODE and node.tagName == "openbadges:assertion"
+    ]:
+        root.removeChild(old)  # baked before: one assertion only
+    root.setAttribute("xmlns:openbadges", OPENBADGES_NAMESPACE)
+    element = document.createElement("openbadges:assertion")
+    element.setAttribute("verify", assertion["id"])
+    payload = json.dumps(assertion, separators=(",", ":"), ensure_ascii=False)
+    for piece in _cdata_pieces(payload):
+        element.appendChild(document.createCDATASection(piece))
+    root.insertBefore(element, root.firstChild)
+    return document.toxml(encoding="utf-8")
+
+
+def _cdata_pieces(text: str) -> list[str]:
+    """``text`` cut so that no piece holds "]]>", which would end a CDATA section."""
+    parts = text.split("]]>")
+    pieces = [parts[0]]
+    for part in parts[1:]:
+        pieces[-1] += "]]"
+        pieces.append(">" + part)
+    return pieces
 
 
 def baked_image(award: Award) -> tuple[bytes, str, str]:

@@ -16,8 +16,8 @@ urlpatterns = [
     path("awards/<uuid:award_uuid>/", views.award, name="award"),
     path("awards/<uuid:award_uuid>/visibility/", views.award_visibility, name="award_visibility"),
     path("mine/", views.my_badges, name="mine"),
-    path("cohorts/<int:cohort_id>/", views.cohort_badges, name="cohort"),
-    path("cohorts/<int:cohort_id>/award/", views.cohort_award, name="cohort_award"),
-    path("awards/<int:award_id>/revoke/", views.award_revoke, name="award_revoke"),
+    path("cohorts/<id:cohort_id>/", views.cohort_badges, name="cohort"),
+    path("cohorts/<id:cohort_id>/award/", views.cohort_award, name="cohort_award"),
+    path("awards/<id:award_id>/revoke/", views.award_revoke, name="award_revoke"),
     path("stats/", views.badge_stats, name="stats"),
 ]

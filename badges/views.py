@@ -93,7 +93,22 @@ def award_image(request: HttpRequest, award_uuid) -> HttpResponse:
             {"message": _("This badge was revoked."), "code": "revoked"},
             status=410,
         )
-    content, content_type, extension = openbadges.baked_image(award)
+    try:
+        content, content_type, extension = openbadges.baked_image(award)
+    except ValueError:
+        # An image stored before uploads were checked, which is no SVG after all.
+        return render(
+            request,
+            "lms/error.html",
+            {
+                "message": _(
+                    "This badge's image cannot be read, so it cannot be downloaded; "
+                    "ask the course team to upload the image again."
+                ),
+                "code": "badge_image_unreadable",
+            },
+            status=409,
+        )
     response = HttpResponse(content, content_type=content_type)
     slug = "".join(c if c.isalnum() else "-" for c in award.badge_class.name.lower()).strip("-")
     response["Content-Disposition"] = f'attachment; filename="{slug or "badge"}.{extension}"'

@@ -7,6 +7,7 @@ modules, lessons or students; the tests pin those numbers.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
@@ -15,9 +16,9 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from wagtail.models import Page, ReferenceIndex
+from wagtail.models import GroupPagePermission, Page, ReferenceIndex
 
-from cms.models import CoursePage, LessonPage, ModulePage
+from cms.models import AssignmentPage, CoursePage, LessonPage, ModulePage
 from cms.selectors import LessonOutline, ModuleOutline, lessons_outline, modules_outline
 from cohorts import schedule
 from cohorts.models import (
@@ -690,18 +691,25 @@ def _readable_curriculum_paths(user: User, now: dt.datetime) -> tuple[set[str], 
     return full, unlocked
 
 
+# Every page below a course page belongs to one of its modules and is read on the
+# module's schedule: the module page itself, its lessons and its assignments.
+CURRICULUM_CLASSES = (ModulePage, LessonPage, AssignmentPage)
+
+
+def _module_path(page: Page) -> str:
+    return page.path if page.specific_class is ModulePage else page.path[:-STEPLEN]
+
+
 def curriculum_page_readable(
     *, user: User, page: Page, now: dt.datetime | None = None, _paths=None
 ) -> bool:
     """Whether the user may read this page's full content (not only its teaser)."""
-    specific_class = page.specific_class
-    if specific_class not in (ModulePage, LessonPage):
+    if page.specific_class not in CURRICULUM_CLASSES:
         return page.live
     if user_can_view_all_rosters(user) or user_can_edit_page(user=user, page=page):
         return True
     full, unlocked = _paths or _readable_curriculum_paths(user, now or timezone.now())
-    module_path = page.path if specific_class is ModulePage else page.path[:-STEPLEN]
-    return module_path in unlocked or any(page.path.startswith(p) for p in full)
+    return _module_path(page) in unlocked or any(page.path.startswith(p) for p in full)
 
 
 def media_readable(*, user: User, obj) -> bool:
@@ -724,20 +732,53 @@ def media_readable(*, user: User, obj) -> bool:
     return any(curriculum_page_readable(user=user, page=p, _paths=paths) for p in pages)
 
 
+# A search is a few words: anything else (quotes, operators, control characters) is
+# dropped rather than handed to the full-text engine, whose query syntax differs per
+# database and answers a stray quote with an error.
+SEARCH_WORD = re.compile(r"\w+")
+SEARCH_MAX_WORDS = 12
+SEARCH_MAX_WORD_LENGTH = 64
+
+
+def search_words(query: str) -> list[str]:
+    """The words of a search query, at most SEARCH_MAX_WORDS of them."""
+    return [
+        word[:SEARCH_MAX_WORD_LENGTH]
+        for word in SEARCH_WORD.findall(query)[:SEARCH_MAX_WORDS]
+        if word.isprintable()
+    ]
+
+
+def _editable_paths(user: User) -> set[str]:
+    """Roots of the page trees the user's groups may edit in the admin."""
+    if not user.is_authenticated or not user.has_perm("wagtailadmin.access_admin"):
+        return set()
+    return set(
+        GroupPagePermission.objects.filter(
+            group__user=user, permission__codename="change_page"
+        ).values_list("page__path", flat=True)
+    )
+
+
 def search_curriculum(*, user: User, query: str, limit: int = 30) -> list[dict]:
-    """Site search that never leaks locked content: lessons appear only to those who
-    may read them; modules appear with title and summary, as the course page shows."""
-    if not query.strip():
+    """Site search that never leaks locked content: a module, lesson or assignment is
+    found only by those who may read it (an unlocked module of their active cohort, a
+    cohort they teach, staff and the page's editors). The filter runs in the database,
+    before the limit, so neither the hits nor their number tell anything about the
+    rest."""
+    words = search_words(query)
+    if not words:
         return []
-    results = Page.objects.live().public().specific().search(query)[: limit * 2]
-    paths = _readable_curriculum_paths(user, timezone.now())
-    hits = []
-    for page in results:
-        if isinstance(page, LessonPage) and not curriculum_page_readable(
-            user=user, page=page, _paths=paths
-        ):
-            continue
-        hits.append({"page": page, "summary": getattr(page, "summary", "")})
-        if len(hits) >= limit:
-            break
-    return hits
+    pages = Page.objects.live().public()
+    if not user_can_view_all_rosters(user):
+        full, unlocked = _readable_curriculum_paths(user, timezone.now())
+        readable = ~Q(content_type__in=_curriculum_content_types())
+        for path in sorted(full | unlocked | _editable_paths(user)):
+            readable |= Q(path__startswith=path)
+        pages = pages.filter(readable)
+    results = pages.specific().search(" ".join(words))[:limit]
+    return [{"page": page, "summary": getattr(page, "summary", "")} for page in results]
+
+
+def _curriculum_content_types() -> list[ContentType]:
+    return list(ContentType.objects.get_for_models(*CURRICULUM_CLASSES).values())

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from live import selectors, services
 from live.feed import session_ics_bytes
 from live.models import RsvpAnswer
-from lms.api import ERROR, ApiView, DownloadApiView
+from lms.api import ERROR, LONG_TEXT, MAX_ID, ApiView, DownloadApiView
 from lms.errors import NotFound
 from lms.links import absolute_url
 from lms.models import User
@@ -68,35 +68,55 @@ class SessionSerializer(serializers.Serializer):
 
 class SessionInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=LONG_TEXT
+    )
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
     timezone = serializers.CharField(required=False, allow_blank=True, max_length=64, default="")
     join_url = serializers.CharField(max_length=500)
-    capacity = serializers.IntegerField(required=False, allow_null=True, default=None)
+    capacity = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=services.MAX_SESSION_CAPACITY,
+    )
     rsvp_enabled = serializers.BooleanField(required=False, default=True)
     host_ids = serializers.ListField(
-        child=serializers.IntegerField(), required=False, allow_null=True, default=None
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        allow_null=True,
+        default=None,
+        max_length=services.MAX_SESSION_HOSTS,
     )
 
 
 class SessionUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
     starts_at = serializers.DateTimeField(required=False)
     ends_at = serializers.DateTimeField(required=False)
     timezone = serializers.CharField(required=False, max_length=64)
     join_url = serializers.CharField(max_length=500, required=False)
-    capacity = serializers.IntegerField(required=False, allow_null=True)
+    capacity = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=services.MAX_SESSION_CAPACITY
+    )
     rsvp_enabled = serializers.BooleanField(required=False)
     recording_url = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    notes = serializers.CharField(required=False, allow_blank=True)
-    host_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
+    host_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=services.MAX_SESSION_HOSTS,
+    )
 
 
 class SeriesInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=LONG_TEXT
+    )
     first_day = serializers.DateField(
         help_text="The day of the first session (its weekday repeats)."
     )
@@ -105,7 +125,13 @@ class SeriesInputSerializer(serializers.Serializer):
     weeks = serializers.IntegerField(min_value=1, max_value=services.MAX_SERIES_WEEKS)
     timezone = serializers.CharField(required=False, allow_blank=True, max_length=64, default="")
     join_url = serializers.CharField(max_length=500)
-    capacity = serializers.IntegerField(required=False, allow_null=True, default=None)
+    capacity = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=services.MAX_SESSION_CAPACITY,
+    )
     rsvp_enabled = serializers.BooleanField(required=False, default=True)
 
 
@@ -119,7 +145,7 @@ class RsvpInputSerializer(serializers.Serializer):
 
 
 class CancelInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
 
 
 class AttendanceRowSerializer(serializers.Serializer):

@@ -8,7 +8,11 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from live.services import MAX_SESSION_CAPACITY
 from lms.timeutils import local_moment, timezone_names
+
+# Descriptions and notes are a paragraph or a page, not megabytes.
+LONG_TEXT = 10_000
 
 
 def _zones():
@@ -18,7 +22,10 @@ def _zones():
 class SessionForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Description"),
+        required=False,
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
     starts = forms.TimeField(label=_("Starts at"), widget=forms.TimeInput(attrs={"type": "time"}))
@@ -30,7 +37,9 @@ class SessionForm(forms.Form):
         help_text=_("Zoom, Meet, Jitsi, Teams or any https:// address."),
         widget=forms.URLInput(attrs={"inputmode": "url"}),
     )
-    capacity = forms.IntegerField(label=_("Places"), required=False, min_value=1)
+    capacity = forms.IntegerField(
+        label=_("Places"), required=False, min_value=1, max_value=MAX_SESSION_CAPACITY
+    )
     rsvp_enabled = forms.BooleanField(label=_("Ask students to RSVP"), required=False)
 
     def moments(self) -> tuple[dt.datetime, dt.datetime]:
@@ -48,14 +57,20 @@ class SessionEditForm(SessionForm):
         widget=forms.URLInput(attrs={"inputmode": "url"}),
     )
     notes = forms.CharField(
-        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Notes"),
+        required=False,
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
 
 
 class SeriesForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Description"),
+        required=False,
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     first_day = forms.DateField(
         label=_("First session on"),
@@ -76,7 +91,9 @@ class SeriesForm(forms.Form):
         help_text=_("Zoom, Meet, Jitsi, Teams or any https:// address."),
         widget=forms.URLInput(attrs={"inputmode": "url"}),
     )
-    capacity = forms.IntegerField(label=_("Places"), required=False, min_value=1)
+    capacity = forms.IntegerField(
+        label=_("Places"), required=False, min_value=1, max_value=MAX_SESSION_CAPACITY
+    )
     rsvp_enabled = forms.BooleanField(label=_("Ask students to RSVP"), required=False)
 
 

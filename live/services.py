@@ -40,6 +40,9 @@ from lms.timeutils import is_valid_timezone, local_moment
 
 MAX_SESSION_HOURS = 12
 MAX_SERIES_WEEKS = 52
+# A session is a call, not a stadium; and a handful of people host it.
+MAX_SESSION_CAPACITY = 10_000
+MAX_SESSION_HOSTS = 20
 
 
 # --- Validation -------------------------------------------------------------------------
@@ -118,6 +121,12 @@ def _validate_session(session: LiveSession, cohort: Cohort) -> None:
     _validate_times(cohort=cohort, starts_at=session.starts_at, ends_at=session.ends_at)
     if session.capacity is not None and session.capacity < 1:
         raise ValidationFailed(_("Capacity is at least one, or empty."), field="capacity")
+    if session.capacity is not None and session.capacity > MAX_SESSION_CAPACITY:
+        raise ValidationFailed(
+            _("Capacity is at most %(max)s, or empty for no limit.")
+            % {"max": MAX_SESSION_CAPACITY},
+            field="capacity",
+        )
     if session.capacity is not None and session.pk:
         going = session.rsvps.filter(answer=RsvpAnswer.GOING).count()
         if session.capacity < going:
@@ -130,6 +139,11 @@ def _validate_session(session: LiveSession, cohort: Cohort) -> None:
 
 def _validate_hosts(cohort: Cohort, hosts: Iterable[User]) -> list[User]:
     hosts = list(hosts)
+    if len(hosts) > MAX_SESSION_HOSTS:
+        raise ValidationFailed(
+            _("A session has at most %(max)s hosts.") % {"max": MAX_SESSION_HOSTS},
+            field="hosts",
+        )
     instructor_ids = set(cohort.instructors.values_list("pk", flat=True))
     for host in hosts:
         if host.pk not in instructor_ids and not selectors.user_can_manage_sessions(host):

@@ -21,7 +21,8 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from lms import selectors, services
+from lms import parsers, selectors, services
+from lms.converters import MAX_ID
 from lms.errors import DomainError, NotFound, TooManyAttempts, ValidationFailed
 from lms.middleware import activate_user_preferences
 from lms.models import ApiToken
@@ -116,8 +117,18 @@ LOCKED = inline_serializer(
 )
 # API downloads are bytes to save under the name in Content-Disposition, whatever the file.
 BINARY = {(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERROR}
-# The largest id the database stores; a longer number in an address is an unknown row.
-MAX_ID = 2**63 - 1
+
+
+# Bounds for API input: a PositiveIntegerField holds up to MAX_INT32; free text stored
+# in a TextField is still a paragraph or a page, not megabytes.
+MAX_INT32 = 2**31 - 1
+LONG_TEXT = 10_000
+
+
+def is_whole_number(raw: str, *, max_digits: int = 18) -> bool:
+    """ASCII digits only ("²".isdigit() is true, but int() refuses it), and few enough
+    of them for the database."""
+    return raw.isascii() and raw.isdigit() and len(raw) <= max_digits
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -263,6 +274,9 @@ class TokenApi(ApiView):
             wait,
             detail=_("Too many token requests from your address. Try again in a minute."),
         )
+
+    # DRF's view names its own parsers; use the project's like every other endpoint.
+    parser_classes = [parsers.JSONParser, parsers.FormParser, parsers.MultiPartParser]
 
     @extend_schema(
         request=TokenRequestSerializer,

@@ -10,7 +10,7 @@ urlpatterns = [
     path("auth/token/", api.TokenApi.as_view(), name="api-token"),
     path("auth/tokens/", api.TokenListApi.as_view(), name="api-tokens"),
     path("auth/tokens/revoke-all/", api.TokenRevokeAllApi.as_view(), name="api-tokens-revoke-all"),
-    path("auth/tokens/<int:token_id>/", api.TokenDetailApi.as_view(), name="api-token-detail"),
+    path("auth/tokens/<id:token_id>/", api.TokenDetailApi.as_view(), name="api-token-detail"),
     path("auth/logout/", api.LogoutApi.as_view(), name="api-logout"),
     path("me/", api.MeApi.as_view(), name="api-me"),
     path("", include("cohorts.api_urls")),

@@ -10,6 +10,12 @@ class LmsConfig(AppConfig):
         from pathlib import Path
 
         from django.conf import settings
+        from django.urls import register_converter
+
+        from lms.converters import IdConverter
+
+        # Database ids in every urls.py are <id:...>: numbers past 2**63 - 1 are a 404.
+        register_converter(IdConverter, "id")
 
         # The embedded filesystem broker needs its folders before the first message.
         if settings.CELERY_BROKER_URL.startswith("filesystem"):

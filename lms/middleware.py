@@ -170,3 +170,56 @@ class RequestSizeLimitMiddleware:
             response._resource_closers.append(spooled.close)
             return response
         return self.get_response(request)
+
+
+def allows_control_characters_in_query(view):
+    """Mark a view that cleans its own query string (site search answers any text)."""
+    view.allows_control_characters_in_query = True
+    return view
+
+
+class ControlCharacterMiddleware:
+    """Refuses (400, nothing written) a request whose query string or POSTed form
+    fields carry a NUL byte or another C0 control character. File contents are not
+    looked at; API bodies are checked by ``lms.parsers``."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        from django.http.multipartparser import MultiPartParserError
+
+        from lms.textcheck import first_control_character_field
+
+        field = None
+        if not getattr(view_func, "allows_control_characters_in_query", False):
+            field = first_control_character_field(request.GET)
+        if field is None and request.method == "POST":
+            try:
+                field = first_control_character_field(request.POST)
+            except MultiPartParserError:
+                return _refusal(
+                    request, translation.gettext("The form could not be read; send it again.")
+                )
+        if field is None:
+            return None
+        return _refusal(
+            request,
+            translation.gettext(
+                "“%(field)s” contains a control character (such as a NUL byte), which "
+                "cannot be stored; remove it and send again."
+            )
+            % {"field": field},
+        )
+
+
+def _refusal(request: HttpRequest, message: str) -> HttpResponse:
+    from django.http import JsonResponse
+    from django.shortcuts import render
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message, "code": "invalid"}, status=400)
+    return render(request, "lms/error.html", {"message": message}, status=400)

@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "lms.middleware.UserPreferencesMiddleware",
     "lms.middleware.DomainErrorMiddleware",
+    "lms.middleware.ControlCharacterMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -283,6 +284,13 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's, with limits: too-deep JSON, oversized bodies and control characters
+    # are a 400 with a message, not a server error.
+    "DEFAULT_PARSER_CLASSES": [
+        "lms.parsers.JSONParser",
+        "lms.parsers.FormParser",
+        "lms.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "lms.api.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",

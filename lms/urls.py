@@ -17,7 +17,7 @@ urlpatterns = [
     path("accounts/activate/<uidb64>/<token>/", views.signup_activate, name="signup_activate"),
     path("accounts/preferences/", views.preferences, name="preferences"),
     path("accounts/tokens/", views.api_tokens, name="api_tokens"),
-    path("accounts/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+    path("accounts/tokens/<id:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("accounts/tokens/revoke-all/", views.api_tokens_revoke_all, name="api_tokens_revoke_all"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

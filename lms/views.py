@@ -21,6 +21,8 @@ from wagtail.images.models import Rendition
 
 from lms import selectors, services
 from lms.errors import DomainError
+from lms.middleware import allows_control_characters_in_query
+from lms.textcheck import CONTROL_CHARACTER
 from lms.timeutils import timezone_names
 
 
@@ -144,10 +146,13 @@ def preferences(request: HttpRequest) -> HttpResponse:
     return render(request, "lms/preferences.html", {"form": form}, status=status)
 
 
+@allows_control_characters_in_query
 def search(request: HttpRequest) -> HttpResponse:
+    """Answers any text: what is not a word is left out of the search (see
+    ``search_curriculum``) and control characters out of the echoed query."""
     from cohorts.selectors import search_curriculum
 
-    query = request.GET.get("q", "")[:200]
+    query = CONTROL_CHARACTER.sub("", request.GET.get("q", ""))[:200]
     hits = search_curriculum(user=request.user, query=query)
     return render(request, "lms/search.html", {"query": query, "hits": hits})
 

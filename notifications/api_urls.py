@@ -5,7 +5,7 @@ from notifications import api
 urlpatterns = [
     path("notifications/", api.NotificationListApi.as_view(), name="api-notifications"),
     path(
-        "notifications/<int:notification_id>/read/",
+        "notifications/<id:notification_id>/read/",
         api.NotificationReadApi.as_view(),
         name="api-notification-read",
     ),

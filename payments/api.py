@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cohorts.selectors import cohort_get
-from lms.api import ERROR, MAX_ID, ApiView
+from lms.api import ERROR, MAX_ID, MAX_INT32, ApiView
 from payments import selectors, services
 from payments.models import Deferral
 from payments.throttling import CouponThrottleMixin
@@ -108,7 +108,10 @@ class CheckoutSerializer(serializers.Serializer):
 
 class RefundRequestSerializer(serializers.Serializer):
     amount = serializers.IntegerField(
-        required=False, min_value=1, help_text="In cents; empty for everything not refunded."
+        required=False,
+        min_value=1,
+        max_value=MAX_INT32,
+        help_text="In cents; empty for everything not refunded.",
     )
     reason = serializers.CharField(max_length=2000)
     outside_policy = serializers.BooleanField(default=False)

@@ -28,12 +28,15 @@ from assignments.api import (
 )
 from assignments.downloads import file_response
 from assignments.models import SubmissionStatus
-from cohorts.selectors import (
-    cohort_get,
-    taught_cohorts,
-    user_can_view_all_rosters,
+from cohorts.selectors import cohort_get, taught_cohorts, user_can_view_all_rosters
+from lms.api import (
+    BINARY,
+    ERROR,
+    LONG_TEXT,
+    MAX_INT32,
+    ApiView,
+    DownloadApiView,
 )
-from lms.api import BINARY, ERROR, ApiView, DownloadApiView
 from lms.errors import NotAllowed, NotFound
 from lms.links import absolute_url
 from reviews import selectors, services
@@ -121,8 +124,10 @@ class ReviewDoneSerializer(serializers.Serializer):
 
 
 class ScoreInputSerializer(serializers.Serializer):
-    points = serializers.IntegerField()
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    points = serializers.IntegerField(min_value=-MAX_INT32, max_value=MAX_INT32)
+    comment = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=LONG_TEXT
+    )
 
 
 class ScoresField(serializers.DictField):
@@ -131,6 +136,15 @@ class ScoresField(serializers.DictField):
     score_outside_rubric)."""
 
     child = ScoreInputSerializer()
+    # No rubric has this many criteria; a longer map is refused before the service.
+    max_criteria = 100
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and len(data) > self.max_criteria:
+            raise serializers.ValidationError(
+                _("Score at most %(n)s criteria.") % {"n": self.max_criteria}
+            )
+        return super().to_internal_value(data)
 
 
 # Blank text is refused here with the message the service would give, so the schema
@@ -145,6 +159,7 @@ class ReviewInputSerializer(serializers.Serializer):
     comment = serializers.CharField(
         required=False,
         default="",
+        max_length=LONG_TEXT,
         help_text="Required for peer reviews: what works, and one thing to improve. Leave "
         "it out of a self-review without a comment.",
         error_messages={"blank": _COMMENT},
@@ -303,7 +318,9 @@ class GradingViewSerializer(serializers.Serializer):
 
 class GradeInputSerializer(serializers.Serializer):
     scores = ScoresField()
-    feedback = serializers.CharField(required=False, allow_blank=True, default="")
+    feedback = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=LONG_TEXT
+    )
     release_at = serializers.DateTimeField(
         required=False, allow_null=True, default=None, help_text="Omit to release now."
     )

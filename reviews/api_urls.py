@@ -4,7 +4,7 @@ from reviews import api
 
 urlpatterns = [
     # Students: reviews to give, feedback received, regrades.
-    path("cohorts/<int:cohort_id>/reviews/", api.MyReviewsApi.as_view(), name="api-my-reviews"),
+    path("cohorts/<id:cohort_id>/reviews/", api.MyReviewsApi.as_view(), name="api-my-reviews"),
     path("reviews/<uuid:review_id>/", api.ReviewApi.as_view(), name="api-review"),
     path("reviews/<uuid:review_id>/file/", api.ReviewFileApi.as_view(), name="api-review-file"),
     path(
@@ -16,30 +16,30 @@ urlpatterns = [
         "feedback/<uuid:review_id>/flag/", api.FeedbackFlagApi.as_view(), name="api-feedback-flag"
     ),
     path(
-        "submissions/<int:submission_id>/regrade/",
+        "submissions/<id:submission_id>/regrade/",
         api.RegradeRequestApi.as_view(),
         name="api-regrade-request",
     ),
     # Instructors: the grading queue, grades, regrade answers, the overview.
-    path("cohorts/<int:cohort_id>/queue/", api.QueueApi.as_view(), name="api-queue"),
+    path("cohorts/<id:cohort_id>/queue/", api.QueueApi.as_view(), name="api-queue"),
     path(
-        "cohorts/<int:cohort_id>/queue/next/",
+        "cohorts/<id:cohort_id>/queue/next/",
         api.QueueClaimNextApi.as_view(),
         name="api-queue-next",
     ),
-    path("queue/<int:item_id>/release/", api.QueueReleaseApi.as_view(), name="api-queue-release"),
+    path("queue/<id:item_id>/release/", api.QueueReleaseApi.as_view(), name="api-queue-release"),
     path(
-        "cohorts/<int:cohort_id>/submissions/<int:submission_id>/grade/",
+        "cohorts/<id:cohort_id>/submissions/<id:submission_id>/grade/",
         api.GradeApi.as_view(),
         name="api-grade",
     ),
     path(
-        "regrades/<int:regrade_id>/answer/",
+        "regrades/<id:regrade_id>/answer/",
         api.RegradeAnswerApi.as_view(),
         name="api-regrade-answer",
     ),
     path(
-        "cohorts/<int:cohort_id>/assignments/overview/",
+        "cohorts/<id:cohort_id>/assignments/overview/",
         api.AssignmentsOverviewApi.as_view(),
         name="api-assignments-overview",
     ),

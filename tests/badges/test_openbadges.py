@@ -174,3 +174,88 @@ def test_baking_keeps_the_png_readable(award):
     baked = openbadges.bake_png(png_bytes(8, 8), openbadges.assertion_document(award))
     assert openbadges.unbake_png(png_bytes()) is None
     assert json.loads(openbadges.unbake_png(baked))["type"] == "Assertion"
+
+
+# --- SVG baking reads the image as XML --------------------------------------------------
+
+SVG_NS = "http://www.w3.org/2000/svg"
+
+
+def _svg_award(enrolment, instructor, image: bytes):
+    """An award of an SVG badge whose stored image is ``image``."""
+    badge = badge_class(enrolment.cohort.course, kind="manual", svg=True)
+    with open(badge.image.path, "wb") as f:
+        f.write(image)
+    return services.award_grant(
+        badge_class=badge,
+        recipient=enrolment.user,
+        cohort=enrolment.cohort,
+        by=instructor,
+        note="Did the work.",
+    )
+
+
+def _baked_assertion(client, award):
+    from defusedxml import ElementTree
+
+    response = _get(client, f"/badges/assertions/{award.uuid}/image")
+    assert response.status_code == 200, response.content
+    root = ElementTree.fromstring(response.content)
+    assert root.tag == f"{{{SVG_NS}}}svg"
+    [element] = root.findall("{http://openbadges.org}assertion")
+    assert root[0] is element  # the first child of the root
+    assert json.loads(element.text)["id"] == openbadges.assertion_url(award)
+    return root, response.content
+
+
+def test_a_utf16_svg_badge_is_baked_and_served_as_utf8(client, enrolment, instructor, base_url):
+    svg = (
+        '<?xml version="1.0" encoding="UTF-16"?>'
+        f'<svg xmlns="{SVG_NS}" width="64" height="64"><title>Étoile ★</title>'
+        '<circle cx="32" cy="32" r="30"/></svg>'
+    ).encode("utf-16")
+    assert services.badge_image_validate(image=_upload(svg)) == "svg"
+    root, content = _baked_assertion(client, _svg_award(enrolment, instructor, svg))
+    assert content.startswith(b"<?xml") and content.decode("utf-8")
+    assert root.find(f"{{{SVG_NS}}}title").text == "Étoile ★"
+
+
+def test_an_svg_in_a_comment_does_not_receive_the_assertion(
+    client, enrolment, instructor, base_url
+):
+    svg = (
+        f'<!-- drawn from <svg width="1"> by hand -->'
+        f'<svg xmlns="{SVG_NS}" data-note="a &lt;svg&gt; inside" width="64" height="64">'
+        '<circle cx="32" cy="32" r="30"/></svg>'
+    ).encode()
+    _root, content = _baked_assertion(client, _svg_award(enrolment, instructor, svg))
+    assert b'<!-- drawn from <svg width="1"> by hand -->' in content
+
+
+def test_a_self_closing_svg_root_gets_the_assertion_inside(client, enrolment, instructor, base_url):
+    svg = f'<svg xmlns="{SVG_NS}" width="64" height="64"/>'.encode()
+    _baked_assertion(client, _svg_award(enrolment, instructor, svg))
+
+
+def test_an_assertion_holding_the_cdata_end_marker_still_bakes(award):
+    svg = f'<svg xmlns="{SVG_NS}"><g/></svg>'.encode()
+    document = {**openbadges.assertion_document(award), "note": "a ]]> b ]]>"}
+    from defusedxml import ElementTree
+
+    root = ElementTree.fromstring(openbadges.bake_svg(svg, document))
+    assert json.loads(root[0].text)["note"] == "a ]]> b ]]>"
+
+
+def test_a_stored_badge_image_that_is_no_svg_is_a_4xx_not_a_server_error(
+    client, enrolment, instructor, base_url
+):
+    award = _svg_award(enrolment, instructor, b"\xff\xfe<not really")
+    response = _get(client, f"/badges/assertions/{award.uuid}/image")
+    assert response.status_code == 409
+    assert "upload the image again" in response.content.decode()
+
+
+def _upload(content: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("badge.svg", content, content_type="image/svg+xml")
