@@ -91,6 +91,21 @@ def submissions_dir(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def media_dir(settings, tmp_path):
+    """Uploaded images and documents (badge images, lesson media) go to a fresh
+    directory per test, never to var/."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
+    return tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _locmem_email(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 

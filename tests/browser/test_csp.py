@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from cms.models import LessonPage
+from tests.browser.test_walkthrough import login
 from tests.factories import CohortFactory, EnrolmentFactory, UserFactory, course_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -50,15 +51,6 @@ class Watch:
             self.page.wait_for_selector(ready)
         violations = self.page.evaluate("window.__cspViolations || []")
         self.problems.extend(f"{path}: {v}" for v in violations)
-
-
-def login(page, base: str, path: str, username: str) -> None:
-    page.goto(f"{base}{path}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "correct horse battery")
-    form = page.locator("form:has(input[name=password])")
-    form.locator("button[type=submit], input[type=submit]").first.click()
-    page.wait_for_load_state()
 
 
 def test_site_pages_load_under_the_policy(live_server, page):
