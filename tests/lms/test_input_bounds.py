@@ -163,7 +163,7 @@ def test_a_review_with_huge_points_or_too_many_criteria_is_a_400(api, db):
         .first()
     )
     api.force_authenticate(review.reviewer)
-    url = f"/api/v1/reviews/{review.pk}/"
+    url = f"/api/v1/reviews/{review.public_id}/"
     huge = {c["id"]: {"points": 10**30} for c in review.rubric.criteria}
     many = {str(n): {"points": 1} for n in range(101)}
     for scores in (huge, many):

@@ -75,7 +75,7 @@ def world(db):
         "cohort_id": scenario.cohort.pk,
         "assignment_id": scenario.assignment.pk,
         "submission_id": submission.pk,
-        "review_id": review.pk,
+        "review_id": review.public_id,
         "session_id": session.pk,
         "user_id": scenario.students[0].pk,
         "number": 1,
@@ -91,7 +91,7 @@ def _address(route: str, ids: dict, bad_id: str | None = None) -> str:
     def fill(match):
         kind, name = match.group(1), match.group(2)
         if kind == "uuid":
-            return "00000000-0000-0000-0000-000000000000"
+            return str(ids.get(name, "00000000-0000-0000-0000-000000000000"))
         if kind in ("str", "slug", "path"):
             return "x"
         return bad_id if bad_id is not None else str(ids.get(name, 1))
