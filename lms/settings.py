@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "badges",
     "live",
     "notifications",
+    "home",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.embeds",
