@@ -8,7 +8,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cohorts import signals
 from lms.models import TimeStampedModel
+from lms.statemachine import StateMachine
 
 
 class Weekday(models.IntegerChoices):
@@ -122,8 +124,8 @@ class EnrolmentStatus(models.TextChoices):
     COMPLETED = "completed", _("Completed")
 
 
-# The only moves an enrolment can make. `enrolment_transition` is the one function that
-# changes the status, and it consults this table.
+# The only moves an enrolment can make. ENROLMENT_MACHINE (below) is the one way to
+# change the status, and it consults this table.
 ENROLMENT_TRANSITIONS: dict[str, frozenset[str]] = {
     EnrolmentStatus.PENDING_PAYMENT: frozenset({EnrolmentStatus.ACTIVE, EnrolmentStatus.CANCELLED}),
     EnrolmentStatus.WAITLISTED: frozenset(
@@ -196,6 +198,23 @@ class Enrolment(TimeStampedModel):
     @property
     def can_leave(self) -> bool:
         return EnrolmentStatus.CANCELLED in ENROLMENT_TRANSITIONS[self.status]
+
+
+ENROLMENT_MACHINE = StateMachine(
+    name="enrolment",
+    model=Enrolment,
+    transitions=ENROLMENT_TRANSITIONS,
+    labels=EnrolmentStatus,
+    refused=_("This enrolment cannot move from “%(current)s” to “%(target)s”."),
+    signal=signals.enrolment_status_changed,
+    signal_kwargs=lambda e: {"cohort_id": e.cohort_id, "user_id": e.user_id, "enrolment_id": e.pk},
+    stamps={
+        EnrolmentStatus.ACTIVE: "activated_at",
+        EnrolmentStatus.WAITLISTED: "waitlisted_at",
+        EnrolmentStatus.CANCELLED: "ended_at",
+        EnrolmentStatus.COMPLETED: "ended_at",
+    },
+)
 
 
 class LessonCompletion(models.Model):

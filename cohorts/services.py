@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from cms.models import CoursePage, LessonPage, ModulePage
 from cohorts import schedule, signals
 from cohorts.models import (
+    ENROLMENT_MACHINE,
     ENROLMENT_TRANSITIONS,
     LIVE_STATUSES,
     SEAT_HOLDING,
@@ -228,35 +229,7 @@ def enrolment_transition(
     now: dt.datetime | None = None,
 ) -> Enrolment:
     """The one function that changes an enrolment's status; it follows the table."""
-    if to not in ENROLMENT_TRANSITIONS[enrolment.status]:
-        raise Conflict(
-            _("This enrolment cannot move from “%(current)s” to “%(target)s”.")
-            % {
-                "current": EnrolmentStatus(enrolment.status).label,
-                "target": EnrolmentStatus(to).label,
-            },
-            code="invalid_transition",
-        )
-    now = now or timezone.now()
-    from_status = enrolment.status
-    enrolment.status = to
-    if to == EnrolmentStatus.ACTIVE:
-        enrolment.activated_at = now
-    elif to == EnrolmentStatus.WAITLISTED:
-        enrolment.waitlisted_at = now
-    elif to in (EnrolmentStatus.CANCELLED, EnrolmentStatus.COMPLETED):
-        enrolment.ended_at = now
-    _with_history(enrolment, by, reason or f"to {to}")
-    enrolment.save()
-    signals.send_on_commit(
-        signals.enrolment_status_changed,
-        Enrolment,
-        cohort_id=enrolment.cohort_id,
-        user_id=enrolment.user_id,
-        enrolment_id=enrolment.pk,
-        from_status=from_status,
-        to_status=to,
-    )
+    ENROLMENT_MACHINE.move(enrolment, to, by=by, reason=reason, now=now)
     if to == EnrolmentStatus.COMPLETED:
         signals.send_on_commit(
             signals.enrolment_completed,
