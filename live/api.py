@@ -267,7 +267,7 @@ class SessionDetailApi(ApiView):
         "A new start or end raises the calendar SEQUENCE and emails the attendees.",
     )
     def patch(self, request: Request, session_id: int) -> Response:
-        session = selectors.session_for_update(session_id=session_id, user=request.user)
+        session = selectors.session_managed_get(session_id=session_id, user=request.user)
         data = SessionUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -285,7 +285,7 @@ class SessionCancelApi(ApiView):
         "session stays in calendars as cancelled.",
     )
     def post(self, request: Request, session_id: int) -> Response:
-        session = selectors.session_for_update(session_id=session_id, user=request.user)
+        session = selectors.session_managed_get(session_id=session_id, user=request.user)
         data = CancelInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.session_cancel(session=session, by=request.user, **data.validated_data)
@@ -366,7 +366,7 @@ class SessionAttendanceEntryApi(ApiView):
         description="Instructors and staff: correct whether a student attended.",
     )
     def put(self, request: Request, session_id: int, user_id: int) -> Response:
-        session = selectors.session_for_update(session_id=session_id, user=request.user)
+        session = selectors.session_managed_get(session_id=session_id, user=request.user)
         data = AttendanceInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         row = services.attendance_set(

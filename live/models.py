@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from lms.models import TimeStampedModel
+from lms.statemachine import StateMachine
 
 
 class SessionStatus(models.TextChoices):
@@ -20,8 +21,9 @@ class SessionStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-# The only moves a session can make; `session_cancel` consults this table. A cancelled
-# session stays (and stays in calendar feeds as STATUS:CANCELLED) rather than vanishing.
+# The only moves a session can make. SESSION_MACHINE (below the model) is the one way to
+# change the status, and it consults this table. A cancelled session stays (and stays
+# in calendar feeds as STATUS:CANCELLED) rather than vanishing.
 SESSION_TRANSITIONS: dict[str, frozenset[str]] = {
     SessionStatus.SCHEDULED: frozenset({SessionStatus.CANCELLED}),
     SessionStatus.CANCELLED: frozenset(),
@@ -126,6 +128,15 @@ class LiveSession(TimeStampedModel):
 
     def is_past(self, now: dt.datetime) -> bool:
         return self.ends_at <= now
+
+
+SESSION_MACHINE = StateMachine(
+    name="live_session",
+    model=LiveSession,
+    transitions=SESSION_TRANSITIONS,
+    labels=SessionStatus,
+    refused=_("This session cannot move from “%(current)s” to “%(target)s”."),
+)
 
 
 class RsvpAnswer(models.TextChoices):

@@ -150,7 +150,9 @@ def cohort_for_planning(*, cohort_id: int, user: User) -> Cohort:
     return cohort
 
 
-def session_for_update(*, session_id: int, user: User) -> LiveSession:
+def session_managed_get(*, session_id: int, user: User) -> LiveSession:
+    """The session, if this user may change it (instructors of its cohort and staff).
+    It takes no lock: the services that write lock the row themselves."""
     item, access = session_get(session_id=session_id, user=user)
     if not may_organise(access=access, user=user):
         raise NotAllowed(
@@ -196,7 +198,7 @@ class SessionRoster:
 
 
 def session_roster_get(*, session_id: int, user: User) -> SessionRoster:
-    session = session_for_update(session_id=session_id, user=user)
+    session = session_managed_get(session_id=session_id, user=user)
     students = (
         Enrolment.objects.filter(cohort=session.cohort, status__in=CURRICULUM_ACCESS)
         .select_related("user")

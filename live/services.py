@@ -24,7 +24,7 @@ from cohorts.models import Cohort
 from cohorts.selectors import cohort_access
 from live import selectors, signals
 from live.models import (
-    SESSION_TRANSITIONS,
+    SESSION_MACHINE,
     Attendance,
     AttendanceSource,
     FeedToken,
@@ -322,15 +322,21 @@ def session_update(
 def session_cancel(*, session: LiveSession, by: User, reason: str = "") -> LiveSession:
     session = _locked(session)
     _require_organiser(cohort=session.cohort, user=by)
-    if SessionStatus.CANCELLED not in SESSION_TRANSITIONS[session.status]:
-        raise Conflict(_("This session is cancelled already."), code="session_cancelled")
+    already = Conflict(_("This session is cancelled already."), code="session_cancelled")
+    SESSION_MACHINE.check(session, SessionStatus.CANCELLED, refusal=already)
     if session.is_past(timezone.now()):
         raise Conflict(_("This session is over; it cannot be cancelled."), code="session_over")
-    session.status = SessionStatus.CANCELLED
     session.sequence += 1  # the row is locked: no lost update
     if reason.strip():
         session.notes = reason.strip()
-    session.save()
+    SESSION_MACHINE.move(
+        session,
+        SessionStatus.CANCELLED,
+        by=by,
+        reason=reason.strip() or "cancelled",
+        update_fields=["sequence", "notes"],
+        refusal=already,
+    )
     session.refresh_from_db()
     _notify_change(session, kind="cancelled")
     return session
@@ -478,10 +484,3 @@ def feed_token_rotate(*, user: User) -> FeedToken:
     User.objects.select_for_update().filter(pk=user.pk).first()
     FeedToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     return FeedToken.objects.create(user=user, token=_new_token())
-
-
-@transaction.atomic
-def feed_token_revoke(*, user: User) -> int:
-    return FeedToken.objects.filter(user=user, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )

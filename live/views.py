@@ -184,7 +184,7 @@ def series_new(request: HttpRequest, cohort_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def session_edit(request: HttpRequest, session_id: int) -> HttpResponse:
-    session = selectors.session_for_update(session_id=session_id, user=request.user)
+    session = selectors.session_managed_get(session_id=session_id, user=request.user)
     local_start = timezone.localtime(session.starts_at, _zone(session.timezone))
     local_end = timezone.localtime(session.ends_at, _zone(session.timezone))
     initial = {
@@ -249,7 +249,7 @@ def _zone(name: str):
 @login_required
 @require_http_methods(["GET", "POST"])
 def session_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
-    session = selectors.session_for_update(session_id=session_id, user=request.user)
+    session = selectors.session_managed_get(session_id=session_id, user=request.user)
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.session_cancel(session=session, by=request.user, **form.cleaned_data)
@@ -266,7 +266,7 @@ def session_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def session_attendance(request: HttpRequest, session_id: int) -> HttpResponse:
     if request.method == "POST":
-        session = selectors.session_for_update(session_id=session_id, user=request.user)
+        session = selectors.session_managed_get(session_id=session_id, user=request.user)
         try:
             user_id = int(request.POST.get("user_id", ""))
         except ValueError:
