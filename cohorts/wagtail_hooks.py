@@ -5,14 +5,20 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.admin.utils import quote
 from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
+from wagtail.admin.views.generic.base import BaseObjectMixin
+from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import Button
 
 from cohorts import selectors, services
 from cohorts.models import Cohort, ModuleUnlockOverride
@@ -55,6 +61,20 @@ class CohortCreateView(generic.CreateView):
 
 
 class CohortEditView(generic.EditView):
+    @cached_property
+    def header_more_buttons(self):
+        buttons = list(super().header_more_buttons)
+        if not self.object.is_cancelled and self.user_has_permission("change"):
+            buttons.append(
+                Button(
+                    _("Cancel cohort"),
+                    url=reverse("cohort_admin:cancel", args=[quote(self.object.pk)]),
+                    icon_name="cross",
+                    priority=15,
+                )
+            )
+        return buttons
+
     def save_instance(self):
         data = dict(self.form.cleaned_data)
         instructors = data.pop("instructors", None)
@@ -79,6 +99,39 @@ class CohortDeleteView(generic.DeleteView):
             )
             return redirect(self.edit_url_name, quote(self.object.pk))
         return super().form_valid(form)
+
+
+class CohortCancelView(
+    PermissionCheckedMixin, BaseObjectMixin, generic.WagtailAdminTemplateMixin, TemplateView
+):
+    """Staff cancel a cohort that will not run: a page that says what follows, and a
+    button that calls cohorts.services.cohort_cancel."""
+
+    model = Cohort
+    permission_required = "change"
+    template_name = "cohorts/admin/cancel.html"
+    page_title = _("Cancel cohort")
+    header_icon = "group"
+
+    def get_page_subtitle(self):
+        return str(self.object)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["seats"] = self.object.enrolments.count()
+        context["edit_url"] = reverse("cohort_admin:edit", args=[quote(self.object.pk)])
+        return context
+
+    def post(self, request, *args, **kwargs):
+        try:
+            services.cohort_cancel(cohort=self.object, by=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, _("The cohort “%(name)s” is cancelled.") % {"name": self.object}
+            )
+        return redirect("cohort_admin:edit", quote(self.object.pk))
 
 
 class CohortViewSet(ModelViewSet):
@@ -106,6 +159,17 @@ class CohortViewSet(ModelViewSet):
     add_view_class = CohortCreateView
     edit_view_class = CohortEditView
     delete_view_class = CohortDeleteView
+
+    @property
+    def cancel_view(self):
+        return self.construct_view(CohortCancelView)
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path(f"cancel/<{self.pk_path_converter}:pk>/", self.cancel_view, name="cancel"),
+        ]
+
     edit_handler = ObjectList(
         [
             FieldPanel("course"),
