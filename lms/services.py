@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
+from contextlib import nullcontext
+from datetime import tzinfo
+from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
@@ -189,10 +193,13 @@ def account_email_send(*, kind: str, user_id: int, key: str) -> bool:
         # A sign-up still waiting for confirmation gets its link again.
         "activation_url": account_activation_url(user=user) if _pending_activation(user) else "",
     }
-    with translation.override(user.language or settings.LANGUAGE_CODE):
-        subject = render_to_string(f"registration/{kind}_subject.txt", context).strip()
-        body = render_to_string(f"registration/{kind}_email.txt", context)
-    return email_send_once(key=key, to=user.email, subject=subject, body=body)
+    return email_user_once(
+        user=user,
+        key=key,
+        subject_template=f"registration/{kind}_subject.txt",
+        body_template=f"registration/{kind}_email.txt",
+        context=context,
+    )
 
 
 @transaction.atomic
@@ -233,6 +240,31 @@ def _validate_preferences(*, timezone: str, language: str) -> None:
         raise ValidationFailed(
             _("Choose one of the languages: %(codes)s.") % {"codes": codes}, field="language"
         )
+
+
+def email_user_once(
+    *,
+    user: User,
+    key: str,
+    subject_template: str,
+    body_template: str,
+    context: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
+    zone: tzinfo | None = None,
+) -> bool:
+    """Write an email to ``user`` in their language (and in ``zone``, when given) and
+    send it once per ``key``: the one way every email of the project is rendered and
+    sent. ``context`` may be a function; it is then called with the language and zone
+    active, for text that is made in Python rather than in the templates."""
+    from django.conf import settings
+
+    with (
+        translation.override(user.language or settings.LANGUAGE_CODE),
+        dj_timezone.override(zone) if zone is not None else nullcontext(),
+    ):
+        values = context() if callable(context) else context
+        subject = render_to_string(subject_template, values).strip()
+        body = render_to_string(body_template, values)
+    return email_send_once(key=key, to=user.email, subject=subject, body=body)
 
 
 def email_send_once(*, key: str, to: str, subject: str, body: str) -> bool:
