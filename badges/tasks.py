@@ -6,11 +6,7 @@ nightly sweep catches events whose task never reached the broker."""
 from __future__ import annotations
 
 from celery import shared_task
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
-
-from lms.links import absolute_url
 
 # Students evaluated per task when a whole cohort is re-evaluated.
 REEVALUATE_BATCH = 250
@@ -59,25 +55,24 @@ def sweep_running_cohorts() -> int:
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_award_email(award_id: int) -> bool:
+    """Tell the recipient through notifications (their choice for badges applies); the
+    email keeps the key it always had, so it goes out once."""
     from badges.models import Award
-    from lms.services import email_send_once
+    from notifications.models import Kind
+    from notifications.services import notify_user
 
     award = (
-        Award.objects.select_related("badge_class", "recipient", "cohort")
+        Award.objects.select_related("badge_class", "cohort")
         .filter(pk=award_id, revoked_at__isnull=True)
         .first()
     )
     if award is None:
         return False
-    user = award.recipient
-    with translation.override(user.language or "en"):
-        context = {
-            "user": user,
-            "award": award,
-            "url": absolute_url(reverse("badges:award", kwargs={"award_uuid": award.uuid})),
-        }
-        subject = render_to_string("badges/email/awarded_subject.txt", context).strip()
-        body = render_to_string("badges/email/awarded_body.txt", context)
-    return email_send_once(
-        key=f"badge-award:{award.uuid}", to=user.email, subject=subject, body=body
+    return notify_user(
+        kind=Kind.BADGE_AWARDED,
+        key=f"badge-award:{award.uuid}",
+        user_id=award.recipient_id,
+        params={"badge": award.badge_class.name, "cohort": award.cohort.name, "note": award.note},
+        url=reverse("badges:award", kwargs={"award_uuid": award.uuid}),
+        email_now=True,
     )

@@ -3,30 +3,37 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.template.loader import render_to_string
-from django.utils import translation
+from django.urls import reverse
 
 from cohorts.models import Enrolment, EnrolmentStatus
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_waitlist_promotion_email(enrolment_id: int) -> bool:
-    from lms.services import email_send_once
+    """Tell the student the seat is theirs, through notifications (a kind that is always
+    emailed); the email keeps the key it always had, so it goes out once."""
+    from notifications.models import Kind
+    from notifications.services import notify_user
 
     enrolment = (
-        Enrolment.objects.select_related("user", "cohort__course")
+        Enrolment.objects.select_related("cohort__course")
         .filter(pk=enrolment_id, status=EnrolmentStatus.ACTIVE)
         .first()
     )
     if enrolment is None:  # left again or cancelled before the mail went out
         return False
-    user = enrolment.user
-    with translation.override(user.language or "en"):
-        context = {"user": user, "cohort": enrolment.cohort}
-        subject = render_to_string("cohorts/email/promoted_subject.txt", context).strip()
-        body = render_to_string("cohorts/email/promoted_body.txt", context)
-    return email_send_once(
-        key=f"waitlist-promoted:{enrolment.pk}", to=user.email, subject=subject, body=body
+    cohort = enrolment.cohort
+    return notify_user(
+        kind=Kind.WAITLIST_PROMOTED,
+        key=f"waitlist-promoted:{enrolment.pk}",
+        user_id=enrolment.user_id,
+        params={
+            "cohort": cohort.name,
+            "course": cohort.course.title,
+            "starts_on": cohort.starts_on.isoformat(),
+        },
+        url=reverse("cohorts:dashboard", kwargs={"cohort_id": cohort.pk}),
+        email_now=True,
     )
 
 

@@ -28,6 +28,11 @@ class PreferenceSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Kind.choices)
     label = serializers.CharField(read_only=True)
     delivery = serializers.ChoiceField(choices=Delivery.choices)
+    fixed = serializers.BooleanField(
+        read_only=True,
+        help_text="Always emailed straight away (receipts, invoices, a seat, access): "
+        "only `immediately` is accepted.",
+    )
 
 
 class NotificationListApi(ApiView):

@@ -1,6 +1,7 @@
 """How each kind of notification reads: title and body from the stored facts (params),
 rendered when shown or emailed, so each recipient gets their own language and zone.
-A new kind adds a Kind choice and one function here."""
+A new kind adds a Kind choice and one function here; its email is
+templates/notifications/email/<kind>_{subject,body}.txt when it has one of its own."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from lms.templatetags.lms_money import money
 from notifications.models import Kind
 
 
@@ -87,6 +89,98 @@ def _regrade_answered(p: dict) -> tuple[str, str]:
     )
 
 
+def _badge_awarded(p: dict) -> tuple[str, str]:
+    return (
+        _("You earned a badge: %(badge)s") % {"badge": p["badge"]},
+        _("You earned the badge “%(badge)s” in %(cohort)s.")
+        % {"badge": p["badge"], "cohort": p["cohort"]},
+    )
+
+
+def _waitlist_promoted(p: dict) -> tuple[str, str]:
+    return (
+        _("A seat is yours: %(course)s, %(cohort)s")
+        % {"course": p["course"], "cohort": p["cohort"]},
+        _("A seat came free in %(course)s (%(cohort)s) and it is now yours.")
+        % {"course": p["course"], "cohort": p["cohort"]},
+    )
+
+
+def _invoice(p: dict) -> tuple[str, str]:
+    return (
+        _("Invoice %(number)s: %(course)s")
+        % {"number": p["invoice_number"], "course": p["course"]},
+        _("Your seat in %(course)s (%(cohort)s) is held until invoice %(number)s is paid.")
+        % {"course": p["course"], "cohort": p["cohort"], "number": p["invoice_number"]},
+    )
+
+
+def _receipt(p: dict) -> tuple[str, str]:
+    return (
+        _("Payment received: %(course)s") % {"course": p["course"]},
+        _("We received your payment for %(course)s (%(cohort)s). Your seat is confirmed.")
+        % {"course": p["course"], "cohort": p["cohort"]},
+    )
+
+
+def _instalment_failed(p: dict) -> tuple[str, str]:
+    return (
+        _("Your instalment for %(course)s did not go through") % {"course": p["course"]},
+        _(
+            "An instalment for %(course)s (%(cohort)s) could not be collected. Please check "
+            "your payment method within %(days)s days."
+        )
+        % {"course": p["course"], "cohort": p["cohort"], "days": p["grace_days"]},
+    )
+
+
+def _access_suspended(p: dict) -> tuple[str, str]:
+    return (
+        _("Your access to %(course)s is paused") % {"course": p["course"]},
+        _("An instalment for %(course)s (%(cohort)s) is still unpaid. Your seat is kept.")
+        % {"course": p["course"], "cohort": p["cohort"]},
+    )
+
+
+def _access_restored(p: dict) -> tuple[str, str]:
+    return (
+        _("Your access to %(course)s is back") % {"course": p["course"]},
+        _("The instalment for %(course)s (%(cohort)s) is paid.")
+        % {"course": p["course"], "cohort": p["cohort"]},
+    )
+
+
+def _refunded(p: dict) -> tuple[str, str]:
+    return (
+        _("Refund for %(course)s") % {"course": p["course"]},
+        _("We refunded %(amount)s for %(course)s (%(cohort)s).")
+        % {
+            "amount": money(p["refunded_amount"], p["currency"]),
+            "course": p["course"],
+            "cohort": p["cohort"],
+        },
+    )
+
+
+def _deferral(p: dict) -> tuple[str, str]:
+    if p["status"] == "requested":
+        return (
+            _("We received your request to move your seat"),
+            _("You asked to move your seat in %(course)s from %(from)s to %(to)s.")
+            % {"course": p["course"], "from": p["from_cohort"], "to": p["to_cohort"]},
+        )
+    if p["status"] == "approved":
+        return (
+            _("Your seat has moved to a later cohort"),
+            _("Your seat in %(course)s is now in %(to)s.")
+            % {"course": p["course"], "to": p["to_cohort"]},
+        )
+    return (
+        _("About your request to move your seat"),
+        _("We cannot move your seat to %(to)s.") % {"to": p["to_cohort"]},
+    )
+
+
 RENDERERS: dict[str, Callable[[dict], tuple[str, str]]] = {
     Kind.SESSION_REMINDER: _session_reminder,
     Kind.SESSION_CHANGED: _session_changed,
@@ -96,6 +190,15 @@ RENDERERS: dict[str, Callable[[dict], tuple[str, str]]] = {
     Kind.FEEDBACK_RECEIVED: _feedback_received,
     Kind.GRADE_RELEASED: _grade_released,
     Kind.REGRADE_ANSWERED: _regrade_answered,
+    Kind.BADGE_AWARDED: _badge_awarded,
+    Kind.WAITLIST_PROMOTED: _waitlist_promoted,
+    Kind.INVOICE: _invoice,
+    Kind.RECEIPT: _receipt,
+    Kind.INSTALMENT_FAILED: _instalment_failed,
+    Kind.ACCESS_SUSPENDED: _access_suspended,
+    Kind.ACCESS_RESTORED: _access_restored,
+    Kind.REFUNDED: _refunded,
+    Kind.DEFERRAL: _deferral,
 }
 
 

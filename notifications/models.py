@@ -22,6 +22,33 @@ class Kind(models.TextChoices):
     FEEDBACK_RECEIVED = "feedback_received", _("Feedback received")
     GRADE_RELEASED = "grade_released", _("Grade released")
     REGRADE_ANSWERED = "regrade_answered", _("Regrade answered")
+    BADGE_AWARDED = "badge_awarded", _("A badge earned")
+    WAITLIST_PROMOTED = "waitlist_promoted", _("A seat from the waitlist")
+    INVOICE = "invoice", _("Invoices")
+    RECEIPT = "receipt", _("Payment receipts")
+    INSTALMENT_FAILED = "instalment_failed", _("An instalment did not go through")
+    ACCESS_SUSPENDED = "access_suspended", _("Access paused for an unpaid instalment")
+    ACCESS_RESTORED = "access_restored", _("Access back after a payment")
+    REFUNDED = "refunded", _("Refunds")
+    DEFERRAL = "deferral", _("Requests to move your seat")
+
+
+# Kinds that ignore preferences: emailed at once, never in a digest, and shown as fixed
+# on the preferences page. Each is about money owed or paid, a seat, access to a course
+# the person pays for, or the answer to a request they made: missing one can cost them
+# a seat, money or access. (A badge is good news, not a duty: it follows preferences.)
+ALWAYS_EMAILED: frozenset[str] = frozenset(
+    {
+        Kind.WAITLIST_PROMOTED,  # a seat is theirs; they may need to give it back
+        Kind.INVOICE,  # the seat is held only until it is paid
+        Kind.RECEIPT,  # proof of payment
+        Kind.INSTALMENT_FAILED,  # access pauses unless they act within the grace days
+        Kind.ACCESS_SUSPENDED,
+        Kind.ACCESS_RESTORED,
+        Kind.REFUNDED,  # money back
+        Kind.DEFERRAL,  # the answer to their own request to move their seat
+    }
+)
 
 
 class Delivery(models.TextChoices):

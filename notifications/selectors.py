@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from lms.models import User
 from notifications.kinds import render
-from notifications.models import Delivery, Kind, Notification, Preference
+from notifications.models import ALWAYS_EMAILED, Delivery, Kind, Notification, Preference
 
 
 @dataclass
@@ -41,11 +41,18 @@ class PreferenceRow:
     kind: str
     label: str
     delivery: str
+    # Always emailed straight away (receipts, invoices, ...): shown, not chosen.
+    fixed: bool = False
 
 
 def preferences_get(*, user: User) -> list[PreferenceRow]:
+    """One row per kind; the kinds in ALWAYS_EMAILED are offered as fixed."""
     chosen = dict(Preference.objects.filter(user=user).values_list("kind", "delivery"))
     return [
-        PreferenceRow(kind=kind, label=str(label), delivery=chosen.get(kind, Delivery.IMMEDIATELY))
+        PreferenceRow(kind=kind, label=str(label), delivery=Delivery.IMMEDIATELY, fixed=True)
+        if kind in ALWAYS_EMAILED
+        else PreferenceRow(
+            kind=kind, label=str(label), delivery=chosen.get(kind, Delivery.IMMEDIATELY)
+        )
         for kind, label in Kind.choices
     ]

@@ -2,6 +2,8 @@
 
 - ``notify``: make one kind of notification for many users, in batches by user id
   (three queries per batch, whatever the number of users), once per (user, kind, key).
+- ``notify_user``: one notification for one user; with ``email_now`` (a task that is
+  retried on failure) its email goes out within the call.
 - ``notification_mark_read`` / ``notifications_mark_all_read``, ``preference_set``.
 - ``pending_deliver`` and ``digests_send``: the email side, each email sent once.
 """
@@ -17,17 +19,23 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.template import TemplateDoesNotExist
-from django.template.loader import get_template, render_to_string
+from django.template.loader import get_template
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lms.errors import NotFound, ValidationFailed
-from lms.links import absolute_url
+from lms.links import absolute_url, base_url
 from lms.models import User
 from lms.timeutils import is_valid_timezone
 from notifications.kinds import render
-from notifications.models import Delivery, Kind, Notification, Preference
+from notifications.models import (
+    ALWAYS_EMAILED,
+    Delivery,
+    Kind,
+    Notification,
+    Preference,
+)
 
 BATCH_SIZE = 2000
 
@@ -45,13 +53,18 @@ def notify(
     """Make a notification of ``kind`` for every user (a User queryset or ids), unless
     that user turned the kind off or already has it (same key). Returns how many rows
     the batches offered; the email side follows on commit."""
-    if kind not in Kind.values:
-        raise ValidationFailed(_("Unknown kind of notification."), field="kind")
+    _check_kind(kind)
     now = now or timezone.now()
     offered = 0
     for ids in _batches(users, batch_size):
-        prefs = dict(
-            Preference.objects.filter(user_id__in=ids, kind=kind).values_list("user_id", "delivery")
+        prefs = (
+            {}
+            if kind in ALWAYS_EMAILED
+            else dict(
+                Preference.objects.filter(user_id__in=ids, kind=kind).values_list(
+                    "user_id", "delivery"
+                )
+            )
         )
         rows = [
             Notification(
@@ -95,35 +108,64 @@ def _batches(users: QuerySet | Iterable[int], size: int):
             yield ids[start : start + size]
 
 
-def notify_user(*, kind: str, key: str, user_id: int, params: dict, url: str = "") -> bool:
+def notify_user(
+    *,
+    kind: str,
+    key: str,
+    user_id: int,
+    params: dict,
+    url: str = "",
+    email_now: bool = False,
+) -> bool:
     """One notification for one user; True when it is new (False when the user turned
-    the kind off or it exists already, e.g. a retried task)."""
-    if kind not in Kind.values:
-        raise ValidationFailed(_("Unknown kind of notification."), field="kind")
-    delivery = (
-        Preference.objects.filter(user_id=user_id, kind=kind)
-        .values_list("delivery", flat=True)
-        .first()
-    ) or Delivery.IMMEDIATELY
+    the kind off or it exists already, e.g. a retried task).
+
+    With ``email_now`` (for a caller that is a task, retried when it fails) an email
+    chosen "immediately" is sent within this call, in one transaction with the row: a
+    failed send leaves no row, so the retry sends it. The answer is then whether it
+    was emailed (False also when its key was emailed before)."""
+    _check_kind(kind)
+    delivery = _delivery_of(user_id, kind)
     if delivery == Delivery.OFF:
         return False
+    now = timezone.now()
+    send_now = email_now and delivery == Delivery.IMMEDIATELY
     try:
         with transaction.atomic():
-            Notification.objects.create(
+            notification = Notification.objects.create(
                 user_id=user_id,
                 kind=kind,
                 key=key,
                 params=params,
                 url=url,
-                created_at=timezone.now(),
+                created_at=now,
                 delivery=delivery,
+                emailed_at=now if send_now else None,
             )
+            if send_now:
+                return _email_one(notification)
     except IntegrityError:
         return False
     from notifications.tasks import deliver_pending
 
     deliver_pending.delay_on_commit()
     return True
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in Kind.values:
+        raise ValidationFailed(_("Unknown kind of notification."), field="kind")
+
+
+def _delivery_of(user_id: int, kind: str) -> str:
+    """The user's choice for ``kind``; kinds that ignore preferences go out at once."""
+    if kind in ALWAYS_EMAILED:
+        return Delivery.IMMEDIATELY
+    return (
+        Preference.objects.filter(user_id=user_id, kind=kind)
+        .values_list("delivery", flat=True)
+        .first()
+    ) or Delivery.IMMEDIATELY
 
 
 def session_changed_notify(*, session_id: int, change: str, sequence: int) -> int:
@@ -156,6 +198,8 @@ def notifications_mark_all_read(*, user: User) -> int:
 
 @transaction.atomic
 def preference_set(*, user: User, kind: str, delivery: str) -> Preference:
+    """A kind in ALWAYS_EMAILED has no choice: "immediately" is accepted (and nothing
+    stored), anything else refused."""
     if kind not in Kind.values:
         raise ValidationFailed(
             _("Choose one of the kinds: %(kinds)s.") % {"kinds": ", ".join(Kind.values)},
@@ -166,6 +210,18 @@ def preference_set(*, user: User, kind: str, delivery: str) -> Preference:
             _("Choose one of: %(choices)s.") % {"choices": ", ".join(Delivery.values)},
             field="delivery",
         )
+    if kind in ALWAYS_EMAILED:
+        if delivery != Delivery.IMMEDIATELY:
+            raise ValidationFailed(
+                _(
+                    "Emails of the kind “%(kind)s” always go out straight away; that "
+                    "cannot be changed."
+                )
+                % {"kind": Kind(kind).label},
+                code="always_emailed",
+                field="delivery",
+            )
+        return Preference(user=user, kind=kind, delivery=delivery)
     preference, _created = Preference.objects.update_or_create(
         user=user, kind=kind, defaults={"delivery": delivery}
     )
@@ -194,6 +250,15 @@ OWN_EMAIL_KEY = {
     Kind.FEEDBACK_RECEIVED,
     Kind.GRADE_RELEASED,
     Kind.REGRADE_ANSWERED,
+    Kind.BADGE_AWARDED,
+    Kind.WAITLIST_PROMOTED,
+    Kind.INVOICE,
+    Kind.RECEIPT,
+    Kind.INSTALMENT_FAILED,
+    Kind.ACCESS_SUSPENDED,
+    Kind.ACCESS_RESTORED,
+    Kind.REFUNDED,
+    Kind.DEFERRAL,
 }
 
 
@@ -213,38 +278,72 @@ def _template_for(kind: str) -> str:
     return kind
 
 
-def _moments(params: dict) -> dict[str, dt.datetime]:
-    moments = {}
+def _moments(params: dict) -> dict[str, dt.datetime | dt.date]:
+    """The facts that are moments (``*_at``) or days (``*_on``), stored as ISO text,
+    as values that templates format in the recipient's language and zone."""
+    moments: dict[str, dt.datetime | dt.date] = {}
     for name, value in params.items():
-        if name.endswith("_at") and isinstance(value, str):
-            try:
+        if not isinstance(value, str):
+            continue
+        try:
+            if name.endswith("_at"):
                 moments[name] = dt.datetime.fromisoformat(value)
-            except ValueError:
-                continue
+            elif name.endswith("_on"):
+                moments[name] = dt.date.fromisoformat(value)
+        except ValueError:
+            continue
     return moments
 
 
-def _send(user: User, key: str, template: str, context: dict) -> bool:
-    from lms.services import email_send_once
+def _reachable(user: User, kind: str) -> bool:
+    """Whether to email: an address, and an active account unless the kind is one that
+    ignores preferences (a refund is owed to a closed account too)."""
+    return bool(user.email) and (user.is_active or kind in ALWAYS_EMAILED)
 
-    with (
-        translation.override(user.language or settings.LANGUAGE_CODE),
-        timezone.override(_zone(user)),
-    ):
+
+def _email_one(notification: Notification) -> bool:
+    user = notification.user
+    if not _reachable(user, notification.kind):
+        return False
+    return _send(
+        user,
+        _email_key(notification),
+        _template_for(notification.kind),
+        {"notifications": [notification]},
+    )
+
+
+def _send(user: User, key: str, template: str, context: dict) -> bool:
+    from lms.services import email_user_once
+
+    def in_their_language() -> dict:
         items = [
-            {"title": t, "body": b, "url": _absolute(n.url), "params": n.params}
+            {
+                "title": t,
+                "body": b,
+                "url": _absolute(n.url),
+                "params": n.params,
+                "moments": _moments(n.params),
+            }
             for n in context["notifications"]
             for t, b in [render(n.kind, n.params)]
         ]
-        context = {
+        return {
             **context,
             "user": user,
             "items": items,
+            "base_url": base_url(),
             "preferences_url": _absolute(reverse("notifications:preferences")),
         }
-        subject = render_to_string(f"notifications/email/{template}_subject.txt", context).strip()
-        body = render_to_string(f"notifications/email/{template}_body.txt", context)
-    return email_send_once(key=key, to=user.email, subject=subject, body=body)
+
+    return email_user_once(
+        user=user,
+        key=key,
+        subject_template=f"notifications/email/{template}_subject.txt",
+        body_template=f"notifications/email/{template}_body.txt",
+        context=in_their_language,
+        zone=_zone(user),
+    )
 
 
 def pending_deliver(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:
@@ -264,13 +363,7 @@ def pending_deliver(*, now: dt.datetime | None = None, batch_size: int = 500) ->
             if not batch:
                 return sent
             for notification in batch:
-                if notification.user.email and notification.user.is_active:
-                    sent += _send(
-                        notification.user,
-                        _email_key(notification),
-                        _template_for(notification.kind),
-                        {"notifications": [notification]},
-                    )
+                sent += _email_one(notification)
             Notification.objects.filter(pk__in=[n.pk for n in batch]).update(emailed_at=now)
 
 
