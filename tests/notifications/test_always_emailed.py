@@ -152,3 +152,38 @@ def test_an_account_email_and_a_notification_email_share_one_way_of_sending(stud
         context={"user": other},
     )
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "params", "title"),
+    [
+        (Kind.BADGE_AWARDED, {"badge": "Helpful", "cohort": "Spring", "note": ""}, "Helpful"),
+        (
+            Kind.WAITLIST_PROMOTED,
+            {"cohort": "Spring", "course": "Writing", "starts_on": "2026-03-02"},
+            "A seat is yours: Writing, Spring",
+        ),
+        (Kind.INVOICE, INVOICE, "Invoice 2026-0001: Writing"),
+        (Kind.RECEIPT, {**INVOICE, "invoice_number": ""}, "Payment received: Writing"),
+        (Kind.INSTALMENT_FAILED, {**INVOICE, "grace_days": 7}, "did not go through"),
+        (Kind.ACCESS_SUSPENDED, INVOICE, "is paused"),
+        (Kind.ACCESS_RESTORED, INVOICE, "is back"),
+        (Kind.REFUNDED, {**INVOICE, "refunded_amount": 1000}, "Refund for Writing"),
+        (
+            Kind.DEFERRAL,
+            {
+                "status": "declined",
+                "course": "Writing",
+                "from_cohort": "Spring",
+                "to_cohort": "Autumn",
+                "answer": "Full",
+            },
+            "About your request",
+        ),
+    ],
+)
+def test_the_notification_centre_shows_each_new_kind(kind, params, title):
+    from notifications.kinds import render
+
+    shown_title, body = render(kind, params)
+    assert title in shown_title and body
