@@ -29,13 +29,7 @@ from lms.links import absolute_url, base_url
 from lms.models import User
 from lms.timeutils import is_valid_timezone
 from notifications.kinds import render
-from notifications.models import (
-    ALWAYS_EMAILED,
-    Delivery,
-    Kind,
-    Notification,
-    Preference,
-)
+from notifications.models import ALWAYS_EMAILED, Delivery, Kind, Notification, Preference
 
 BATCH_SIZE = 2000
 
