@@ -26,11 +26,10 @@ from django.utils.translation import gettext as _
 from assignments import anonymise
 from assignments import deadlines as deadline_rules
 from assignments.models import (
-    SUBMISSION_TRANSITIONS,
+    SUBMISSION_MACHINE,
     CohortAssignment,
     RubricVersion,
     Submission,
-    SubmissionStatus,
     SubmissionVersion,
 )
 from assignments.selectors import AssignmentSlot, assignment_slot_get
@@ -139,22 +138,15 @@ def rubric_scores_validate(*, rubric: RubricVersion, scores: object) -> dict[str
 # --- Hand-ins ---------------------------------------------------------------------------
 
 
-def submission_transition(*, submission: Submission, to: str, reason: str = "") -> Submission:
-    """The one function that changes a submission's status; it follows the table."""
+def submission_transition(
+    *, submission: Submission, to: str, reason: str = "", by: User | None = None
+) -> Submission:
+    """The one function that changes one submission's status (SUBMISSION_MACHINE: it
+    follows the table, saves, records who and why). Moving to the status it has
+    already is a no-op."""
     if to == submission.status:
         return submission
-    if to not in SUBMISSION_TRANSITIONS[submission.status]:
-        raise Conflict(
-            _("This submission cannot move from “%(current)s” to “%(target)s”.")
-            % {
-                "current": SubmissionStatus(submission.status).label,
-                "target": SubmissionStatus(to).label,
-            },
-            code="invalid_transition",
-        )
-    submission.status = to
-    submission._change_reason = reason or f"to {to}"
-    submission.save(update_fields=["status", "updated_at"])
+    SUBMISSION_MACHINE.move(submission, to, by=by, reason=reason, update_fields=())
     return submission
 
 

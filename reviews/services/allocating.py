@@ -9,17 +9,22 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from assignments.models import CohortAssignment, Submission, SubmissionStatus
+from assignments.models import (
+    SUBMISSION_MACHINE,
+    CohortAssignment,
+    Submission,
+    SubmissionStatus,
+)
 from assignments.selectors import AssignmentSlot, assignment_slot_get
 from assignments.services import rubric_snapshot, submission_transition
 from cms.models import AssignmentPage, InstructorGrading
 from cohorts.models import CURRICULUM_ACCESS, Enrolment, EnrolmentStatus
 from lms.errors import NotFound
 from reviews import allocation, tasks
-from reviews.models import QueueReason, Review, ReviewKind, ReviewStatus
+from reviews.models import REVIEW_MACHINE, QueueReason, Review, ReviewKind, ReviewStatus
 from reviews.services.queue import _queue_many, queue_add
 
 
@@ -72,7 +77,13 @@ def peer_reviews_allocate(*, run: CohortAssignment, now: dt.datetime | None = No
         if assignment.instructor_grading == InstructorGrading.ALL or not assignment.peer_reviews:
             _queue_many(on_time, run.cohort_id, QueueReason.ALL_GRADED, now)
         if k > 0 or assignment.self_assessment:
-            on_time.update(status=SubmissionStatus.IN_REVIEW, updated_at=now)
+            # Read again: work just queued for an instructor is no longer "submitted".
+            SUBMISSION_MACHINE.move_many(
+                on_time.select_for_update().order_by("pk"),
+                SubmissionStatus.IN_REVIEW,
+                reason="peer reviews allocated",
+                changes={"updated_at": now},
+            )
     run.allocated_at = now
     run.save(update_fields=["allocated_at", "updated_at"])
     late = Submission.objects.filter(
@@ -144,7 +155,7 @@ def overdue_reviews_reassign(*, run: CohortAssignment, now: dt.datetime | None =
     """Take overdue peer reviews away and give each to another reviewer, so no author
     waits on an absent peer. Returns the number of replacements made."""
     now = now or timezone.now()
-    return _reviews_reassign(run, Q(due_at__lte=now), now)
+    return _reviews_reassign(run, Q(due_at__lte=now), now, reason="overdue")
 
 
 @transaction.atomic
@@ -153,7 +164,9 @@ def departed_reviewer_reassign(
 ) -> int:
     """The reviewer left the cohort: the peer reviews they still owe are taken away now
     and handed to present reviewers, exactly as overdue ones are."""
-    return _reviews_reassign(run, Q(reviewer_id=reviewer_id), now or timezone.now())
+    return _reviews_reassign(
+        run, Q(reviewer_id=reviewer_id), now or timezone.now(), reason="reviewer left"
+    )
 
 
 def departed_reviews_reassign(*, cohort_id: int, user_id: int, now: dt.datetime | None = None):
@@ -185,24 +198,31 @@ def departed_reviews_reassign(*, cohort_id: int, user_id: int, now: dt.datetime 
     return sum(departed_reviewer_reassign(run=run, reviewer_id=user_id, now=now) for run in runs)
 
 
-def _reviews_reassign(run: CohortAssignment, lapsed: Q, now: dt.datetime) -> int:
+def _reviews_expire(reviews: QuerySet[Review], *, reason: str) -> list[Review]:
+    """Lock the open reviews and expire them, one history row each."""
+    expired = list(reviews.select_for_update(of=("self",)).order_by("pk"))
+    REVIEW_MACHINE.move_many(expired, ReviewStatus.EXPIRED, reason=reason)
+    return expired
+
+
+def _reviews_reassign(run: CohortAssignment, lapsed: Q, now: dt.datetime, *, reason: str) -> int:
     """Expire the run's open peer reviews matching ``lapsed`` and give the work that is
     now short of k reviews to present reviewers with the lowest load. Returns the number
     of replacements. The caller is atomic."""
     run = _locked_run(run)
     if run.closed_at is not None:
         return 0
-    overdue = list(
+    overdue = _reviews_expire(
         Review.objects.filter(
             lapsed,
             submission__cohort_assignment=run,
             kind=ReviewKind.PEER,
             status=ReviewStatus.ASSIGNED,
-        ).values_list("pk", "submission_id", "reviewer_id")
+        ),
+        reason=reason,
     )
     if not overdue:
         return 0
-    Review.objects.filter(pk__in=[pk for pk, _s, _r in overdue]).update(status=ReviewStatus.EXPIRED)
     try:
         slot = assignment_slot_get(cohort=run.cohort, assignment_id=run.assignment_id, now=now)
     except NotFound:  # the assignment was unpublished: nothing to hand out any more
@@ -214,7 +234,7 @@ def _reviews_reassign(run: CohortAssignment, lapsed: Q, now: dt.datetime) -> int
     due_at = _review_due(slot.assignment, slot, now)
     replacements = []
     k = slot.assignment.peer_reviews
-    for _pk, submission_id, _reviewer in overdue:
+    for submission_id in (review.submission_id for review in overdue):
         # Only work that is now short of k live reviews needs a replacement.
         if submission_id not in pool.ungraded or pool.active[submission_id] >= k:
             continue
@@ -246,8 +266,9 @@ def peer_review_close(*, run: CohortAssignment, now: dt.datetime | None = None) 
     run = _locked_run(run)
     if run.closed_at is not None:
         return 0
-    Review.objects.filter(submission__cohort_assignment=run, status=ReviewStatus.ASSIGNED).update(
-        status=ReviewStatus.EXPIRED
+    _reviews_expire(
+        Review.objects.filter(submission__cohort_assignment=run, status=ReviewStatus.ASSIGNED),
+        reason="review period closed",
     )
     k = AssignmentPage.objects.values_list("peer_reviews", flat=True).get(pk=run.assignment_id)
     short = (

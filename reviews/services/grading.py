@@ -19,6 +19,7 @@ from lms.errors import Conflict, ValidationFailed
 from lms.models import User
 from reviews import signals, tasks
 from reviews.models import (
+    REGRADE_MACHINE,
     Grade,
     GradeSource,
     QueueReason,
@@ -255,9 +256,8 @@ def grades_release_due(*, now: dt.datetime | None = None) -> int:
 
 
 def _regrade_close(regrade: RegradeRequest, *, by: User, answer: str, now: dt.datetime) -> None:
-    regrade.status = RegradeStatus.ANSWERED
+    """Answer the request (stamping answered_at) and mail the student."""
     regrade.answer = answer[:5000]
     regrade.answered_by = by
-    regrade.answered_at = now
-    regrade.save()
+    REGRADE_MACHINE.move(regrade, RegradeStatus.ANSWERED, by=by, reason="answered", now=now)
     tasks.send_regrade_answered_email.delay_on_commit(regrade.pk)

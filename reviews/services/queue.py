@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assignments.models import Submission, SubmissionStatus
+from assignments.models import SUBMISSION_MACHINE, Submission, SubmissionStatus
 from assignments.services import submission_transition
 from cohorts.models import Cohort
 from cohorts.selectors import cohort_access
@@ -45,8 +45,9 @@ def queue_add(*, submission: Submission, reason: str, now: dt.datetime) -> Queue
 
 
 def _queue_many(submissions, cohort_id: int, reason: str, now: dt.datetime) -> int:
-    """Queue a set of submissions in two statements (allocation and closing touch every
-    submission of an assignment at once)."""
+    """Queue a set of submissions in a fixed number of statements (allocation and
+    closing touch every submission of an assignment at once); each one moved gets its
+    history row."""
     ids = list(submissions.values_list("pk", flat=True))
     if not ids:
         return 0
@@ -62,8 +63,13 @@ def _queue_many(submissions, cohort_id: int, reason: str, now: dt.datetime) -> i
             if pk not in already
         ]
     )
-    Submission.objects.filter(pk__in=ids).update(
-        status=SubmissionStatus.WITH_INSTRUCTOR, updated_at=now
+    # Locked and read whole: the history rows copy every field.
+    moving = Submission.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    SUBMISSION_MACHINE.move_many(
+        [s for s in moving if s.status != SubmissionStatus.WITH_INSTRUCTOR],
+        SubmissionStatus.WITH_INSTRUCTOR,
+        reason=reason,
+        changes={"updated_at": now},
     )
     return len(ids) - len(already)
 

@@ -14,21 +14,31 @@ from assignments.services import rubric_scores_validate, version_reviewer_copy
 from lms.errors import Conflict, NotFound, ValidationFailed
 from lms.models import User
 from reviews import signals, tasks
-from reviews.models import REVIEW_TRANSITIONS, QueueReason, Review, ReviewKind, ReviewStatus
+from reviews.models import REVIEW_MACHINE, QueueReason, Review, ReviewKind, ReviewStatus
 from reviews.selectors import review_file_get, review_seat_annotate, review_seat_require
 from reviews.services.grading import _grade_from_peers_if_complete
 from reviews.services.queue import queue_add
 
 
-def review_transition(*, review: Review, to: str) -> Review:
-    if to not in REVIEW_TRANSITIONS[review.status]:
-        if review.status == ReviewStatus.SUBMITTED:
-            raise Conflict(_("You have submitted this review already."), code="review_done")
-        raise Conflict(
+def review_transition(
+    *,
+    review: Review,
+    to: str,
+    by: User | None = None,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> Review:
+    """The one function that changes one review's status (REVIEW_MACHINE: it follows
+    the table, saves every field, records who and why). A refused move says what
+    happened to the review, for the reviewer who tried."""
+    if review.status == ReviewStatus.SUBMITTED:
+        refusal = Conflict(_("You have submitted this review already."), code="review_done")
+    else:
+        refusal = Conflict(
             _("This review passed its deadline and went to another reviewer."),
             code="review_expired",
         )
-    review.status = to
+    REVIEW_MACHINE.move(review, to, by=by, reason=reason, now=now, refusal=refusal)
     return review
 
 
@@ -65,12 +75,11 @@ def review_submit(
     if len(comment) > 10_000:
         raise ValidationFailed(_("The comment is longer than 10,000 characters."), field="comment")
     clean = rubric_scores_validate(rubric=review.rubric, scores=scores)
-    review_transition(review=review, to=ReviewStatus.SUBMITTED)
     review.scores = clean
     review.points = sum(s["points"] for s in clean.values())
     review.comment = comment
-    review.submitted_at = now
-    review.save()
+    # Stamps submitted_at with now, and saves.
+    review_transition(review=review, to=ReviewStatus.SUBMITTED, by=by, reason="submitted", now=now)
     if review.kind == ReviewKind.PEER:
         tasks.send_feedback_received_email.delay_on_commit(review.pk)
         signals.send_on_commit(
