@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from assignments import anonymise
+from assignments import anonymise, signals
 from assignments import deadlines as deadline_rules
 from assignments.models import (
     SUBMISSION_MACHINE,
@@ -277,8 +277,6 @@ def submission_submit(
     After the deadline a first hand-in is still taken until the late cut-off (with the
     penalty shown); revisions are not, so reviewers never see work change under them.
     """
-    from reviews.services import late_submission_allocate
-
     now = now or timezone.now()
     access = cohort_access(user=author, cohort=cohort)
     if access.enrolment is None or access.enrolment.status != EnrolmentStatus.ACTIVE:
@@ -324,8 +322,11 @@ def submission_submit(
         version.file = file
     try:
         version.save()
-        if late and run.allocated_at is not None:
-            late_submission_allocate(submission=submission, run=run, slot=slot, now=now)
+        # In the transaction and under the run's lock: reviews puts late work in the
+        # rolling pool here, exactly once, or refuses the hand-in with its error.
+        signals.submission_submitted.send(
+            sender=Submission, submission=submission, version=version, run=run, slot=slot, now=now
+        )
     except BaseException:
         # The transaction rolls back; the stored file must not outlive the row.
         if version.file.name:
