@@ -5,10 +5,12 @@ content and a neutral file address, nothing about its author. Authors see review
 "Reviewer N". Instructors see names. Writes go through reviews.services; their
 DomainErrors become ``{"detail", "code"}`` responses (lms.api.exception_handler).
 
-Serializers in ``serializers``, views by audience in ``reviewing`` (students) and
-``instructors``; the views are re-exported here for the URL modules.
+Serializers in ``serializers``; views by audience in ``reviewing`` (students) and
+``instructors``, and the assignment as its student sees it in ``assignments``. The
+views are re-exported here for the URL modules.
 """
 
+from reviews.api.assignments import AssignmentDetailApi
 from reviews.api.instructors import (
     AssignmentsOverviewApi,
     GradeApi,
@@ -27,6 +29,7 @@ from reviews.api.reviewing import (
 )
 
 __all__ = [
+    "AssignmentDetailApi",
     "AssignmentsOverviewApi",
     "FeedbackFlagApi",
     "FeedbackRatingApi",

@@ -8,7 +8,6 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from assignments.api import RegradeSerializer
 from cohorts.selectors import cohort_get, taught_cohorts, user_can_view_all_rosters
 from lms.api import ERROR, ApiView
 from lms.errors import NotAllowed
@@ -21,6 +20,7 @@ from reviews.api.serializers import (
     QueuePageSerializer,
     QueueQuerySerializer,
     RegradeAnswerInputSerializer,
+    RegradeSerializer,
     StaffGradeSerializer,
 )
 from reviews.models import QueueItem

@@ -10,7 +10,6 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from assignments.api import RegradeSerializer
 from assignments.downloads import file_response
 from lms.api import BINARY, ERROR, ApiView, DownloadApiView
 from lms.errors import NotFound
@@ -21,6 +20,7 @@ from reviews.api.serializers import (
     HelpfulnessInputSerializer,
     MyReviewsSerializer,
     RegradeInputSerializer,
+    RegradeSerializer,
     ReviewDoneSerializer,
     ReviewInputSerializer,
     ReviewSerializer,

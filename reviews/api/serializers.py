@@ -11,20 +11,69 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from assignments.api import (
-    GradeSerializer,
-    RegradeSerializer,
-    RubricCriterionSerializer,
-    ScoreSerializer,
-    VersionSerializer,
-)
+from assignments.api import VersionSerializer
 from assignments.models import SubmissionStatus
 from lms.api import LONG_TEXT, MAX_INT32
 from lms.links import absolute_url
-from reviews.models import QueueItem, QueueReason, ReviewKind, ReviewStatus
+from reviews.models import (
+    GradeSource,
+    QueueItem,
+    QueueReason,
+    RegradeStatus,
+    ReviewKind,
+    ReviewStatus,
+)
 
 # Reviews are addressed by an opaque id: their keys would tell the allocation's order.
 _REVIEW_ID_HELP = "The review's opaque id, as in /api/v1/reviews/{id}/."
+
+
+# Rubrics, scores and grades, as every serializer below shows them.
+
+
+class RubricLevelSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    points = serializers.IntegerField()
+    description = serializers.CharField()
+
+
+class RubricCriterionSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="Key of this criterion in `scores`.")
+    title = serializers.CharField()
+    description = serializers.CharField()
+    levels = RubricLevelSerializer(many=True)
+
+
+class ScoreSerializer(serializers.Serializer):
+    points = serializers.IntegerField()
+    comment = serializers.CharField()
+
+
+class GradeCriterionSerializer(serializers.Serializer):
+    points = serializers.FloatField(help_text="Peer grades take the median: it may be x.5.")
+    comment = serializers.CharField()
+
+
+class GradeSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(choices=GradeSource.choices)
+    points = serializers.DecimalField(max_digits=7, decimal_places=1, coerce_to_string=False)
+    max_points = serializers.IntegerField()
+    late_penalty_percent = serializers.IntegerField()
+    final_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=1, coerce_to_string=False, help_text="After the penalty."
+    )
+    criteria = serializers.DictField(child=GradeCriterionSerializer())
+    feedback = serializers.CharField()
+    released_at = serializers.DateTimeField(allow_null=True)
+
+
+class RegradeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    regrade_status = serializers.ChoiceField(source="status", choices=RegradeStatus.choices)
+    reason = serializers.CharField()
+    answer = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    answered_at = serializers.DateTimeField(allow_null=True)
 
 
 class ReviewSummarySerializer(serializers.Serializer):
