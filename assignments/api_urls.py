@@ -9,11 +9,6 @@ urlpatterns = [
         name="api-assignments",
     ),
     path(
-        "cohorts/<id:cohort_id>/assignments/<id:assignment_id>/",
-        api.AssignmentDetailApi.as_view(),
-        name="api-assignment",
-    ),
-    path(
         "cohorts/<id:cohort_id>/assignments/<id:assignment_id>/submission/",
         api.SubmissionSubmitApi.as_view(),
         name="api-submission",

@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from assignments.anonymise import CLEANABLE
 from lms.models import TimeStampedModel
+from lms.statemachine import StateMachine
 
 
 class _SubmissionsStorage(LazyObject):
@@ -109,7 +110,9 @@ class SubmissionStatus(models.TextChoices):
     GRADED = "graded", _("Graded")
 
 
-# `submission_transition` is the one function that changes a submission's status.
+# The only moves a submission can make. SUBMISSION_MACHINE (below the model) is the one
+# way to change the status: assignments.services.submission_transition for one
+# submission, SUBMISSION_MACHINE.move_many for many at once.
 SUBMISSION_TRANSITIONS: dict[str, frozenset[str]] = {
     SubmissionStatus.SUBMITTED: frozenset(
         {SubmissionStatus.IN_REVIEW, SubmissionStatus.WITH_INSTRUCTOR, SubmissionStatus.GRADED}
@@ -163,6 +166,15 @@ class Submission(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.author_id} → {self.cohort_assignment_id} ({self.status})"
+
+
+SUBMISSION_MACHINE = StateMachine(
+    name="submission",
+    model=Submission,
+    transitions=SUBMISSION_TRANSITIONS,
+    labels=SubmissionStatus,
+    refused=_("This submission cannot move from “%(current)s” to “%(target)s”."),
+)
 
 
 class SubmissionVersion(models.Model):

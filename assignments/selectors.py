@@ -79,21 +79,6 @@ def assignment_slot_get(
     return slots[0]
 
 
-def cohort_assignment_deadlines(
-    *, cohort_assignment: CohortAssignment, now: dt.datetime | None = None
-) -> Deadlines | None:
-    """The deadlines of a cohort assignment, or None when its page is no longer live."""
-    try:
-        slot = assignment_slot_get(
-            cohort=cohort_assignment.cohort,
-            assignment_id=cohort_assignment.assignment_id,
-            now=now,
-        )
-    except NotFound:
-        return None
-    return slot.deadlines
-
-
 def my_submission(*, cohort_assignment: CohortAssignment | None, user: User) -> Submission | None:
     """The user's submission with every version, newest first. 2 queries."""
     if cohort_assignment is None or not user.is_authenticated:
@@ -105,10 +90,6 @@ def my_submission(*, cohort_assignment: CohortAssignment | None, user: User) -> 
         )
         .first()
     )
-
-
-def cohort_assignment_find(*, cohort: Cohort, assignment_id: int) -> CohortAssignment | None:
-    return CohortAssignment.objects.filter(cohort=cohort, assignment_id=assignment_id).first()
 
 
 @dataclass(frozen=True)
@@ -128,13 +109,6 @@ def submission_file_types() -> SubmissionFileTypes:
         shared=[e for e in accepted if e in CLEANABLE],
         withheld=[e for e in accepted if e not in CLEANABLE],
     )
-
-
-def latest_version(*, submission: Submission) -> SubmissionVersion:
-    version = submission.versions.order_by("-number").first()
-    if version is None:  # never: a submission is created with its first version
-        raise NotFound(_("This submission has no content."))
-    return version
 
 
 def version_file_get(

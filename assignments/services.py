@@ -23,14 +23,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from assignments import anonymise
+from assignments import anonymise, signals
 from assignments import deadlines as deadline_rules
 from assignments.models import (
-    SUBMISSION_TRANSITIONS,
+    SUBMISSION_MACHINE,
     CohortAssignment,
     RubricVersion,
     Submission,
-    SubmissionStatus,
     SubmissionVersion,
 )
 from assignments.selectors import AssignmentSlot, assignment_slot_get
@@ -139,22 +138,15 @@ def rubric_scores_validate(*, rubric: RubricVersion, scores: object) -> dict[str
 # --- Hand-ins ---------------------------------------------------------------------------
 
 
-def submission_transition(*, submission: Submission, to: str, reason: str = "") -> Submission:
-    """The one function that changes a submission's status; it follows the table."""
+def submission_transition(
+    *, submission: Submission, to: str, reason: str = "", by: User | None = None
+) -> Submission:
+    """The one function that changes one submission's status (SUBMISSION_MACHINE: it
+    follows the table, saves, records who and why). Moving to the status it has
+    already is a no-op."""
     if to == submission.status:
         return submission
-    if to not in SUBMISSION_TRANSITIONS[submission.status]:
-        raise Conflict(
-            _("This submission cannot move from “%(current)s” to “%(target)s”.")
-            % {
-                "current": SubmissionStatus(submission.status).label,
-                "target": SubmissionStatus(to).label,
-            },
-            code="invalid_transition",
-        )
-    submission.status = to
-    submission._change_reason = reason or f"to {to}"
-    submission.save(update_fields=["status", "updated_at"])
+    SUBMISSION_MACHINE.move(submission, to, by=by, reason=reason, update_fields=())
     return submission
 
 
@@ -285,8 +277,6 @@ def submission_submit(
     After the deadline a first hand-in is still taken until the late cut-off (with the
     penalty shown); revisions are not, so reviewers never see work change under them.
     """
-    from reviews.services import late_submission_allocate
-
     now = now or timezone.now()
     access = cohort_access(user=author, cohort=cohort)
     if access.enrolment is None or access.enrolment.status != EnrolmentStatus.ACTIVE:
@@ -332,8 +322,11 @@ def submission_submit(
         version.file = file
     try:
         version.save()
-        if late and run.allocated_at is not None:
-            late_submission_allocate(submission=submission, run=run, slot=slot, now=now)
+        # In the transaction and under the run's lock: reviews puts late work in the
+        # rolling pool here, exactly once, or refuses the hand-in with its error.
+        signals.submission_submitted.send(
+            sender=Submission, submission=submission, version=version, run=run, slot=slot, now=now
+        )
     except BaseException:
         # The transaction rolls back; the stored file must not outlive the row.
         if version.file.name:

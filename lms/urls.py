@@ -23,7 +23,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("search/", views.search, name="search"),
     path("learn/", include("cohorts.urls")),
-    path("learn/", include("assignments.urls")),
+    path("learn/", include("reviews.assignment_urls")),  # the assignments: namespace
     path("learn/", include("reviews.urls")),
     path("payments/", include("payments.urls")),
     path("badges/", include("badges.urls")),

@@ -183,10 +183,6 @@ class ReviewerPool:
         self.load[reviewer_id] += 1
         self.active[submission_id] += 1
 
-    def expire(self, submission_id: int, reviewer_id: int) -> None:
-        self.active[submission_id] -= 1
-        self.absent.add(reviewer_id)
-
     def reviewers_for(self, submission_id: int, count: int) -> list[int]:
         """Up to ``count`` new reviewers for a submission: present before absent, lowest
         load first (those who still owe reviews); at equal load, authors of late work

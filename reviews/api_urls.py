@@ -3,6 +3,12 @@ from django.urls import path
 from reviews import api
 
 urlpatterns = [
+    # An assignment with the feedback and grade received (once assignments' own route).
+    path(
+        "cohorts/<id:cohort_id>/assignments/<id:assignment_id>/",
+        api.AssignmentDetailApi.as_view(),
+        name="api-assignment",
+    ),
     # Students: reviews to give, feedback received, regrades.
     path("cohorts/<id:cohort_id>/reviews/", api.MyReviewsApi.as_view(), name="api-my-reviews"),
     path("reviews/<uuid:review_id>/", api.ReviewApi.as_view(), name="api-review"),

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from lms.models import TimeStampedModel
+from lms.statemachine import StateMachine
 
 
 class ReviewKind(models.TextChoices):
@@ -24,7 +25,8 @@ class ReviewStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired")
 
 
-# `review_transition` is the one function that changes a review's status.
+# The only moves a review can make. REVIEW_MACHINE (below the model) is the one way to
+# change the status; reviews.services.review_transition and the bulk expiries use it.
 REVIEW_TRANSITIONS: dict[str, frozenset[str]] = {
     ReviewStatus.ASSIGNED: frozenset({ReviewStatus.SUBMITTED, ReviewStatus.EXPIRED}),
     ReviewStatus.SUBMITTED: frozenset(),
@@ -68,6 +70,9 @@ class Review(models.Model):
     flagged_at = models.DateTimeField(_("flagged at"), null=True, blank=True)
     flag_reason = models.TextField(_("why it was flagged"), blank=True)
 
+    # Review has no created_at/updated_at to leave out: every field is kept.
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("review")
         verbose_name_plural = _("reviews")
@@ -85,6 +90,16 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reviewer_id} on {self.submission_id} ({self.status})"
+
+
+REVIEW_MACHINE = StateMachine(
+    name="review",
+    model=Review,
+    transitions=REVIEW_TRANSITIONS,
+    labels=ReviewStatus,
+    refused=_("This review cannot move from “%(current)s” to “%(target)s”."),
+    stamps={ReviewStatus.SUBMITTED: "submitted_at"},
+)
 
 
 class QueueReason(models.TextChoices):
@@ -199,6 +214,13 @@ class RegradeStatus(models.TextChoices):
     ANSWERED = "answered", _("Answered")
 
 
+# A regrade request is answered once; REGRADE_MACHINE (below the model) makes the move.
+REGRADE_TRANSITIONS: dict[str, frozenset[str]] = {
+    RegradeStatus.OPEN: frozenset({RegradeStatus.ANSWERED}),
+    RegradeStatus.ANSWERED: frozenset(),
+}
+
+
 class RegradeRequest(TimeStampedModel):
     """A student may ask once per submission for the grade to be looked at again."""
 
@@ -219,9 +241,21 @@ class RegradeRequest(TimeStampedModel):
     )
     answered_at = models.DateTimeField(null=True, blank=True)
 
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+
     class Meta:
         verbose_name = _("regrade request")
         verbose_name_plural = _("regrade requests")
 
     def __str__(self) -> str:
         return f"{self.submission_id} ({self.status})"
+
+
+REGRADE_MACHINE = StateMachine(
+    name="regrade",
+    model=RegradeRequest,
+    transitions=REGRADE_TRANSITIONS,
+    labels=RegradeStatus,
+    refused=_("This regrade request cannot move from “%(current)s” to “%(target)s”."),
+    stamps={RegradeStatus.ANSWERED: "answered_at"},
+)

@@ -1,51 +1,79 @@
-"""REST API for peer review, feedback, regrades and the instructors' grading queue.
-
-Reviewers never learn whose work they review: the review payload carries the work's
-content and a neutral file address, nothing about its author. Authors see reviews as
-"Reviewer N". Instructors see names. Writes go through reviews.services; their
-DomainErrors become ``{"detail", "code"}`` responses (lms.api.exception_handler).
-"""
+"""Serializers of the peer-review API: what students and instructors read, and what
+they send. Reviewers never learn whose work they review; authors see "Reviewer N";
+instructors see names."""
 
 from __future__ import annotations
-
-import uuid
 
 from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import serializers, status
-from rest_framework.request import Request
-from rest_framework.response import Response
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
 
-from assignments.api import (
-    GradeSerializer,
-    RegradeSerializer,
-    RubricCriterionSerializer,
-    ScoreSerializer,
-    VersionSerializer,
-)
-from assignments.downloads import file_response
+from assignments.api import VersionSerializer
 from assignments.models import SubmissionStatus
-from cohorts.selectors import cohort_get, taught_cohorts, user_can_view_all_rosters
-from lms.api import (
-    BINARY,
-    ERROR,
-    LONG_TEXT,
-    MAX_INT32,
-    ApiView,
-    DownloadApiView,
-)
-from lms.errors import NotAllowed, NotFound
+from lms.api import LONG_TEXT, MAX_INT32
 from lms.links import absolute_url
-from reviews import selectors, services
-from reviews.models import QueueItem, QueueReason, ReviewKind, ReviewStatus
-
-# --- Serializers: the student's side ----------------------------------------------------
+from reviews.models import (
+    GradeSource,
+    QueueItem,
+    QueueReason,
+    RegradeStatus,
+    ReviewKind,
+    ReviewStatus,
+)
 
 # Reviews are addressed by an opaque id: their keys would tell the allocation's order.
 _REVIEW_ID_HELP = "The review's opaque id, as in /api/v1/reviews/{id}/."
+
+
+# Rubrics, scores and grades, as every serializer below shows them.
+
+
+class RubricLevelSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    points = serializers.IntegerField()
+    description = serializers.CharField()
+
+
+class RubricCriterionSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="Key of this criterion in `scores`.")
+    title = serializers.CharField()
+    description = serializers.CharField()
+    levels = RubricLevelSerializer(many=True)
+
+
+class ScoreSerializer(serializers.Serializer):
+    points = serializers.IntegerField()
+    comment = serializers.CharField()
+
+
+class GradeCriterionSerializer(serializers.Serializer):
+    points = serializers.FloatField(help_text="Peer grades take the median: it may be x.5.")
+    comment = serializers.CharField()
+
+
+class GradeSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(choices=GradeSource.choices)
+    points = serializers.DecimalField(max_digits=7, decimal_places=1, coerce_to_string=False)
+    max_points = serializers.IntegerField()
+    late_penalty_percent = serializers.IntegerField()
+    final_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=1, coerce_to_string=False, help_text="After the penalty."
+    )
+    criteria = serializers.DictField(child=GradeCriterionSerializer())
+    feedback = serializers.CharField()
+    released_at = serializers.DateTimeField(allow_null=True)
+
+
+class RegradeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    regrade_status = serializers.ChoiceField(source="status", choices=RegradeStatus.choices)
+    reason = serializers.CharField()
+    answer = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    answered_at = serializers.DateTimeField(allow_null=True)
 
 
 class ReviewSummarySerializer(serializers.Serializer):
@@ -340,6 +368,26 @@ class RegradeAnswerInputSerializer(serializers.Serializer):
     )
 
 
+_FROM_ONE = gettext_lazy("Give a whole number from 1.")
+_PER_PAGE = lazy(lambda: gettext("Give a whole number from 1 to %(max)s.") % {"max": 200}, str)()
+
+
+class QueueQuerySerializer(serializers.Serializer):
+    page = serializers.IntegerField(
+        min_value=1,
+        default=1,
+        help_text="From 1.",
+        error_messages={"invalid": _FROM_ONE, "min_value": _FROM_ONE},
+    )
+    per_page = serializers.IntegerField(
+        min_value=1,
+        max_value=200,
+        default=50,
+        help_text="1 to 200; 50 by default.",
+        error_messages={"invalid": _PER_PAGE, "min_value": _PER_PAGE, "max_value": _PER_PAGE},
+    )
+
+
 class PersonSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     name = serializers.CharField(source="get_display_name")
@@ -378,286 +426,3 @@ class AssignmentProgressSerializer(serializers.Serializer):
             {"id": user.pk, "name": user.get_display_name(), "count": n}
             for user, n in progress.owing_reviews
         ]
-
-
-# --- Views: reviewing -------------------------------------------------------------------
-
-
-class MyReviewsApi(ApiView):
-    @extend_schema(
-        responses={200: MyReviewsSerializer, 403: ERROR, 404: ERROR},
-        tags=["peer review"],
-        description="The peer reviews you owe in this cohort and the ones you gave.",
-    )
-    def get(self, request: Request, cohort_id: int) -> Response:
-        owed = selectors.my_reviews(cohort_id=cohort_id, user=request.user)
-        return Response(MyReviewsSerializer(owed).data)
-
-
-def _review_to_show(review_id: uuid.UUID, user):
-    review = selectors.review_get(review_id=review_id, user=user)
-    # The work went to another reviewer; the file download and the list of reviews
-    # already treat an expired review as gone, so its content is not shown either.
-    if review.status == ReviewStatus.EXPIRED:
-        raise NotFound(
-            _("This review passed its deadline and went to another reviewer."),
-            code="review_expired",
-        )
-    return review
-
-
-class ReviewApi(ApiView):
-    @extend_schema(
-        responses={200: ReviewSerializer, 403: ERROR, 404: ERROR},
-        tags=["peer review"],
-        description="A review you were given: the rubric and the work's latest version. "
-        "Nothing in it identifies the work's author.",
-    )
-    def get(self, request: Request, review_id: uuid.UUID) -> Response:
-        review = _review_to_show(review_id, request.user)
-        version = selectors.review_version(review=review)
-        context = {"request": request, "version": version}
-        return Response(ReviewSerializer(review, context=context).data)
-
-    @extend_schema(
-        request=ReviewInputSerializer,
-        responses={200: ReviewDoneSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
-        tags=["peer review"],
-        description="Submit the review: a level's points for every rubric criterion (code "
-        "`score_outside_rubric` otherwise) and, for peer reviews, an overall comment. "
-        "A review is submitted once (409 `review_done`).",
-    )
-    def post(self, request: Request, review_id: uuid.UUID) -> Response:
-        review = _review_to_show(review_id, request.user)
-        data = ReviewInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        review = services.review_submit(
-            review=review,
-            by=request.user,
-            scores=data.validated_data["scores"],
-            comment=data.validated_data["comment"],
-        )
-        return Response(ReviewDoneSerializer(review).data)
-
-    put = post
-
-
-class ReviewFileApi(DownloadApiView):
-    @extend_schema(
-        responses={**BINARY, 403: ERROR, 409: ERROR},
-        tags=["peer review"],
-        description="The file of the work under review, without its document metadata "
-        "(author, company, comment authors, EXIF), under a neutral name. A file type that "
-        "cannot be made anonymous is withheld: 409 `file_withheld`.",
-    )
-    def get(self, request: Request, review_id: uuid.UUID):
-        file, filename = services.review_file_prepare(review_id=review_id, user=request.user)
-        return file_response(file, filename, typed=False)
-
-
-class FeedbackRatingApi(ApiView):
-    @extend_schema(
-        request=HelpfulnessInputSerializer,
-        responses={200: FeedbackSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
-        tags=["peer review"],
-        description="Rate how helpful a review of your work was, from 1 to 5.",
-    )
-    def post(self, request: Request, review_id: uuid.UUID) -> Response:
-        review = selectors.received_review_get(review_id=review_id, user=request.user)
-        data = HelpfulnessInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        review = services.review_rate(
-            review=review, by=request.user, helpfulness=data.validated_data["helpfulness"]
-        )
-        return Response(FeedbackSerializer(review).data)
-
-
-class FeedbackFlagApi(ApiView):
-    @extend_schema(
-        request=FlagInputSerializer,
-        responses={200: FeedbackSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
-        tags=["peer review"],
-        description="Report a review of your work as inappropriate; an instructor looks "
-        "at it. Once per review.",
-    )
-    def post(self, request: Request, review_id: uuid.UUID) -> Response:
-        review = selectors.received_review_get(review_id=review_id, user=request.user)
-        data = FlagInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        review = services.review_flag(
-            review=review, by=request.user, reason=data.validated_data["reason"]
-        )
-        return Response(FeedbackSerializer(review).data)
-
-
-class RegradeRequestApi(ApiView):
-    @extend_schema(
-        request=RegradeInputSerializer,
-        responses={201: RegradeSerializer, 400: ERROR, 404: ERROR, 409: ERROR},
-        tags=["peer review"],
-        description="Ask once, after the grade is released, for it to be looked at again.",
-    )
-    def post(self, request: Request, submission_id: int) -> Response:
-        # Whose submission it is, before what they send: a stranger hears 404 whatever
-        # the body (the service reads the row again under its lock).
-        submission = selectors.own_submission_get(submission_id=submission_id, user=request.user)
-        data = RegradeInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        regrade = services.regrade_request(
-            submission=submission,
-            by=request.user,
-            reason=data.validated_data["reason"],
-        )
-        return Response(RegradeSerializer(regrade).data, status=status.HTTP_201_CREATED)
-
-
-# --- Views: instructors -----------------------------------------------------------------
-
-
-def _require_some_teaching(user) -> None:
-    """For actions addressed by a bare id, whose service checks the cohort itself: turn
-    away at once whoever teaches no cohort at all."""
-    if not (user_can_view_all_rosters(user) or taught_cohorts(user=user)):
-        raise NotAllowed(_("Only a cohort's instructors do this."), code="not_instructor")
-
-
-_FROM_ONE = gettext_lazy("Give a whole number from 1.")
-_PER_PAGE = lazy(lambda: gettext("Give a whole number from 1 to %(max)s.") % {"max": 200}, str)()
-
-
-class QueueQuerySerializer(serializers.Serializer):
-    page = serializers.IntegerField(
-        min_value=1,
-        default=1,
-        help_text="From 1.",
-        error_messages={"invalid": _FROM_ONE, "min_value": _FROM_ONE},
-    )
-    per_page = serializers.IntegerField(
-        min_value=1,
-        max_value=200,
-        default=50,
-        help_text="1 to 200; 50 by default.",
-        error_messages={"invalid": _PER_PAGE, "min_value": _PER_PAGE, "max_value": _PER_PAGE},
-    )
-
-
-class QueueApi(ApiView):
-    @extend_schema(
-        parameters=[QueueQuerySerializer],
-        responses={200: QueuePageSerializer, 400: ERROR, 403: ERROR, 404: ERROR},
-        tags=["instructors"],
-        description="Submissions waiting for an instructor, longest waiting first.",
-    )
-    def get(self, request: Request, cohort_id: int) -> Response:
-        params = QueueQuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        queue = selectors.queue_get(cohort_id=cohort_id, user=request.user, **params.validated_data)
-        oldest = queue.oldest_wait
-        body = {
-            "count": queue.total,
-            "page": queue.page.number,
-            "pages": queue.page.paginator.num_pages,
-            "oldest_wait_seconds": int(oldest.total_seconds()) if oldest is not None else None,
-            "mine": queue.mine,
-            "results": queue.entries,
-        }
-        return Response(QueuePageSerializer(body, context={"now": queue.now}).data)
-
-
-class QueueClaimNextApi(ApiView):
-    @extend_schema(
-        request=None,
-        responses={
-            200: QueueItemSerializer,
-            204: None,
-            403: ERROR,
-            404: ERROR,
-        },
-        tags=["instructors"],
-        description="Grade next: lease the longest-waiting item to you (or get back the one "
-        "you hold). Two instructors never get the same item. 204 when nothing waits.",
-    )
-    def post(self, request: Request, cohort_id: int) -> Response:
-        cohort = cohort_get(cohort_id=cohort_id)
-        item = services.queue_claim_next(cohort=cohort, by=request.user)
-        if item is None:
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        return Response(QueueItemSerializer(item).data)
-
-
-class QueueReleaseApi(ApiView):
-    @extend_schema(
-        request=None,
-        responses={200: QueueItemSerializer, 403: ERROR, 404: ERROR, 409: ERROR},
-        tags=["instructors"],
-        description="Give an item you hold back to the queue without grading it.",
-    )
-    def post(self, request: Request, item_id: int) -> Response:
-        # Only instructors ever hold an item: anyone else hears that, not "you do not
-        # hold this item".
-        _require_some_teaching(request.user)
-        item = services.queue_item_release(item=QueueItem(pk=item_id), by=request.user)
-        return Response(QueueItemSerializer(item).data)
-
-
-class GradeApi(ApiView):
-    @extend_schema(
-        responses={200: GradingViewSerializer, 403: ERROR, 404: ERROR},
-        tags=["instructors"],
-        description="Everything needed to grade a submission: the work, every review with "
-        "its reviewer, the queue item, the grade and any regrade request.",
-    )
-    def get(self, request: Request, cohort_id: int, submission_id: int) -> Response:
-        view = selectors.grading_view_get(
-            cohort_id=cohort_id, submission_id=submission_id, user=request.user
-        )
-        context = {"request": request, "cohort_id": view.cohort.pk}
-        return Response(GradingViewSerializer(view, context=context).data)
-
-    @extend_schema(
-        request=GradeInputSerializer,
-        responses={200: StaffGradeSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
-        tags=["instructors"],
-        description="Grade against the current rubric, overriding any peer result. While "
-        "another instructor holds the submission's queue item: 409 `leased_by_other`.",
-    )
-    def post(self, request: Request, cohort_id: int, submission_id: int) -> Response:
-        view = selectors.grading_view_get(
-            cohort_id=cohort_id, submission_id=submission_id, user=request.user
-        )
-        data = GradeInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        grade = services.submission_grade(
-            submission=view.submission, by=request.user, **data.validated_data
-        )
-        return Response(StaffGradeSerializer(grade).data)
-
-
-class RegradeAnswerApi(ApiView):
-    @extend_schema(
-        request=RegradeAnswerInputSerializer,
-        responses={200: RegradeSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
-        tags=["instructors"],
-        description="Answer a regrade request: keep the grade, or change it with `scores`.",
-    )
-    def post(self, request: Request, regrade_id: int) -> Response:
-        _require_some_teaching(request.user)
-        # The cohort's instructors only, before what they send; the service reads the
-        # request again under its lock.
-        regrade = selectors.regrade_for_instructor(regrade_id=regrade_id, user=request.user)
-        data = RegradeAnswerInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        regrade = services.regrade_answer(regrade=regrade, by=request.user, **data.validated_data)
-        return Response(RegradeSerializer(regrade).data)
-
-
-class AssignmentsOverviewApi(ApiView):
-    @extend_schema(
-        responses={200: AssignmentProgressSerializer(many=True), 403: ERROR, 404: ERROR},
-        tags=["instructors"],
-        description="Per assignment: who has not handed in, who owes reviews, what waits "
-        "in the queue and for how long.",
-    )
-    def get(self, request: Request, cohort_id: int) -> Response:
-        overview = selectors.assignments_overview(cohort_id=cohort_id, user=request.user)
-        return Response(AssignmentProgressSerializer(overview, many=True).data)
