@@ -5,18 +5,27 @@ is always taken and released by cohorts.services, under the cohort's row lock.
 Other apps import from here; the modules split the work by concern.
 """
 
+from payments.services.checkout import (
+    ASYNC_PAYMENT_HOLD,
+    checkout_start,
+    order_hold_for_bank_debit,
+    order_stripe_ids_remember,
+    portal_url,
+    stripe_customer_for,
+)
 from payments.services.deferrals import (
     deferral_decide,
     deferral_request,
 )
-from payments.services.orders import (
-    ASYNC_PAYMENT_HOLD,
-    CHECKOUT_MIN_MINUTES,
-    checkout_start,
-    expected_payment,
+from payments.services.instalments import (
     instalment_failed,
     instalment_plan_end,
+    instalment_plan_ended_unpaid,
     instalments_suspend_overdue,
+)
+from payments.services.orders import (
+    CHECKOUT_MIN_MINUTES,
+    expected_payment,
     invoice_reconcile,
     order_expire,
     order_for_promotion,
@@ -27,8 +36,6 @@ from payments.services.orders import (
     payment_holds_expire,
     payment_mismatch,
     payment_reference,
-    portal_url,
-    stripe_customer_for,
 )
 from payments.services.refunds import (
     late_payment_refund,
@@ -46,13 +53,16 @@ __all__ = [
     "expected_payment",
     "instalment_failed",
     "instalment_plan_end",
+    "instalment_plan_ended_unpaid",
     "instalments_suspend_overdue",
     "invoice_reconcile",
     "late_payment_refund",
     "order_expire",
     "order_for_promotion",
+    "order_hold_for_bank_debit",
     "order_mark_paid",
     "order_refund",
+    "order_stripe_ids_remember",
     "order_transition",
     "paid_enrolment_start",
     "payment_confirm",

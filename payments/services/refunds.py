@@ -132,17 +132,18 @@ def _refund_record(
     except IntegrityError:
         return None
     order.refunded_amount += amount
-    if by is not None:
-        order._history_user = by
-    order._change_reason = f"refunded {amount} ({source})"
     received = selectors.money_received(order=order)
     if order.refunded_amount >= received and order.status in (
         OrderStatus.PAID,
         OrderStatus.EXPIRED,
         OrderStatus.CANCELLED,
     ):
-        order_transition(order=order, to=OrderStatus.REFUNDED, by=by, reason="refunded")
-    order.save()
+        order_transition(order=order, to=OrderStatus.REFUNDED, by=by, reason="refunded", now=now)
+    else:
+        if by is not None:
+            order._history_user = by
+        order._change_reason = f"refunded {amount} ({source})"
+        order.save()
     tasks.send_payment_email.delay_on_commit(order.pk, "refunded", reference)
     return refund
 
