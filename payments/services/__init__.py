@@ -40,7 +40,6 @@ from payments.services.orders import (
 from payments.services.refunds import (
     late_payment_refund,
     order_refund,
-    refund_policy_ends_at,
     refund_recorded_by_stripe,
 )
 
@@ -70,7 +69,6 @@ __all__ = [
     "payment_mismatch",
     "payment_reference",
     "portal_url",
-    "refund_policy_ends_at",
     "refund_recorded_by_stripe",
     "stripe_customer_for",
 ]

@@ -17,10 +17,6 @@ from payments.models import Order, OrderStatus, Provider, Refund
 from payments.services.orders import order_transition
 
 
-def refund_policy_ends_at(*, order: Order) -> dt.datetime:
-    return selectors.refund_policy_ends_at(cohort=order.enrolment.cohort)
-
-
 @transaction.atomic
 def order_refund(
     *,
@@ -70,13 +66,14 @@ def order_refund(
             code="refund_amount",
             field="amount",
         )
-    if now > refund_policy_ends_at(order=order) and not outside_policy:
+    policy_ends_at = selectors.refund_policy_ends_at(cohort=order.enrolment.cohort)
+    if now > policy_ends_at and not outside_policy:
         raise Conflict(
             _(
                 "The refund period of this cohort ended on %(date)s. Tick “outside the "
                 "refund policy” to refund anyway; it is recorded."
             )
-            % {"date": refund_policy_ends_at(order=order).date().isoformat()},
+            % {"date": policy_ends_at.date().isoformat()},
             code="refund_period_over",
         )
     if order.provider == Provider.STRIPE:
