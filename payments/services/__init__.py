@@ -25,6 +25,7 @@ from payments.services.instalments import (
 )
 from payments.services.orders import (
     CHECKOUT_MIN_MINUTES,
+    enrolment_start,
     expected_payment,
     invoice_reconcile,
     order_expire,
@@ -49,6 +50,7 @@ __all__ = [
     "checkout_start",
     "deferral_decide",
     "deferral_request",
+    "enrolment_start",
     "expected_payment",
     "instalment_failed",
     "instalment_plan_end",

@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cohorts.models import Enrolment, EnrolmentStatus
+from cohorts.seats import SeatStart
 from cohorts.services import (
     enrolment_create,
     enrolment_release_unpaid,
@@ -36,7 +38,7 @@ from payments.models import (
     Payment,
     Provider,
 )
-from payments.services.checkout import order_hold_for_bank_debit
+from payments.services.checkout import checkout_start, order_hold_for_bank_debit
 
 # Stripe will not expire a Checkout Session sooner than this after creating it.
 CHECKOUT_MIN_MINUTES = 30
@@ -98,16 +100,40 @@ def paid_enrolment_start(
     return enrolment, _order_open(enrolment, quote, now)
 
 
-def order_for_promotion(*, enrolment: Enrolment, now: dt.datetime) -> Order:
-    """A waitlisted student moved into a paid seat: open their order at today's price.
-    The caller (cohorts.services) holds the cohort lock."""
-    quote = selectors.quote_get(cohort=enrolment.cohort, now=now)
-    if quote is None:  # the price was removed meanwhile: the seat is free
-        enrolment_transition(
-            enrolment=enrolment, to=EnrolmentStatus.ACTIVE, reason="cohort became free", now=now
-        )
-        return None
-    return _order_open(enrolment, quote, now)
+def enrolment_start(
+    *,
+    cohort,
+    user: User,
+    coupon_code: str = "",
+    instalments: int = 1,
+    base_url: str,
+    now: dt.datetime | None = None,
+) -> SeatStart:
+    """Enrol from the enrol form or the API, and open the way to pay: the seat is taken
+    (paid_enrolment_start, atomic), then, once that committed, the Stripe Checkout page
+    of a held seat is created. Stripe not answering leaves the seat held: the order's
+    page offers to pay again, and ``problem`` says why."""
+    enrolment, order = paid_enrolment_start(
+        cohort=cohort, user=user, coupon_code=coupon_code, instalments=instalments, now=now
+    )
+    if order is None or order.status != OrderStatus.PENDING:
+        return SeatStart(enrolment=enrolment, order=order)
+    order_page = reverse("payments:order", args=[order.pk])
+    if order.provider != Provider.STRIPE:
+        return SeatStart(enrolment=enrolment, order=order, pay_url=order_page)
+    try:
+        pay_url = checkout_start(order=order, base_url=base_url)
+    except stripe_gateway.PaymentServiceDown as exc:
+        return SeatStart(enrolment=enrolment, order=order, pay_url=order_page, problem=exc)
+    order.refresh_from_db()
+    return SeatStart(enrolment=enrolment, order=order, pay_url=pay_url)
+
+
+def order_for_promotion(*, enrolment: Enrolment, price: CohortPrice, now: dt.datetime) -> Order:
+    """A waitlisted student moved into a paid seat, held for them (pending_payment):
+    open their order at today's price. The caller (cohorts.services, through the seat
+    policy) holds the cohort lock and read ``price`` under it."""
+    return _order_open(enrolment, pricing.quote(price=price, now=now), now, price=price)
 
 
 def _order_open(
