@@ -20,12 +20,10 @@ from rest_framework.response import Response
 
 from cohorts import selectors, services
 from cohorts.models import Enrolment, EnrolmentStatus
+from cohorts.seats import enrolment_start, seat_policy
 from lms.api import ERROR, LOCKED, ApiView
 from lms.errors import NotFound
-from payments import services as payment_services
-from payments.models import Provider
-from payments.stripe_gateway import PaymentServiceDown
-from payments.throttling import CouponThrottleMixin
+from lms.links import base_url
 
 # --- Serializers ------------------------------------------------------------------------
 
@@ -251,7 +249,22 @@ class PaidEnrolmentSerializer(EnrolmentSerializer):
         return OrderSummarySerializer(order).data if order is not None else None
 
 
-class CohortEnrolApi(CouponThrottleMixin, ApiView):
+class CohortEnrolApi(ApiView):
+    # Codes that do not work are counted by the seat policy (payments): past its limit,
+    # 429 with Retry-After.
+    def get_throttles(self):
+        return seat_policy().api_throttles()
+
+    def throttled(self, request, wait):
+        refusal = seat_policy().api_throttled(wait=wait)
+        if refusal is not None:
+            raise refusal
+        super().throttled(request, wait)
+
+    def handle_exception(self, exc):
+        seat_policy().api_failed(request=self.request, error=exc)
+        return super().handle_exception(exc)
+
     @extend_schema(
         request=EnrolRequestSerializer,
         responses={201: PaidEnrolmentSerializer, 400: ERROR, 404: ERROR, 409: ERROR, 429: ERROR},
@@ -266,22 +279,17 @@ class CohortEnrolApi(CouponThrottleMixin, ApiView):
         cohort = selectors.cohort_get(cohort_id=cohort_id)
         data = EnrolRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        enrolment, order = payment_services.paid_enrolment_start(
+        # When the payment service is down the seat stays held and `order` has no
+        # checkout_url: POST /payments/orders/{id}/checkout/ tries again.
+        start = enrolment_start(
             cohort=cohort,
             user=request.user,
             coupon_code=data.validated_data.get("coupon", ""),
             instalments=data.validated_data["instalments"],
+            base_url=base_url(request),
         )
-        if order is not None and order.provider == Provider.STRIPE:
-            try:
-                payment_services.checkout_start(
-                    order=order, base_url=f"{request.scheme}://{request.get_host()}"
-                )
-                order.refresh_from_db()
-            except PaymentServiceDown:
-                pass  # the seat is held; POST /payments/orders/{id}/checkout/ tries again
         return Response(
-            PaidEnrolmentSerializer(enrolment, context={"order": order}).data,
+            PaidEnrolmentSerializer(start.enrolment, context={"order": start.order}).data,
             status=status.HTTP_201_CREATED,
         )
 

@@ -28,6 +28,7 @@ from cohorts.models import (
     LessonCompletion,
     ModuleUnlockOverride,
 )
+from cohorts.seats import seat_policy
 from lms.errors import Conflict, NotAllowed, ValidationFailed
 from lms.models import User
 from lms.timeutils import is_valid_timezone
@@ -248,7 +249,8 @@ def enrolment_create(
     """Give the student a seat, or a place on the waitlist when the cohort is full.
 
     With ``pending_payment`` the seat is held (status pending_payment) until the order
-    behind it is paid or its hold ends; payments.services is the caller that does so.
+    behind it is paid or its hold ends; the seat policy (cohorts.seats) that payments
+    registers is the caller that does so.
 
     The cohort row is locked first, so two students racing for the last seat are served
     one after the other: one gets it, the other is waitlisted.
@@ -349,23 +351,22 @@ def _promote_waitlist(cohort: Cohort, *, now: dt.datetime | None = None) -> list
         .filter(status=EnrolmentStatus.WAITLISTED)
         .order_by("waitlisted_at", "pk")[:free]
     )
-    # payments builds on this module (it takes seats through enrolment_create).
-    from payments.selectors import cohort_price_get
-    from payments.services import order_for_promotion
-
-    paid = cohort_price_get(cohort=cohort) is not None
+    if not promoted:
+        return []
+    policy = seat_policy()
+    price = policy.waitlist_price(cohort=cohort, now=now)
     for enrolment in promoted:
         enrolment_transition(
             enrolment=enrolment,
-            to=EnrolmentStatus.PENDING_PAYMENT if paid else EnrolmentStatus.ACTIVE,
+            to=EnrolmentStatus.ACTIVE if price is None else EnrolmentStatus.PENDING_PAYMENT,
             reason="promoted from waitlist",
             now=now,
         )
-        if paid:
-            # The seat is held for them while they pay; the payment email says how long.
-            order_for_promotion(enrolment=enrolment, now=now)
-        else:
+        if price is None:
             _notify_promoted(enrolment)
+        else:
+            # The seat is held for them while they pay; the policy tells them how long.
+            policy.seat_hold(enrolment=enrolment, price=price, now=now)
     return promoted
 
 

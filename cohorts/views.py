@@ -15,13 +15,10 @@ from assignments.selectors import assignment_slots
 from cms.models import LessonPage
 from cohorts import selectors, services
 from cohorts.models import EnrolmentStatus
+from cohorts.seats import enrolment_start, seat_policy
 from live.selectors import upcoming_sessions
-from lms.errors import DomainError, NotFound
-from payments import selectors as payment_selectors
-from payments import services as payment_services
-from payments.models import OrderStatus, Provider
-from payments.stripe_gateway import PaymentServiceDown
-from payments.throttling import TooManyCodes, coupon_attempt
+from lms.errors import DomainError, NotFound, TooManyAttempts
+from lms.links import base_url
 from reviews.selectors import student_work_get
 
 
@@ -31,7 +28,7 @@ def my_cohorts(request: HttpRequest) -> HttpResponse:
     # A seat held while paying links to its order: pay now, or see the invoice (one
     # query, only when a seat is held).
     held = any(e.status == EnrolmentStatus.PENDING_PAYMENT for e in enrolments)
-    pending = payment_selectors.pending_orders_by_enrolment(user=request.user) if held else {}
+    pending = seat_policy().pending_payments(user=request.user) if held else {}
     for enrolment in enrolments:
         enrolment.pending_order = pending.get(enrolment.pk)
     return render(
@@ -75,8 +72,8 @@ def _enrol_page(
         },
         status=error.status_code if error is not None else 200,
     )
-    if isinstance(error, TooManyCodes):
-        response["Retry-After"] = str(error.wait)
+    if isinstance(error, TooManyAttempts):
+        response["Retry-After"] = str(error.retry_after)
     return response
 
 
@@ -87,11 +84,10 @@ def enrol_check(request: HttpRequest, cohort_id: int) -> HttpResponse:
     applied. Nothing is held."""
     cohort = selectors.cohort_get(cohort_id=cohort_id)
     code, instalments = _enrol_choices(request) if request.method == "POST" else ("", 1)
+    policy = seat_policy()
     try:
-        with coupon_attempt(request=request, code=code):
-            preview = payment_selectors.quote_get(
-                cohort=cohort, coupon_code=code, instalments=instalments
-            )
+        with policy.code_attempt(request=request, code=code):
+            preview = policy.quote(cohort=cohort, coupon_code=code, instalments=instalments)
     except DomainError as error:
         if error.field not in ("coupon", "instalments"):
             raise
@@ -108,25 +104,23 @@ def enrol(request: HttpRequest, cohort_id: int) -> HttpResponse:
     cohort = selectors.cohort_get(cohort_id=cohort_id)
     code, instalments = _enrol_choices(request)
     try:
-        with coupon_attempt(request=request, code=code):
-            enrolment, order = payment_services.paid_enrolment_start(
-                cohort=cohort, user=request.user, coupon_code=code, instalments=instalments
+        with seat_policy().code_attempt(request=request, code=code):
+            start = enrolment_start(
+                cohort=cohort,
+                user=request.user,
+                coupon_code=code,
+                instalments=instalments,
+                base_url=base_url(request),
             )
     except DomainError as error:
         if error.field not in ("coupon", "instalments"):
             raise
         return _enrol_page(request, cohort_id, code=code, instalments=instalments, error=error)
-    if order is not None and order.status == OrderStatus.PENDING:
-        if order.provider == Provider.STRIPE:
-            try:
-                return redirect(
-                    payment_services.checkout_start(
-                        order=order, base_url=f"{request.scheme}://{request.get_host()}"
-                    )
-                )
-            except PaymentServiceDown as exc:
-                messages.error(request, exc.message)
-        return redirect("payments:order", order_id=order.pk)
+    if start.pay_url:
+        if start.problem is not None:
+            messages.error(request, start.problem.message)
+        return redirect(start.pay_url)
+    enrolment = start.enrolment
     if enrolment.status == EnrolmentStatus.WAITLISTED:
         position = selectors.waitlist_position(enrolment=enrolment)
         messages.info(

@@ -54,3 +54,11 @@ class TooManyAttempts(DomainError):
     def __init__(self, message: str, *, retry_after: int, code: str | None = None):
         super().__init__(message, code=code)
         self.retry_after = retry_after
+
+
+class ServiceUnavailable(DomainError):
+    """A service the request depends on (a payment provider) did not answer; nothing
+    was changed, and trying again later may work."""
+
+    status_code = 503
+    default_code = "service_unavailable"

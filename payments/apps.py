@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class PaymentsConfig(AppConfig):
     name = "payments"
     verbose_name = _("Payments")
+
+    def ready(self):
+        # Seats of a priced cohort are paid for: cohorts asks this policy (it never
+        # imports payments).
+        from cohorts.seats import seat_policy_register
+        from payments.seats import PaidSeats
+
+        seat_policy_register(PaidSeats())

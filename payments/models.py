@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from lms.models import TimeStampedModel
+from lms.statemachine import StateMachine
 
 
 class Currency(models.TextChoices):
@@ -185,7 +186,8 @@ class OrderStatus(models.TextChoices):
     REFUNDED = "refunded", _("Refunded")
 
 
-# `order_transition` is the one function that changes an order's status.
+# The only moves an order can make. ORDER_MACHINE (below the model) is the one way to
+# change its status, and it consults this table.
 ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     OrderStatus.PENDING: frozenset({OrderStatus.PAID, OrderStatus.EXPIRED, OrderStatus.CANCELLED}),
     OrderStatus.PAID: frozenset({OrderStatus.REFUNDED}),
@@ -294,6 +296,16 @@ class Order(TimeStampedModel):
         return self.status == OrderStatus.PAID and self.refunded_amount > 0
 
 
+ORDER_MACHINE = StateMachine(
+    name="order",
+    model=Order,
+    transitions=ORDER_TRANSITIONS,
+    labels=OrderStatus,
+    refused=_("This order cannot move from “%(current)s” to “%(target)s”."),
+    stamps={OrderStatus.PAID: "paid_at"},
+)
+
+
 class Payment(TimeStampedModel):
     """Money in: one row per confirmed payment (a Checkout payment, one instalment, a bank
     transfer), with what recorded it. The provider's id is unique, so a payment seen
@@ -383,6 +395,7 @@ class DeferralStatus(models.TextChoices):
     DECLINED = "declined", _("Declined")
 
 
+# DEFERRAL_MACHINE (below the model) is the one way to change a deferral's status.
 DEFERRAL_TRANSITIONS: dict[str, frozenset[str]] = {
     DeferralStatus.REQUESTED: frozenset({DeferralStatus.APPROVED, DeferralStatus.DECLINED}),
     DeferralStatus.APPROVED: frozenset(),
@@ -437,6 +450,18 @@ class Deferral(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"deferral {self.pk} ({self.status})"
+
+
+DEFERRAL_MACHINE = StateMachine(
+    name="deferral",
+    model=Deferral,
+    transitions=DEFERRAL_TRANSITIONS,
+    labels=DeferralStatus,
+    # A request is answered once; a second answer (two staff at once) is refused.
+    refused=_("This request was answered already."),
+    refused_code="deferral_decided",
+    stamps={DeferralStatus.APPROVED: "decided_at", DeferralStatus.DECLINED: "decided_at"},
+)
 
 
 class Invoice(TimeStampedModel):

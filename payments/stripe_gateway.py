@@ -15,10 +15,10 @@ import stripe
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from lms.errors import DomainError
+from lms.errors import ServiceUnavailable
 
 
-class PaymentServiceDown(DomainError):
+class PaymentServiceDown(ServiceUnavailable):
     """Stripe could not be reached or refused the call; nothing was changed here."""
 
     status_code = 503

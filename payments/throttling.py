@@ -22,11 +22,12 @@ from django.utils.translation import ngettext
 from rest_framework import exceptions
 from rest_framework.throttling import BaseThrottle
 
-from lms.errors import DomainError
+from lms.errors import DomainError, TooManyAttempts
 
 
-class TooManyCodes(DomainError):
-    status_code = 429
+class TooManyCodes(TooManyAttempts):
+    """Shown at the code's field of the enrol form, with Retry-After."""
+
     default_code = "too_many_codes"
 
     def __init__(self, wait: int):
@@ -38,8 +39,9 @@ class TooManyCodes(DomainError):
                 minutes,
             )
             % {"n": minutes},
-            field="coupon",
+            retry_after=wait,
         )
+        self.field = "coupon"
         self.wait = wait
 
 
@@ -179,16 +181,25 @@ class CodesThrottled(exceptions.Throttled):
         self.wait = math.ceil(wait)
 
 
+CODE_THROTTLES = [CouponFailureUserThrottle, CouponFailureAddressThrottle]
+
+
+def coupon_failure_count(*, request, error: Exception) -> None:
+    """An API answer was ``error``: count it when it was a code that did not work."""
+    if is_coupon_failure(error):
+        coupon_failure_record(user=request.user, address=client_address(request))
+
+
 class CouponThrottleMixin:
     """For API views that take a coupon code: the failure throttles, a 429 that says
-    when to try again, and failed codes counted from the answer."""
+    when to try again, and failed codes counted from the answer. (The enrol API, in
+    cohorts, gets the same through the seat policy, payments.seats.)"""
 
-    throttle_classes = [CouponFailureUserThrottle, CouponFailureAddressThrottle]
+    throttle_classes = CODE_THROTTLES
 
     def throttled(self, request, wait):
         raise CodesThrottled(wait or 60)
 
     def handle_exception(self, exc):
-        if is_coupon_failure(exc):
-            coupon_failure_record(user=self.request.user, address=client_address(self.request))
+        coupon_failure_count(request=self.request, error=exc)
         return super().handle_exception(exc)

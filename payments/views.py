@@ -192,7 +192,7 @@ def staff_refund(request: HttpRequest, order_id: int) -> HttpResponse:
             "order": order,
             "form": form,
             "refundable": refundable,
-            "policy_ends_at": services.refund_policy_ends_at(order=order),
+            "policy_ends_at": selectors.refund_policy_ends_at(cohort=order.enrolment.cohort),
         },
         status=400 if request.method == "POST" else 200,
     )

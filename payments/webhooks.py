@@ -17,7 +17,6 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cohorts.services import enrolment_suspend
 from payments import services
 from payments.models import Order, OrderStatus, WebhookEvent
 
@@ -154,17 +153,12 @@ def _order_for(event_type: str, obj: Json) -> Order | None:
 
 
 def _remember_ids(order: Order, session: Json) -> None:
-    changed = False
-    for field, value in (
-        ("checkout_session", session.get("id")),
-        ("payment_intent", session.get("payment_intent")),
-        ("subscription", session.get("subscription")),
-    ):
-        if value and not getattr(order, field):
-            setattr(order, field, value)
-            changed = True
-    if changed:
-        order.save()
+    services.order_stripe_ids_remember(
+        order=order,
+        checkout_session=session.get("id"),
+        payment_intent=session.get("payment_intent"),
+        subscription=session.get("subscription"),
+    )
 
 
 def _checkout_completed(order: Order, session: Json, source: str, now) -> str:
@@ -179,9 +173,7 @@ def _checkout_completed(order: Order, session: Json, source: str, now) -> str:
             now=now,
         )
     if order.status == OrderStatus.PENDING:  # a bank debit: keep the seat while it clears
-        order.hold_expires_at = max(order.hold_expires_at or now, now + services.ASYNC_PAYMENT_HOLD)
-        order._change_reason = "bank payment processing"
-        order.save()
+        services.order_hold_for_bank_debit(order=order, now=now)
         return "payment processing: seat held"
     return "nothing to do"
 
@@ -218,9 +210,7 @@ def _invoice_paid(order: Order, invoice: Json, source: str, now) -> str:
     subscription = invoice.get("subscription") or (
         ((invoice.get("parent") or {}).get("subscription_details") or {}).get("subscription")
     )
-    if subscription and not order.subscription:
-        order.subscription = subscription
-        order.save()
+    services.order_stripe_ids_remember(order=order, subscription=subscription)
     if not invoice.get("amount_paid") and invoice.get("amount_due"):
         return "nothing paid"
     return services.payment_confirm(
@@ -249,15 +239,7 @@ def _charge_refunded(order: Order, charge: Json, source: str, now) -> str:
 
 
 def _subscription_deleted(order: Order, subscription: Json, source: str, now) -> str:
-    if order.status != OrderStatus.PAID or order.instalments_paid >= order.instalments:
-        return "plan complete"
-    # Stripe gave up collecting: the rest is owed and access pauses until it is settled.
-    if order.failing_since is None:
-        order.failing_since = now
-        order._change_reason = "plan ended unpaid"
-        order.save()
-    enrolment_suspend(enrolment=order.enrolment, reason="plan ended unpaid", now=now)
-    return "plan ended unpaid: access paused"
+    return services.instalment_plan_ended_unpaid(order=order, now=now)
 
 
 HANDLERS: dict[str, Callable[[Order, Json, str, dt.datetime], str]] = {

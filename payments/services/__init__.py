@@ -5,18 +5,28 @@ is always taken and released by cohorts.services, under the cohort's row lock.
 Other apps import from here; the modules split the work by concern.
 """
 
+from payments.services.checkout import (
+    ASYNC_PAYMENT_HOLD,
+    checkout_start,
+    order_hold_for_bank_debit,
+    order_stripe_ids_remember,
+    portal_url,
+    stripe_customer_for,
+)
 from payments.services.deferrals import (
     deferral_decide,
     deferral_request,
 )
-from payments.services.orders import (
-    ASYNC_PAYMENT_HOLD,
-    CHECKOUT_MIN_MINUTES,
-    checkout_start,
-    expected_payment,
+from payments.services.instalments import (
     instalment_failed,
     instalment_plan_end,
+    instalment_plan_ended_unpaid,
     instalments_suspend_overdue,
+)
+from payments.services.orders import (
+    CHECKOUT_MIN_MINUTES,
+    enrolment_start,
+    expected_payment,
     invoice_reconcile,
     order_expire,
     order_for_promotion,
@@ -27,13 +37,10 @@ from payments.services.orders import (
     payment_holds_expire,
     payment_mismatch,
     payment_reference,
-    portal_url,
-    stripe_customer_for,
 )
 from payments.services.refunds import (
     late_payment_refund,
     order_refund,
-    refund_policy_ends_at,
     refund_recorded_by_stripe,
 )
 
@@ -43,16 +50,20 @@ __all__ = [
     "checkout_start",
     "deferral_decide",
     "deferral_request",
+    "enrolment_start",
     "expected_payment",
     "instalment_failed",
     "instalment_plan_end",
+    "instalment_plan_ended_unpaid",
     "instalments_suspend_overdue",
     "invoice_reconcile",
     "late_payment_refund",
     "order_expire",
     "order_for_promotion",
+    "order_hold_for_bank_debit",
     "order_mark_paid",
     "order_refund",
+    "order_stripe_ids_remember",
     "order_transition",
     "paid_enrolment_start",
     "payment_confirm",
@@ -60,7 +71,6 @@ __all__ = [
     "payment_mismatch",
     "payment_reference",
     "portal_url",
-    "refund_policy_ends_at",
     "refund_recorded_by_stripe",
     "stripe_customer_for",
 ]

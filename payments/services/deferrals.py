@@ -12,7 +12,7 @@ from cohorts.services import enrolment_transfer
 from lms.errors import Conflict, NotAllowed, ValidationFailed
 from lms.models import User
 from payments import selectors, tasks
-from payments.models import DEFERRAL_TRANSITIONS, Deferral, DeferralStatus, Order
+from payments.models import DEFERRAL_MACHINE, Deferral, DeferralStatus, Order
 
 
 @transaction.atomic
@@ -67,8 +67,8 @@ def deferral_decide(
         raise NotAllowed(_("Only staff decide on deferrals."), code="not_staff")
     deferral = Deferral.objects.select_for_update().get(pk=deferral.pk)
     to = DeferralStatus.APPROVED if approve else DeferralStatus.DECLINED
-    if to not in DEFERRAL_TRANSITIONS[deferral.status]:
-        raise Conflict(_("This request was answered already."), code="deferral_decided")
+    # Checked before anything moves: a second answer changes no seat.
+    DEFERRAL_MACHINE.check(deferral, to)
     if not approve and not answer.strip():
         raise ValidationFailed(
             _("Tell the student why the request is declined."),
@@ -83,9 +83,7 @@ def deferral_decide(
             order.enrolment = moved
             order._history_user, order._change_reason = by, f"deferred (request {deferral.pk})"
             order.save()
-    deferral.status, deferral.answer = to, answer.strip()
-    deferral.decided_by, deferral.decided_at = by, now
-    deferral._history_user, deferral._change_reason = by, to
-    deferral.save()
+    deferral.answer, deferral.decided_by = answer.strip(), by
+    DEFERRAL_MACHINE.move(deferral, to, by=by, reason=to, now=now)
     tasks.send_deferral_email.delay_on_commit(deferral.pk)
     return deferral

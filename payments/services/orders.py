@@ -1,5 +1,6 @@
-"""Orders: enrolling in a paid cohort, invoices, Stripe Checkout, money coming in,
-holds that run out, and instalments.
+"""Orders: enrolling in a paid cohort, invoices, money coming in and holds that run
+out. Stripe Checkout is in payments.services.checkout, instalment plans in
+payments.services.instalments.
 
 Every function is atomic and records who or what moved money (django-simple-history on
 orders and invoices). The seat itself is always taken and released by cohorts.services,
@@ -10,19 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cohorts.models import Enrolment, EnrolmentStatus
+from cohorts.seats import SeatStart
 from cohorts.services import (
     enrolment_create,
     enrolment_release_unpaid,
     enrolment_restore,
     enrolment_seat_for_late_payment,
-    enrolment_suspend,
     enrolment_transition,
 )
 from lms.errors import Conflict, NotAllowed, NotFound, ValidationFailed
@@ -30,34 +30,32 @@ from lms.models import User
 from lms.timeutils import local_moment, local_today
 from payments import pricing, selectors, stripe_gateway, tasks
 from payments.models import (
-    ORDER_TRANSITIONS,
+    ORDER_MACHINE,
+    CohortPrice,
     Invoice,
     Order,
     OrderStatus,
     Payment,
     Provider,
-    StripeCustomer,
 )
+from payments.services.checkout import checkout_start, order_hold_for_bank_debit
 
 # Stripe will not expire a Checkout Session sooner than this after creating it.
 CHECKOUT_MIN_MINUTES = 30
-# A bank debit (SEPA, some iDEAL flows) takes days to clear; the seat stays held.
-ASYNC_PAYMENT_HOLD = dt.timedelta(days=7)
 
 
-def order_transition(*, order: Order, to: str, by: User | None = None, reason: str = "") -> Order:
-    """The one function that changes an order's status; it follows the table."""
-    if to not in ORDER_TRANSITIONS[order.status]:
-        raise Conflict(
-            _("This order cannot move from “%(current)s” to “%(target)s”.")
-            % {"current": OrderStatus(order.status).label, "target": OrderStatus(to).label},
-            code="invalid_transition",
-        )
-    order.status = to
-    if by is not None and getattr(by, "is_authenticated", False):
-        order._history_user = by
-    order._change_reason = reason or f"to {to}"
-    return order
+def order_transition(
+    *,
+    order: Order,
+    to: str,
+    by: User | None = None,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> Order:
+    """The one function that changes an order's status: ORDER_MACHINE checks the table,
+    stamps ``paid_at`` on payment, saves the order with the other fields the caller set,
+    records who and why, and signals on commit. Caller holds the order's row lock."""
+    return ORDER_MACHINE.move(order, to, by=by, reason=reason, now=now)
 
 
 @transaction.atomic
@@ -102,20 +100,50 @@ def paid_enrolment_start(
     return enrolment, _order_open(enrolment, quote, now)
 
 
-def order_for_promotion(*, enrolment: Enrolment, now: dt.datetime) -> Order:
-    """A waitlisted student moved into a paid seat: open their order at today's price.
-    The caller (cohorts.services) holds the cohort lock."""
-    quote = selectors.quote_get(cohort=enrolment.cohort, now=now)
-    if quote is None:  # the price was removed meanwhile: the seat is free
-        enrolment_transition(
-            enrolment=enrolment, to=EnrolmentStatus.ACTIVE, reason="cohort became free", now=now
-        )
-        return None
-    return _order_open(enrolment, quote, now)
+def enrolment_start(
+    *,
+    cohort,
+    user: User,
+    coupon_code: str = "",
+    instalments: int = 1,
+    base_url: str,
+    now: dt.datetime | None = None,
+) -> SeatStart:
+    """Enrol from the enrol form or the API, and open the way to pay: the seat is taken
+    (paid_enrolment_start, atomic), then, once that committed, the Stripe Checkout page
+    of a held seat is created. Stripe not answering leaves the seat held: the order's
+    page offers to pay again, and ``problem`` says why."""
+    enrolment, order = paid_enrolment_start(
+        cohort=cohort, user=user, coupon_code=coupon_code, instalments=instalments, now=now
+    )
+    if order is None or order.status != OrderStatus.PENDING:
+        return SeatStart(enrolment=enrolment, order=order)
+    order_page = reverse("payments:order", args=[order.pk])
+    if order.provider != Provider.STRIPE:
+        return SeatStart(enrolment=enrolment, order=order, pay_url=order_page)
+    try:
+        pay_url = checkout_start(order=order, base_url=base_url)
+    except stripe_gateway.PaymentServiceDown as exc:
+        return SeatStart(enrolment=enrolment, order=order, pay_url=order_page, problem=exc)
+    order.refresh_from_db()
+    return SeatStart(enrolment=enrolment, order=order, pay_url=pay_url)
 
 
-def _order_open(enrolment: Enrolment, quote: pricing.Quote, now: dt.datetime) -> Order:
-    price = selectors.cohort_price_get(cohort=enrolment.cohort)
+def order_for_promotion(*, enrolment: Enrolment, price: CohortPrice, now: dt.datetime) -> Order:
+    """A waitlisted student moved into a paid seat, held for them (pending_payment):
+    open their order at today's price. The caller (cohorts.services, through the seat
+    policy) holds the cohort lock and read ``price`` under it."""
+    return _order_open(enrolment, pricing.quote(price=price, now=now), now, price=price)
+
+
+def _order_open(
+    enrolment: Enrolment,
+    quote: pricing.Quote,
+    now: dt.datetime,
+    *,
+    price: CohortPrice | None = None,
+) -> Order:
+    price = price or selectors.cohort_price_get(cohort=enrolment.cohort)
     provider = selectors.payment_provider(price=price)
     order = Order(
         enrolment=enrolment,
@@ -207,11 +235,9 @@ def order_mark_paid(
         source=f"staff {by.get_username()}",
         now=now,
     )
-    order_transition(order=order, to=OrderStatus.PAID, by=by, reason="invoice paid")
-    order.paid_at = now
     order.payment_problem = ""
     order.instalments_paid = order.instalments
-    order.save()
+    order_transition(order=order, to=OrderStatus.PAID, by=by, reason="invoice paid", now=now)
     if invoice is not None:
         invoice.paid_at, invoice.paid_by = now, by
         invoice._history_user = by
@@ -282,9 +308,7 @@ def payment_holds_expire(*, now: dt.datetime | None = None) -> int:
                         now=now,
                     )
                 else:  # a bank debit under way: keep the seat while it clears
-                    order.hold_expires_at = now + ASYNC_PAYMENT_HOLD
-                    order._change_reason = "bank payment processing"
-                    order.save()
+                    order_hold_for_bank_debit(order=order, now=now)
                 continue
             order_expire(order=order, reason="hold ended", now=now)
             ended += 1
@@ -293,77 +317,9 @@ def payment_holds_expire(*, now: dt.datetime | None = None) -> int:
 
 def order_expire(*, order: Order, reason: str, now: dt.datetime, to: str = OrderStatus.EXPIRED):
     """A pending order ends unpaid; its seat is released. Caller holds the order lock."""
-    order_transition(order=order, to=to, reason=reason)
-    order.save()
+    order_transition(order=order, to=to, reason=reason, now=now)
     enrolment_release_unpaid(enrolment=order.enrolment, reason=reason, now=now)
     return order
-
-
-# --- Stripe Checkout ------------------------------------------------------------------
-
-
-def stripe_customer_for(*, user: User) -> str:
-    known = StripeCustomer.objects.filter(user=user).values_list("customer_id", flat=True).first()
-    if known:
-        return known
-    customer_id = stripe_gateway.customer_create(
-        user_id=user.pk, email=user.email, name=user.get_display_name()
-    )
-    # Two first payments at once create one customer (same idempotency key) and one row.
-    StripeCustomer.objects.get_or_create(user=user, defaults={"customer_id": customer_id})
-    return customer_id
-
-
-def checkout_start(*, order: Order, base_url: str, now: dt.datetime | None = None) -> str:
-    """The Stripe Checkout page for a pending order: the one it has, or a new one. Runs
-    after the order's transaction committed; safe to call again (same idempotency key,
-    same session)."""
-    now = now or timezone.now()
-    if order.provider != Provider.STRIPE or order.status != OrderStatus.PENDING:
-        raise Conflict(_("This order is not waiting for an online payment."), code="not_payable")
-    if order.checkout_url:
-        return order.checkout_url
-    if order.hold_expires_at is not None and order.hold_expires_at <= now:
-        raise Conflict(
-            _("The time to pay for this seat has run out; enrol again if seats are left."),
-            code="hold_ended",
-        )
-    customer = stripe_customer_for(user=order.user)
-    cohort = order.enrolment.cohort
-    quote_parts = pricing.instalment_parts(order.total_amount, order.instalments)
-    name = f"{cohort.course.title}: {cohort.name}"
-    if order.coupon_id:
-        name += " " + _("(code %(code)s applied)") % {"code": order.coupon.code}
-    order_url = base_url + reverse("payments:order", args=[order.pk])
-    session = stripe_gateway.checkout_session_create(
-        order_id=order.pk,
-        customer=customer,
-        currency=order.currency,
-        name=name,
-        amounts=quote_parts,
-        success_url=order_url + "?paid=1",
-        cancel_url=order_url + "?cancelled=1",
-        locale=order.user.language or "auto",
-    )
-    with transaction.atomic():
-        locked = Order.objects.select_for_update().get(pk=order.pk)
-        if not locked.checkout_session:
-            locked.checkout_session, locked.checkout_url = session.id, session.url
-            locked._change_reason = "checkout started"
-            locked.save()
-    return session.url
-
-
-def portal_url(*, user: User, return_url: str) -> str:
-    """Stripe's customer portal, where a student updates their payment method."""
-    customer = (
-        StripeCustomer.objects.filter(user=user).values_list("customer_id", flat=True).first()
-    )
-    if customer is None:
-        raise NotFound(_("You have no online payments to manage."), code="no_customer")
-    return stripe_gateway.portal_session_create(
-        customer=customer, return_url=return_url, locale=user.language or "auto"
-    )
 
 
 # --- Money in -------------------------------------------------------------------------
@@ -446,9 +402,7 @@ def payment_confirm(
         EnrolmentStatus.PENDING_PAYMENT,
         EnrolmentStatus.ACTIVE,
     ):
-        order_transition(order=order, to=OrderStatus.PAID, reason=f"paid ({source})")
-        order.paid_at = now
-        order.save()
+        order_transition(order=order, to=OrderStatus.PAID, reason=f"paid ({source})", now=now)
         if enrolment.status == EnrolmentStatus.PENDING_PAYMENT:
             enrolment_transition(
                 enrolment=enrolment, to=EnrolmentStatus.ACTIVE, reason="paid", now=now
@@ -460,15 +414,15 @@ def payment_confirm(
         # The student gave the held seat up while paying: the order ends with it, and the
         # money is treated like any payment that came after its seat was released.
         order_transition(order=order, to=OrderStatus.CANCELLED, reason="seat given up")
-        order.save()
     if order.status in (OrderStatus.EXPIRED, OrderStatus.CANCELLED):
         enrolment = enrolment_seat_for_late_payment(
             cohort=order.enrolment.cohort, user=order.user, now=now
         )
         if enrolment is not None:
-            order_transition(order=order, to=OrderStatus.PAID, reason="paid after the hold ended")
-            order.enrolment, order.paid_at = enrolment, now
-            order.save()
+            order.enrolment = enrolment
+            order_transition(
+                order=order, to=OrderStatus.PAID, reason="paid after the hold ended", now=now
+            )
             tasks.send_receipt_email.delay_on_commit(order.pk)
             _plan_complete_check(order)
             return "paid late: seat still free, confirmed"
@@ -491,48 +445,3 @@ def payment_confirm(
 def _plan_complete_check(order: Order) -> None:
     if order.subscription and order.instalments > 1 and order.instalments_paid >= order.instalments:
         tasks.end_instalment_plan.delay_on_commit(order.pk)
-
-
-def instalment_failed(*, order: Order, reference: str, now: dt.datetime) -> str:
-    """An instalment could not be collected; Stripe retries it. The grace period starts
-    (once), the student is told how to fix it. Caller holds the order lock."""
-    if order.status != OrderStatus.PAID:
-        return "not a running plan"
-    if order.failing_since is None:
-        order.failing_since = now
-        order._change_reason = "instalment failed"
-        order.save()
-    tasks.send_payment_email.delay_on_commit(order.pk, "instalment_failed", reference)
-    return "instalment failed: grace period"
-
-
-def instalments_suspend_overdue(*, now: dt.datetime | None = None) -> int:
-    """Pause access where an instalment stayed unpaid past the grace period. Restored by
-    payment_confirm when the money comes. Returns how many were paused."""
-    now = now or timezone.now()
-    cutoff = now - dt.timedelta(days=settings.LMS_PAYMENT_GRACE_DAYS)
-    paused = 0
-    for order_id in Order.objects.filter(
-        status=OrderStatus.PAID,
-        failing_since__lte=cutoff,
-        enrolment__status=EnrolmentStatus.ACTIVE,
-    ).values_list("pk", flat=True):
-        with transaction.atomic():
-            order = Order.objects.select_for_update().get(pk=order_id)
-            if order.failing_since is None or order.failing_since > cutoff:
-                continue
-            enrolment = enrolment_suspend(
-                enrolment=order.enrolment, reason="instalment unpaid", now=now
-            )
-            if enrolment.status == EnrolmentStatus.SUSPENDED:
-                tasks.send_payment_email.delay_on_commit(
-                    order.pk, "access_suspended", order.failing_since.isoformat()
-                )
-                paused += 1
-    return paused
-
-
-def instalment_plan_end(*, order: Order) -> None:
-    """All instalments are in: stop the subscription so Stripe bills no more."""
-    if order.subscription and order.instalments_paid >= order.instalments:
-        stripe_gateway.subscription_cancel(order.subscription)

@@ -17,10 +17,6 @@ from payments.models import Order, OrderStatus, Provider, Refund
 from payments.services.orders import order_transition
 
 
-def refund_policy_ends_at(*, order: Order) -> dt.datetime:
-    return selectors.refund_policy_ends_at(cohort=order.enrolment.cohort)
-
-
 @transaction.atomic
 def order_refund(
     *,
@@ -70,13 +66,14 @@ def order_refund(
             code="refund_amount",
             field="amount",
         )
-    if now > refund_policy_ends_at(order=order) and not outside_policy:
+    policy_ends_at = selectors.refund_policy_ends_at(cohort=order.enrolment.cohort)
+    if now > policy_ends_at and not outside_policy:
         raise Conflict(
             _(
                 "The refund period of this cohort ended on %(date)s. Tick “outside the "
                 "refund policy” to refund anyway; it is recorded."
             )
-            % {"date": refund_policy_ends_at(order=order).date().isoformat()},
+            % {"date": policy_ends_at.date().isoformat()},
             code="refund_period_over",
         )
     if order.provider == Provider.STRIPE:
@@ -132,17 +129,18 @@ def _refund_record(
     except IntegrityError:
         return None
     order.refunded_amount += amount
-    if by is not None:
-        order._history_user = by
-    order._change_reason = f"refunded {amount} ({source})"
     received = selectors.money_received(order=order)
     if order.refunded_amount >= received and order.status in (
         OrderStatus.PAID,
         OrderStatus.EXPIRED,
         OrderStatus.CANCELLED,
     ):
-        order_transition(order=order, to=OrderStatus.REFUNDED, by=by, reason="refunded")
-    order.save()
+        order_transition(order=order, to=OrderStatus.REFUNDED, by=by, reason="refunded", now=now)
+    else:
+        if by is not None:
+            order._history_user = by
+        order._change_reason = f"refunded {amount} ({source})"
+        order.save()
     tasks.send_payment_email.delay_on_commit(order.pk, "refunded", reference)
     return refund
 
