@@ -149,6 +149,9 @@ class StateMachine:
             for name, value in changes.items():
                 setattr(obj, name, value)
             stamped = self._stamp(obj, to, now)
+            # What an earlier save left on the instance must not name this change.
+            obj.__dict__.pop("_history_user", None)
+            _record(obj, by, reason or f"to {to}")
         fields = {self.field, *changes, *stamped}
         user = by if getattr(by, "is_authenticated", False) else None
         bulk_update_with_history(
