@@ -13,6 +13,7 @@ from assignments.models import Submission, SubmissionVersion
 from cms.models import ModulePage
 from reviews import services as review_services
 from reviews.models import Review, ReviewKind, ReviewStatus
+from tests.assertions import assert_error
 from tests.factories import UserFactory, assignment_page
 from tests.reviews.conftest import build_scenario
 
@@ -25,15 +26,6 @@ PDF = b"%PDF-1.4\n% a short essay\n"
 @pytest.fixture
 def scenario(db):
     return build_scenario(3, submit=False, accepts_file=True, accepts_link=True)
-
-
-def assert_error(response, status: int, code: str | None = None) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["detail"] and isinstance(body["detail"], str)
-    if code is not None:
-        assert body["code"] == code, body
-    return body
 
 
 def _as(api, user):

@@ -15,6 +15,7 @@ from wagtail.images.models import Image
 from wagtail.models import ReferenceIndex
 
 from cms.models import LessonPage
+from cohorts.models import CURRICULUM_ACCESS, EnrolmentStatus
 from tests.factories import CohortFactory, EnrolmentFactory, UserFactory, course_page
 
 pytestmark = pytest.mark.django_db
@@ -218,3 +219,128 @@ def test_a_path_outside_the_media_folders_is_not_found(client, superuser):
     client.force_login(superuser)
     assert client.get("/media/../lms/settings.py").status_code == 404
     assert client.get("/media/documents/handout.txt").status_code == 404
+
+
+# --- Seats without curriculum access --------------------------------------------------------
+#
+# Only an active (or completed) seat opens the curriculum. A student who is waitlisted,
+# has not paid yet, is suspended for an unpaid instalment or left gets nothing of an
+# open lesson on any surface: not its files, not its body (page or API), not a search
+# hit. There is no search API; the search page is the only way to search.
+
+NO_CURRICULUM = [
+    EnrolmentStatus.PENDING_PAYMENT,
+    EnrolmentStatus.WAITLISTED,
+    EnrolmentStatus.SUSPENDED,
+    EnrolmentStatus.CANCELLED,
+]
+WITH_CURRICULUM = [EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED]
+
+
+def test_every_enrolment_status_is_known_to_open_the_curriculum_or_not():
+    # A new status must be placed in one of the lists above, so the tests below cover it.
+    assert set(NO_CURRICULUM) | set(WITH_CURRICULUM) == set(EnrolmentStatus)
+    assert set(CURRICULUM_ACCESS) == set(WITH_CURRICULUM)
+
+
+@pytest.fixture
+def open_lesson(course):
+    """Lesson 1.1: its module opened in week 1; the shared cohort is in week 2."""
+    return LessonPage.objects.get(path__startswith=course.path, slug="lesson-1-1")
+
+
+@pytest.fixture
+def open_media(open_lesson):
+    """A document and an image used by the open lesson."""
+    document = Document.objects.create(
+        title="Worksheet", file=ContentFile(b"The worksheet.", name="worksheet.txt")
+    )
+    image = Image.objects.create(title="Chart", file=png_file("chart.png"))
+    attach(open_lesson, ("download", {"document": document, "description": ""}))
+    attach(open_lesson, ("image", {"image": image, "alt_text": "", "caption": ""}))
+    return document, image
+
+
+def seated(client, cohort, status):
+    """Sign in a student whose only enrolment in the cohort has this status."""
+    held = status not in (EnrolmentStatus.PENDING_PAYMENT, EnrolmentStatus.WAITLISTED)
+    enrolment = EnrolmentFactory(
+        cohort=cohort,
+        status=status,
+        activated_at=timezone.now() if held else None,
+        waitlisted_at=timezone.now() if status == EnrolmentStatus.WAITLISTED else None,
+        ended_at=timezone.now() if status == EnrolmentStatus.CANCELLED else None,
+    )
+    client.force_login(enrolment.user)
+    return enrolment
+
+
+@pytest.mark.parametrize("status", NO_CURRICULUM)
+def test_a_seat_without_curriculum_access_gets_no_document_or_image_of_an_open_lesson(
+    client, cohort, open_media, status
+):
+    document, image = open_media
+    seated(client, cohort, status)
+    assert client.get(document.url).status_code == 403
+    assert client.get(image.file.url).status_code == 403
+    assert client.get(image.get_rendition("width-2").url).status_code == 403
+
+
+@pytest.mark.parametrize("status", NO_CURRICULUM)
+def test_a_seat_without_curriculum_access_gets_no_lesson_body_in_pages(
+    client, cohort, open_lesson, status
+):
+    seated(client, cohort, status)
+    # The lesson's public page: the teaser, never a redirect into the cohort.
+    response = client.get(open_lesson.url)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "What module 1 covers." in page
+    assert "Secret content" not in page
+    # The lesson in the cohort.
+    response = client.get(reverse("cohorts:lesson", args=[cohort.pk, open_lesson.pk]))
+    assert response.status_code in (403, 404)
+    assert "Secret content" not in response.content.decode()
+
+
+@pytest.mark.parametrize("status", NO_CURRICULUM)
+def test_a_seat_without_curriculum_access_gets_no_lesson_body_from_the_api(
+    client, cohort, open_lesson, status
+):
+    seated(client, cohort, status)
+    response = client.get(f"/api/v1/cohorts/{cohort.pk}/lessons/{open_lesson.pk}/")
+    assert response.status_code in (403, 404)
+    assert "body" not in response.json()
+    assert "Secret content" not in response.content.decode()
+
+
+@pytest.mark.parametrize("status", NO_CURRICULUM)
+def test_a_seat_without_curriculum_access_finds_nothing_of_the_curriculum(
+    client, cohort, open_lesson, status
+):
+    seated(client, cohort, status)
+    assert lesson_hits(client, "Secret") == set()
+    assert lesson_hits(client, "Lesson") == set()
+    assert "Secret content" not in client.get("/search/?q=Secret").content.decode()
+
+
+@pytest.mark.parametrize("status", WITH_CURRICULUM)
+def test_a_seat_with_curriculum_access_gets_files_body_and_hits_of_an_open_lesson(
+    client, cohort, open_lesson, open_media, status
+):
+    document, image = open_media
+    seated(client, cohort, status)
+    download = client.get(document.url)
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == b"The worksheet."
+    assert client.get(image.file.url).status_code == 200
+    assert client.get(image.get_rendition("width-2").url).status_code == 200
+    lesson_url = reverse("cohorts:lesson", args=[cohort.pk, open_lesson.pk])
+    assert client.get(open_lesson.url).url == lesson_url
+    response = client.get(lesson_url)
+    assert response.status_code == 200
+    assert "Secret content of lesson 1.1" in response.content.decode()
+    response = client.get(f"/api/v1/cohorts/{cohort.pk}/lessons/{open_lesson.pk}/")
+    assert response.status_code == 200
+    assert "Secret content of lesson 1.1" in response.json()["body_html"]
+    assert "Lesson 1.1" in lesson_hits(client, "Secret")

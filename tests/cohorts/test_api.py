@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from cohorts.models import Enrolment, EnrolmentStatus, LessonCompletion
+from tests.assertions import assert_error
 from tests.cohorts.conftest import lesson_of
 from tests.factories import CohortFactory, EnrolmentFactory, UserFactory
 
@@ -16,15 +17,6 @@ API = "/api/v1"
 def as_student(api, student):
     api.force_authenticate(student)
     return api
-
-
-def assert_error(response, status: int, code: str | None = None) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["detail"] and isinstance(body["detail"], str)
-    if code is not None:
-        assert body["code"] == code
-    return body
 
 
 # --- Catalogue ------------------------------------------------------------------------------

@@ -53,12 +53,21 @@ def test_leaving_while_others_enrol_keeps_seats_and_waitlist_consistent():
     holders = [services.enrolment_create(cohort=cohort, user=UserFactory()) for _ in range(2)]
     newcomers = [UserFactory() for _ in range(4)]
 
-    race(
+    results = race(
         [lambda e=e: services.enrolment_leave(enrolment=e, by=e.user) for e in holders]
         + [lambda u=u: services.enrolment_create(cohort=cohort, user=u) for u in newcomers]
     )
 
+    # Every leave and every enrolment went through: nobody was refused.
+    assert all(isinstance(r, Enrolment) for r in results), results
+    left, joined = results[:2], results[2:]
+    assert {r.user_id for r in left} == {e.user_id for e in holders}
+    assert {r.user_id for r in joined} == {u.pk for u in newcomers}
+    assert {r.status for r in left} == {EnrolmentStatus.CANCELLED}
     active = Enrolment.objects.filter(cohort=cohort, status=EnrolmentStatus.ACTIVE).count()
     waiting = Enrolment.objects.filter(cohort=cohort, status=EnrolmentStatus.WAITLISTED).count()
     assert active == 2  # both freed seats were filled, never more
     assert waiting == 2
+    # The seats went to newcomers (a holder who left does not come back).
+    seated = Enrolment.objects.filter(cohort=cohort, status=EnrolmentStatus.ACTIVE)
+    assert set(seated.values_list("user_id", flat=True)) <= {u.pk for u in newcomers}

@@ -3,6 +3,8 @@ with real concurrent connections."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from django.core import mail
 
@@ -34,8 +36,13 @@ def test_four_producers_of_the_same_fan_out_make_each_notification_once(settings
     for _ in range(30):
         EnrolmentFactory(cohort=cohort)
     users = User.objects.filter(enrolments__cohort=cohort)
-    race([lambda: _fan_out(users) for _ in range(4)])
-    assert Notification.objects.filter(key="race").count() == 30
+    results = race([lambda: _fan_out(users) for _ in range(4)])
+    assert results == [30] * 4  # each producer offered every student...
+    made = Notification.objects.filter(key="race")
+    assert made.count() == 30  # ...and the database kept one of each
+    per_user = Counter(made.values_list("user_id", flat=True))
+    assert set(per_user) == set(users.values_list("pk", flat=True))
+    assert set(per_user.values()) == {1}
 
 
 def test_three_deliverers_at_once_send_each_email_once(settings):
@@ -49,9 +56,13 @@ def test_three_deliverers_at_once_send_each_email_once(settings):
         app.conf.task_always_eager = True
     mail.outbox = []
     results = race([lambda: services.pending_deliver(batch_size=5) for _ in range(3)])
-    assert sum(r for r in results if isinstance(r, int)) == 12
+    assert all(isinstance(r, int) for r in results), results
+    assert sum(results) == 12
     assert SentEmail.objects.filter(key__startswith="notification:").count() == 12
     assert Notification.objects.filter(emailed_at__isnull=True).count() == 0
+    # What actually went out: one email to each student, none twice, nobody else.
+    recipients = Counter(address for message in mail.outbox for address in message.to)
+    assert recipients == Counter({student.email: 1 for student in students})
 
 
 def test_two_students_for_the_last_place_one_gets_it():

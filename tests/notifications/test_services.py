@@ -97,9 +97,16 @@ def test_the_email_is_in_the_recipients_language_and_zone(django_capture_on_comm
     user = UserFactory(language="nl", timezone="America/New_York")
     with django_capture_on_commit_callbacks(execute=True):
         _notify([user.pk])
-    body = mail.outbox[0].body
+    message = mail.outbox[0]
+    body = message.body
     assert "America/New_York" in body
-    assert "Hallo" in body or "Hello" in body  # the Dutch catalogue follows centrally
+    # Dutch throughout: the greeting, the notification itself and the footer.
+    assert message.subject == "Nu open: Module 2"
+    assert body.startswith(f"Hallo {user.get_display_name()},")
+    assert "“Module 2” van Spring is open sinds" in body
+    assert "Kies welke e-mails je krijgt:" in body
+    for english in ("Hello", "Now open", "is open since", "Choose which emails"):
+        assert english not in body, english
 
 
 def test_fan_out_costs_queries_per_batch_not_per_student(django_assert_max_num_queries):

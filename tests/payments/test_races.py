@@ -3,6 +3,7 @@ always add up."""
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -14,6 +15,7 @@ from payments import services, webhooks
 from payments.models import Order, OrderStatus, Payment, Refund, WebhookEvent
 from tests.concurrency import race
 from tests.factories import UserFactory
+from tests.stripe_fake.server import fixture, new_id
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -23,8 +25,10 @@ def _event(fake, event_type, obj):
     return json.loads(json.dumps(fake.event(event_type, obj), default=str))
 
 
-def _start(cohort, user=None):
-    enrolment, order = services.paid_enrolment_start(cohort=cohort, user=user or UserFactory())
+def _start(cohort, user=None, **kwargs):
+    enrolment, order = services.paid_enrolment_start(
+        cohort=cohort, user=user or UserFactory(), **kwargs
+    )
     if order is not None:
         services.checkout_start(order=order, base_url="https://lms.example")
         order.refresh_from_db()
@@ -150,3 +154,106 @@ def test_two_refunds_at_once_refund_once(stripe_on, paid_cohort, staff):
     assert len(stripe_on.requests_to("POST", "/v1/refunds", replays=False)) == 1
     order.refresh_from_db()
     assert order.refunded_amount == 49_500 == _money_in(order)
+
+
+# --- Two different events for one order at once -----------------------------------------
+#
+# Each handler reads the order, changes it and saves it whole. Without the order's row
+# lock the second save writes back the order as it was before the first committed.
+
+
+def _next_invoice(first: dict, number: int, amount: int) -> dict:
+    """The invoice Stripe makes for instalment ``number`` of the plan."""
+    invoice = copy.deepcopy(first)
+    invoice.update(
+        id=f"{first['id']}_{number}",
+        billing_reason="subscription_cycle",
+        amount_due=amount,
+        amount_paid=amount,
+        status="paid",
+    )
+    return invoice
+
+
+def _refunded_charge(order, amount: int) -> dict:
+    """A charge of the order refunded in full in Stripe's dashboard, as charge.refunded
+    carries it (our order id in its metadata)."""
+    charge = fixture("charge")
+    charge.update(
+        id=new_id("ch"),
+        amount=amount,
+        amount_captured=amount,
+        amount_refunded=amount,
+        currency=order.currency.lower(),
+        metadata={"order_id": str(order.pk)},
+        payment_intent=new_id("pi"),
+        refunded=True,
+        status="succeeded",
+    )
+    refund = dict(fixture("refund"), id=new_id("re"), amount=amount, charge=charge["id"])
+    charge["refunds"] = {"object": "list", "data": [refund], "has_more": False}
+    return charge
+
+
+def test_checkout_completed_and_the_first_invoice_paid_at_once_confirm_the_order_once(
+    stripe_on, paid_cohort
+):
+    enrolment, order = _start(paid_cohort, instalments=3)
+    completed = stripe_on.complete_checkout(order.checkout_session)
+    first_invoice = stripe_on.get(completed["invoice"])
+    events = [
+        _event(stripe_on, "checkout.session.completed", completed),
+        _event(stripe_on, "invoice.paid", first_invoice),
+    ]
+
+    results = race([lambda e=e: webhooks.stripe_event_receive(event=e) for e in events])
+
+    # One of them confirmed the payment, the other found it recorded.
+    assert sorted(results) == ["paid: seat confirmed", "payment recorded already"], results
+    order.refresh_from_db()
+    enrolment.refresh_from_db()
+    assert order.status == OrderStatus.PAID and order.paid_at is not None
+    assert order.instalments_paid == 1
+    # What each event taught us about the order is kept: none overwrote the other.
+    assert order.checkout_session == completed["id"]
+    assert order.subscription == completed["subscription"]
+    payments = list(Payment.objects.filter(order=order).values_list("amount", "provider_reference"))
+    assert payments == [(16_500, completed["invoice"])]
+    assert enrolment.status == EnrolmentStatus.ACTIVE
+    assert WebhookEvent.objects.filter(order=order).count() == 2
+
+
+def test_a_refund_in_stripe_and_the_next_instalment_at_once_leave_money_and_seat_consistent(
+    stripe_on, paid_cohort
+):
+    enrolment, order = _start(paid_cohort, instalments=3)
+    completed = stripe_on.complete_checkout(order.checkout_session)
+    webhooks.stripe_event_receive(event=_event(stripe_on, "checkout.session.completed", completed))
+    order.refresh_from_db()
+    assert (order.status, order.instalments_paid) == (OrderStatus.PAID, 1)
+    second = _next_invoice(stripe_on.get(completed["invoice"]), 2, 16_500)
+    events = [
+        _event(stripe_on, "charge.refunded", _refunded_charge(order, 16_500)),
+        _event(stripe_on, "invoice.paid", second),
+    ]
+
+    refunded, paid = race([lambda e=e: webhooks.stripe_event_receive(event=e) for e in events])
+
+    order.refresh_from_db()
+    enrolment.refresh_from_db()
+    # Both events are recorded whichever came first: two instalments in, the first out.
+    assert paid == "instalment 2 of 3 paid", paid
+    references = Payment.objects.filter(order=order).values_list("provider_reference", flat=True)
+    assert sorted(references) == sorted([completed["invoice"], second["id"]])
+    assert order.instalments_paid == 2
+    assert list(Refund.objects.filter(order=order).values_list("amount", flat=True)) == [16_500]
+    assert order.refunded_amount == 16_500
+    if refunded == "refunded in full: seat released":
+        # The refund came first: all that was paid then went back, the seat with it.
+        assert order.status == OrderStatus.REFUNDED
+        assert enrolment.status == EnrolmentStatus.CANCELLED
+    else:
+        # The instalment came first: half of what was paid went back, the seat stays.
+        assert refunded == "partly refunded", refunded
+        assert order.status == OrderStatus.PAID
+        assert enrolment.status == EnrolmentStatus.ACTIVE

@@ -26,6 +26,7 @@ from reviews.models import (
     ReviewKind,
     ReviewStatus,
 )
+from tests.assertions import assert_error
 from tests.assignments.files import AUTHOR, pdf_with_author
 from tests.factories import EnrolmentFactory, UserFactory
 from tests.reviews.conftest import build_scenario
@@ -34,15 +35,6 @@ pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
 PDF = pdf_with_author()
-
-
-def assert_error(response, status: int, code: str | None = None) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["detail"] and isinstance(body["detail"], str)
-    if code is not None:
-        assert body["code"] == code, body
-    return body
 
 
 def _as(api, user):

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from assignments.models import Submission
+from assignments.models import Submission, SubmissionVersion
 from lms.errors import Conflict, DomainError
 from reviews import services
 from reviews.models import Grade, QueueItem, Review, ReviewKind, ReviewStatus
@@ -108,14 +108,17 @@ def test_a_late_hand_in_during_the_allocation_is_reviewed_exactly_once():
     run = scenario.run
     late_at = scenario.due_at + dt.timedelta(minutes=5)
 
-    race(
+    allocated, submitted = race(
         [
             lambda: services.peer_reviews_allocate(run=run, now=late_at),
             lambda: scenario.submit(latecomer, at=late_at),
         ]
     )
 
+    assert allocated == 8 * 3  # the on-time work, whichever came first
+    assert isinstance(submitted, SubmissionVersion) and submitted.number == 1
     late = Submission.objects.get(author=latecomer)
+    assert late.is_late and submitted.submission_id == late.pk
     reviewers = list(
         Review.objects.filter(submission=late, kind=ReviewKind.PEER).values_list(
             "reviewer_id", flat=True
@@ -133,10 +136,26 @@ def test_tick_workers_overlapping_do_not_reassign_twice():
         services.review_submit(
             review=review, by=review.reviewer, scores=_scores(review.rubric), comment="ok"
         )
+    owed = set(
+        Review.objects.filter(reviewer=absent, status=ReviewStatus.ASSIGNED).values_list(
+            "submission_id", flat=True
+        )
+    )
+    assert len(owed) == 3
     later = scenario.due_at + dt.timedelta(hours=25)
 
-    race([lambda: services.review_tick(now=later)] * 2)
+    results = race([lambda: services.review_tick(now=later)] * 2)
 
+    # One tick reassigned the absent reviewer's three reviews, the other found nothing.
+    assert sorted(r["reassigned"] for r in results) == [0, 3], results
+    expired = Review.objects.filter(kind=ReviewKind.PEER, status=ReviewStatus.EXPIRED)
+    assert set(expired.values_list("reviewer_id", flat=True)) == {absent.pk}
+    assert set(expired.values_list("submission_id", flat=True)) == owed
+    replacements = Review.objects.filter(
+        submission_id__in=owed, kind=ReviewKind.PEER, status=ReviewStatus.ASSIGNED
+    )
+    assert replacements.count() == 3
+    assert absent.pk not in set(replacements.values_list("reviewer_id", flat=True))
     active = Review.objects.filter(kind=ReviewKind.PEER).exclude(status=ReviewStatus.EXPIRED)
     per_submission = Counter(active.values_list("submission_id", flat=True))
     assert set(per_submission.values()) == {3}

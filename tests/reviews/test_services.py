@@ -95,9 +95,9 @@ def test_a_second_late_submitter_is_reviewed_by_the_first_who_owes_late_work_fir
     scenario.submit(first, at=scenario.due_at + HOUR)
     scenario.submit(second, at=scenario.due_at + 2 * HOUR)
     second_sub = scenario.submission_of(second)
-    assert Review.objects.filter(submission=second_sub, reviewer=first).exists() or (
-        Review.objects.filter(submission=scenario.submission_of(first), reviewer=second).exists()
-    )
+    # The first late author has the lowest load with three on-time authors (the other
+    # three took the first late work); among equals the late author comes first.
+    assert Review.objects.filter(submission=second_sub, reviewer=first).exists()
     for sub in (scenario.submission_of(first), second_sub):
         assert Review.objects.filter(submission=sub, kind=ReviewKind.PEER).count() >= 3
 
