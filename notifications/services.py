@@ -126,13 +126,6 @@ def notify_user(*, kind: str, key: str, user_id: int, params: dict, url: str = "
     return True
 
 
-def session_changed_notify(*, session_id: int, change: str, sequence: int) -> int:
-    """A live session moved ("rescheduled") or was cancelled ("cancelled")."""
-    from notifications.producers import session_change_produce
-
-    return session_change_produce(session_id=session_id, change=change, sequence=sequence)
-
-
 # --- Reading and preferences ------------------------------------------------------------
 
 

@@ -3,7 +3,8 @@
 - ``access``: the access policy other apps ask (the viewer's role in a cohort, which
   cohort a curriculum page is read through, who edits a page).
 - ``catalogue``: courses with their cohorts, seats and enrolment windows.
-- ``enrolments``: the user's seats and waitlist places, cohorts taught.
+- ``enrolments``: the user's seats and waitlist places, cohorts taught, a cohort's
+  active students.
 - ``unlocks``: when each module of a cohort opens.
 - ``progress``: the dashboard, module and lesson pages (cohort facts only).
 - ``roster``: students and their progress, for instructors and staff.
@@ -34,8 +35,10 @@ from cohorts.selectors.catalogue import (
     cohort_status_label,
     cohorts_with_free_seats_and_waitlist,
     course_outline,
+    running_cohorts,
 )
 from cohorts.selectors.enrolments import (
+    active_students,
     my_enrolment_get,
     my_enrolments,
     taught_cohorts,
@@ -90,6 +93,7 @@ __all__ = [
     "ModuleSlot",
     "ModuleView",
     "Roster",
+    "active_students",
     "catalogue_list",
     "cohort_access",
     "cohort_for_course_page",
@@ -112,6 +116,7 @@ __all__ = [
     "my_enrolment_get",
     "my_enrolments",
     "roster_get",
+    "running_cohorts",
     "search_curriculum",
     "search_words",
     "taught_cohorts",

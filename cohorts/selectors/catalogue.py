@@ -174,3 +174,17 @@ def cohort_listing_get(*, cohort_id: int, user: User, now: dt.datetime | None = 
     if cohort is None:
         raise NotFound(_("There is no cohort with that id."))
     return _listing(cohort, now, _my_statuses(user, [cohort.pk]).get(cohort.pk))
+
+
+def running_cohorts(*, now: dt.datetime) -> QuerySet[Cohort]:
+    """Cohorts not cancelled whose term is around today (a day of slack either side for
+    timezones): the ones whose students may be told something by beat."""
+    today = now.date()
+    return (
+        Cohort.objects.filter(
+            starts_on__lte=today + dt.timedelta(days=1),
+            ends_on__gte=today - dt.timedelta(days=1),
+        )
+        .exclude(status=CohortStatus.CANCELLED)
+        .select_related("course")
+    )

@@ -1,9 +1,9 @@
-"""Who is in which cohort: the user's own seats and waitlist places, and the cohorts
-they teach."""
+"""Who is in which cohort: the user's own seats and waitlist places, the cohorts they
+teach, and a cohort's active students (whom notices go to)."""
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from cohorts.models import LIVE_STATUSES, Cohort, Enrolment, EnrolmentStatus
@@ -53,3 +53,10 @@ def waitlist_position(*, enrolment: Enrolment) -> int | None:
         | Q(waitlisted_at=enrolment.waitlisted_at, pk__lt=enrolment.pk)
     )
     return ahead.count() + 1
+
+
+def active_students(*, cohort_id: int) -> QuerySet[User]:
+    """The students with an active seat in the cohort (not waitlisted, not paused)."""
+    return User.objects.filter(
+        enrolments__cohort_id=cohort_id, enrolments__status=EnrolmentStatus.ACTIVE
+    )
