@@ -22,7 +22,8 @@ urlpatterns = [
     path("accounts/tokens/revoke-all/", views.api_tokens_revoke_all, name="api_tokens_revoke_all"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("learn/", include("cohorts.urls")),
+    # The cohorts namespace: cohorts.urls and the dashboard and module pages of home.
+    path("learn/", include("home.urls")),
     path("learn/", include("assignments.urls")),
     path("learn/", include("reviews.urls")),
     path("payments/", include("payments.urls")),

@@ -1,5 +1,6 @@
-"""The learner's pages of a cohort: progress through the modules (the dashboard), a
-module with its lessons, a lesson with its neighbours."""
+"""The learner's pages of a cohort, cohort facts only: progress through the modules
+(the dashboard), a module with its lessons, a lesson with its neighbours. The pages
+that add live sessions, assignments, reviews and badges compose these in home."""
 
 from __future__ import annotations
 
@@ -59,8 +60,6 @@ class Dashboard:
     term_weeks: int
     modules: list[ModuleProgress]
     instructors: list[User]
-    # The student's badges earned in this cohort (badges.models.Award).
-    badges: list = field(default_factory=list)
 
     @property
     def this_week(self) -> list[ModuleProgress]:
@@ -114,15 +113,12 @@ def _progress(cohort: Cohort, access: CohortAccess, now: dt.datetime) -> list[Mo
     return list(by_path.values())
 
 
-def dashboard_get(
-    *, cohort_id: int, user: User, now: dt.datetime | None = None, with_badges: bool = False
-) -> Dashboard:
+def dashboard_get(*, cohort_id: int, user: User, now: dt.datetime | None = None) -> Dashboard:
+    """The cohort's progress for the viewer (the dashboard page and the progress API);
+    the page adds sessions, work and badges in ``home.selectors``."""
     now = now or timezone.now()
     cohort = cohort_get(cohort_id=cohort_id)
     access = cohort_access(user=user, cohort=cohort)
-    # badges builds on this app (it listens to its events); imported here, not at the top.
-    from badges.selectors import cohort_awards_of
-
     return Dashboard(
         cohort=cohort,
         access=access,
@@ -131,9 +127,6 @@ def dashboard_get(
         term_weeks=schedule.term_weeks(cohort),
         modules=_progress(cohort, access, now),
         instructors=list(cohort.instructors.order_by("display_name", "username")),
-        badges=cohort_awards_of(cohort=cohort, user=user)
-        if with_badges and access.enrolment
-        else [],
     )
 
 
