@@ -48,12 +48,12 @@ def cohort_dashboard_get(
 
 
 @dataclass(frozen=True)
-class ModulePage:
+class CohortModulePage:
     view: ModuleView
     assignments: list[AssignmentSlot]
 
 
-def module_page_get(*, cohort_id: int, module_id: int, user: User) -> ModulePage:
+def module_page_get(*, cohort_id: int, module_id: int, user: User) -> CohortModulePage:
     """A module with its lessons and, once readable, its assignments. A locked module
     shows its title and unlock moment only: no assignments either."""
     view = module_view_get(cohort_id=cohort_id, module_id=module_id, user=user)
@@ -62,4 +62,4 @@ def module_page_get(*, cohort_id: int, module_id: int, user: User) -> ModulePage
         if view.readable
         else []
     )
-    return ModulePage(view=view, assignments=assignments)
+    return CohortModulePage(view=view, assignments=assignments)
