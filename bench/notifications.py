@@ -3,7 +3,7 @@
 Seeds one cohort with 100,000 active students (rows written in bulk: seeding is not
 what is measured). Then:
 
-1. in process, ``notifications.producers.module_unlock_fan_out`` for a module, for
+1. in process, ``cohorts.notices.module_unlock_fan_out`` for a module, for
    cohorts of 100,000 and 10,000: SQL queries and wall time. The queries grow with the
    number of batches (2,000 students each), not of students;
 2. with a real ``celery worker`` on Redis (PostgreSQL only): the beat task
@@ -93,9 +93,9 @@ def child(name: str) -> None:
     from django.utils import timezone
 
     from cohorts.models import Cohort, ModuleUnlockOverride
+    from cohorts.notices import module_unlock_fan_out
     from cohorts.selectors import cohort_schedule
     from notifications.models import Notification
-    from notifications.producers import module_unlock_fan_out
 
     call_command("migrate", verbosity=0)
     print(f"\n{name}: module-unlock fan-out (batches of 2,000 students)")

@@ -2,6 +2,12 @@
 
 Lesson content is only ever rendered here for people who may edit it (and in previews);
 students read it through the cohort views, which apply the cohort's unlock schedule.
+Both rules belong to the apps above cms, which plug into these pages through hooks:
+
+- ``construct_page_context`` (ours): ``fn(page, request, context)`` adds to the context
+  of the home and course pages (cohorts adds the catalogue and a course's cohorts);
+- Wagtail's ``on_serve_page``: cohorts sends learners of a module, lesson or
+  assignment page to their cohort's view of it and others to its public teaser.
 """
 
 from __future__ import annotations
@@ -11,16 +17,21 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
 from cms.blocks import LessonStreamBlock, RubricStreamBlock
+
+
+def _context_from_hooks(page: Page, request, context: dict) -> dict:
+    for fn in hooks.get_hooks("construct_page_context"):
+        fn(page, request, context)
+    return context
 
 
 class HomePage(Page):
@@ -37,11 +48,9 @@ class HomePage(Page):
         verbose_name = _("home page")
 
     def get_context(self, request, *args, **kwargs):
-        from cohorts.selectors import catalogue_list
-
+        # The catalogue ("courses") comes from the construct_page_context hook.
         context = super().get_context(request, *args, **kwargs)
-        context["courses"] = catalogue_list(user=request.user)
-        return context
+        return _context_from_hooks(self, request, context)
 
 
 class CoursePage(Page):
@@ -80,11 +89,9 @@ class CoursePage(Page):
         verbose_name_plural = _("courses")
 
     def get_context(self, request, *args, **kwargs):
-        from cohorts.selectors import course_outline
-
+        # Modules and cohorts ("outline") come from the construct_page_context hook.
         context = super().get_context(request, *args, **kwargs)
-        context["outline"] = course_outline(course=self, user=request.user)
-        return context
+        return _context_from_hooks(self, request, context)
 
 
 class UnlockUnit(models.TextChoices):
@@ -148,9 +155,6 @@ class ModulePage(Page):
     def unlock_label(self) -> str:
         return unlock_label(self.unlock_unit, self.unlock_offset)
 
-    def serve(self, request, *args, **kwargs):
-        return _serve_curriculum_page(self, request, super().serve, *args, **kwargs)
-
 
 class LessonPage(Page):
     estimated_minutes = models.PositiveSmallIntegerField(
@@ -167,9 +171,6 @@ class LessonPage(Page):
     class Meta:
         verbose_name = _("lesson")
         verbose_name_plural = _("lessons")
-
-    def serve(self, request, *args, **kwargs):
-        return _serve_curriculum_page(self, request, super().serve, *args, **kwargs)
 
 
 class InstructorGrading(models.TextChoices):
@@ -315,31 +316,3 @@ class AssignmentPage(Page):
                     )
                 }
             )
-
-    def serve(self, request, *args, **kwargs):
-        return _serve_curriculum_page(self, request, super().serve, *args, **kwargs)
-
-
-def _serve_curriculum_page(page, request, full_serve, *args, **kwargs):
-    """Editors and previews see the page itself; a learner is sent to their cohort's
-    view of it (which applies the unlock schedule); anyone else gets the public teaser."""
-    from cohorts import selectors
-
-    if getattr(request, "is_preview", False) or selectors.user_can_edit_page(
-        user=request.user, page=page
-    ):
-        return full_serve(request, *args, **kwargs)
-    cohort = selectors.cohort_for_course_page(user=request.user, page=page)
-    if cohort is not None:
-        if isinstance(page, LessonPage):
-            return redirect("cohorts:lesson", cohort_id=cohort.pk, lesson_id=page.pk)
-        if isinstance(page, AssignmentPage):
-            return redirect("assignments:detail", cohort_id=cohort.pk, assignment_id=page.pk)
-        return redirect("cohorts:module", cohort_id=cohort.pk, module_id=page.pk)
-    module = page if isinstance(page, ModulePage) else page.get_parent().specific
-    return TemplateResponse(
-        request,
-        "cms/locked_page.html",
-        {"page": page, "module": module, "course": module.get_parent().specific},
-        status=200,
-    )

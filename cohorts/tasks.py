@@ -50,3 +50,12 @@ def fill_freed_seats() -> int:
     from cohorts.services import waitlists_fill_all
 
     return waitlists_fill_all()
+
+
+# The beat producers keep the names they had when notifications ran them: the beat
+# schedule (lms.settings) and any message already queued call them by name.
+@shared_task(name="notifications.tasks.module_unlocks")
+def module_unlocks() -> int:
+    from cohorts.notices import module_unlocks_produce
+
+    return module_unlocks_produce()

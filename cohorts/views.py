@@ -1,5 +1,6 @@
 """HTML pages for students and instructors. Thin: check access, call one selector or
-service, render. DomainErrors become 4xx pages in lms.middleware."""
+service, render. DomainErrors become 4xx pages in lms.middleware. A cohort's dashboard
+and module pages show other apps' facts too, so they are served by home."""
 
 from __future__ import annotations
 
@@ -7,19 +8,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from assignments.selectors import assignment_slots
 from cms.models import LessonPage
 from cohorts import selectors, services
 from cohorts.models import EnrolmentStatus
 from cohorts.seats import enrolment_start, seat_policy
-from live.selectors import upcoming_sessions
 from lms.errors import DomainError, NotFound, TooManyAttempts
 from lms.links import base_url
-from reviews.selectors import student_work_get
 
 
 @login_required
@@ -148,41 +145,6 @@ def leave(request: HttpRequest, cohort_id: int) -> HttpResponse:
         messages.success(request, _("You have left %(cohort)s.") % {"cohort": cohort.name})
         return redirect("cohorts:my_cohorts")
     return render(request, "cohorts/leave.html", {"cohort": cohort, "enrolment": enrolment})
-
-
-@login_required
-def dashboard(request: HttpRequest, cohort_id: int) -> HttpResponse:
-    now = timezone.now()
-    board = selectors.dashboard_get(
-        cohort_id=cohort_id, user=request.user, now=now, with_badges=True
-    )
-    work = (
-        student_work_get(cohort=board.cohort, user=request.user, now=now)
-        if board.access.enrolment is not None
-        else None
-    )
-    sessions = upcoming_sessions(user=request.user, cohort=board.cohort, now=now, limit=3)
-    return render(
-        request,
-        "cohorts/dashboard.html",
-        {"board": board, "cohort": board.cohort, "work": work, "now": now, "sessions": sessions},
-    )
-
-
-@login_required
-def module(request: HttpRequest, cohort_id: int, module_id: int) -> HttpResponse:
-    view = selectors.module_view_get(cohort_id=cohort_id, module_id=module_id, user=request.user)
-    # A locked module shows its title and unlock moment only: no assignments either.
-    assignments = (
-        [s for s in assignment_slots(cohort=view.cohort) if s.module.module.pk == module_id]
-        if view.readable
-        else []
-    )
-    return render(
-        request,
-        "cohorts/module.html",
-        {"view": view, "cohort": view.cohort, "assignments": assignments},
-    )
 
 
 @login_required

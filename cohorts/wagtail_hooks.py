@@ -1,10 +1,15 @@
-"""Cohorts in the Wagtail admin: one admin for staff, writes through the services."""
+"""Cohorts in Wagtail: the admin for staff (writes through the services), and the
+hooks by which the curriculum pages of cms follow the cohorts' access policy on the
+site (catalogue context, page serving, document downloads)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.admin.utils import quote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +25,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 
+from cms.models import AssignmentPage, CoursePage, HomePage, LessonPage, ModulePage
 from cohorts import selectors, services
 from cohorts.models import Cohort, ModuleUnlockOverride
 from lms.errors import DomainError
@@ -262,3 +268,58 @@ class CohortsGroup(ViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_cohort_viewsets():
     return CohortsGroup()
+
+
+# --- The curriculum on the site ------------------------------------------------------
+# cms owns the pages; who reads them, and through which cohort, is decided here.
+
+
+@hooks.register("construct_page_context")
+def add_catalogue_to_page_context(page, request, context) -> None:
+    """The catalogue on the home page, a course's outline and cohorts on its page."""
+    if isinstance(page, HomePage):
+        context["courses"] = selectors.catalogue_list(user=request.user)
+    elif isinstance(page, CoursePage):
+        context["outline"] = selectors.course_outline(course=page, user=request.user)
+
+
+# order=1: inside Wagtail's own view-restriction check (order 0), as the pages' own
+# serve() was: a private page asks for its password or login before anything here.
+@hooks.register("on_serve_page", order=1)
+def serve_curriculum_on_schedule(next_serve):
+    """Module, lesson and assignment pages (read on their module's schedule): editors
+    and previews see the page itself; a learner is sent to their cohort's view of it
+    (which applies the unlock schedule); anyone else gets the public teaser."""
+
+    def serve(page, request, serve_args, serve_kwargs):
+        if (
+            not isinstance(page, selectors.CURRICULUM_CLASSES)
+            or getattr(request, "is_preview", False)
+            or selectors.user_can_edit_page(user=request.user, page=page)
+        ):
+            return next_serve(page, request, serve_args, serve_kwargs)
+        cohort = selectors.cohort_for_course_page(user=request.user, page=page)
+        if cohort is not None:
+            if isinstance(page, LessonPage):
+                return redirect("cohorts:lesson", cohort_id=cohort.pk, lesson_id=page.pk)
+            if isinstance(page, AssignmentPage):
+                return redirect("assignments:detail", cohort_id=cohort.pk, assignment_id=page.pk)
+            return redirect("cohorts:module", cohort_id=cohort.pk, module_id=page.pk)
+        module = page if isinstance(page, ModulePage) else page.get_parent().specific
+        return TemplateResponse(
+            request,
+            "cms/locked_page.html",
+            {"page": page, "module": module, "course": module.get_parent().specific},
+            status=200,
+        )
+
+    return serve
+
+
+@hooks.register("before_serve_document")
+def protect_curriculum_documents(document, request):
+    """A download is the lesson's content too: it follows the same lock."""
+    if not selectors.media_readable(user=request.user, obj=document):
+        if request.user.is_authenticated:
+            raise PermissionDenied("This file belongs to a lesson that is not open to you.")
+        raise Http404

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -11,7 +10,9 @@ handler500 = views.server_error
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", views.protected_media, name="media"),
+    # Protected media and site search (names "media" and "search"): cohorts decides who
+    # may read what.
+    path("", include("cohorts.site_urls")),
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/signup/sent/", views.signup_sent, name="signup_sent"),
     path("accounts/activate/<uidb64>/<token>/", views.signup_activate, name="signup_activate"),
@@ -21,8 +22,8 @@ urlpatterns = [
     path("accounts/tokens/revoke-all/", views.api_tokens_revoke_all, name="api_tokens_revoke_all"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("search/", views.search, name="search"),
-    path("learn/", include("cohorts.urls")),
+    # The cohorts namespace: cohorts.urls and the dashboard and module pages of home.
+    path("learn/", include("home.urls")),
     path("learn/", include("reviews.assignment_urls")),  # the assignments: namespace
     path("learn/", include("reviews.urls")),
     path("payments/", include("payments.urls")),

@@ -1,28 +1,21 @@
-"""Account pages, search and protected media."""
+"""Account pages and the error page. Search and protected media follow the curriculum
+access policy, so cohorts serves them (cohorts/site_views.py)."""
 
 from __future__ import annotations
-
-import mimetypes
-import posixpath
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseServerError
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_http_methods
-from wagtail.images import get_image_model
-from wagtail.images.models import Rendition
 
 from lms import selectors, services
 from lms.errors import DomainError
-from lms.middleware import allows_control_characters_in_query
-from lms.textcheck import CONTROL_CHARACTER
 from lms.timeutils import timezone_names
 
 
@@ -144,47 +137,6 @@ def preferences(request: HttpRequest) -> HttpResponse:
                 return redirect("preferences")
         status = 400
     return render(request, "lms/preferences.html", {"form": form}, status=status)
-
-
-@allows_control_characters_in_query
-def search(request: HttpRequest) -> HttpResponse:
-    """Answers any text: what is not a word is left out of the search (see
-    ``search_curriculum``) and control characters out of the echoed query."""
-    from cohorts.selectors import search_curriculum
-
-    query = CONTROL_CHARACTER.sub("", request.GET.get("q", ""))[:200]
-    hits = search_curriculum(user=request.user, query=query)
-    return render(request, "lms/search.html", {"query": query, "hits": hits})
-
-
-def protected_media(request: HttpRequest, path: str) -> HttpResponse:
-    """Serve an uploaded image only to those who may read a page that shows it.
-
-    Documents are served by Wagtail's own view (with the same check in a hook), so
-    their files are never handed out from here.
-    """
-    from cohorts.selectors import media_readable
-
-    path = posixpath.normpath(path).lstrip("/")
-    if path.startswith(".."):
-        raise Http404
-    image, stored = None, None
-    if path.startswith("original_images/"):
-        image = get_image_model().objects.filter(file=path).first()
-        stored = image.file if image else None
-    elif path.startswith("images/"):
-        rendition = Rendition.objects.filter(file=path).select_related("image").first()
-        image, stored = (rendition.image, rendition.file) if rendition else (None, None)
-    if image is None:
-        raise Http404
-    if not media_readable(user=request.user, obj=image):
-        if request.user.is_authenticated:
-            raise PermissionDenied
-        raise Http404
-    content_type, _encoding = mimetypes.guess_type(path)
-    response = FileResponse(stored.open("rb"), content_type=content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 @requires_csrf_token

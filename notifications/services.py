@@ -162,13 +162,6 @@ def _delivery_of(user_id: int, kind: str) -> str:
     ) or Delivery.IMMEDIATELY
 
 
-def session_changed_notify(*, session_id: int, change: str, sequence: int) -> int:
-    """A live session moved ("rescheduled") or was cancelled ("cancelled")."""
-    from notifications.producers import session_change_produce
-
-    return session_change_produce(session_id=session_id, change=change, sequence=sequence)
-
-
 # --- Reading and preferences ------------------------------------------------------------
 
 

@@ -1,30 +1,13 @@
 """Thin Celery tasks: call one service. Other apps call notifications.services, never
-these."""
+these.
+
+The beat producers that find what is due (session reminders, modules that opened,
+assignments due) run in the apps whose facts they report: live, cohorts and
+assignments, each in its notices.py and tasks.py."""
 
 from __future__ import annotations
 
 from celery import shared_task
-
-
-@shared_task
-def session_reminders() -> int:
-    from notifications.producers import session_reminders_produce
-
-    return session_reminders_produce()
-
-
-@shared_task
-def module_unlocks() -> int:
-    from notifications.producers import module_unlocks_produce
-
-    return module_unlocks_produce()
-
-
-@shared_task
-def assignments_due() -> int:
-    from notifications.producers import assignments_due_produce
-
-    return assignments_due_produce()
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

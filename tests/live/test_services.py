@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from live import services
 from live.models import Attendance, LiveSession, Rsvp, RsvpAnswer, SessionSeries
+from live.notices import session_changed_notify
 from lms.errors import Conflict, NotAllowed, NotFound, ValidationFailed
-from notifications.services import pending_deliver, session_changed_notify
+from notifications.services import pending_deliver
 from tests.factories import EnrolmentFactory, UserFactory
 from tests.live.factories import LiveSessionFactory
 

@@ -24,7 +24,7 @@ JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 
 PROJECT_APPS = {"lms", "cms", "notifications", "cohorts", "assignments", "payments", "live"}
-PROJECT_APPS |= {"reviews", "badges"}
+PROJECT_APPS |= {"reviews", "badges", "home"}
 
 BIG = 10**29
 

@@ -16,7 +16,7 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 PROJECT_APPS = ("lms", "cms", "notifications", "cohorts", "assignments", "payments", "live")
-PROJECT_APPS += ("reviews", "badges")
+PROJECT_APPS += ("reviews", "badges", "home")
 TOO_LARGE = (2**63, 10**30)
 
 

@@ -6,9 +6,12 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
+from assignments import notices as assignment_notices
+from cohorts import notices as cohort_notices
 from cohorts.models import EnrolmentStatus
+from live import notices as live_notices
 from lms.models import User
-from notifications import producers, services
+from notifications import services
 from notifications.models import Delivery, Kind, Notification
 from tests.factories import CohortFactory, EnrolmentFactory, UserFactory, assignment_page
 from tests.live.factories import LiveSessionFactory
@@ -125,14 +128,14 @@ def test_session_reminders_at_24h_and_15_minutes_each_once(cohort, enrolment):
     declined = EnrolmentFactory(cohort=cohort).user
     session.rsvps.create(user=declined, answer="not_going")
     with time_machine.travel(session.starts_at - dt.timedelta(hours=25)):
-        producers.session_reminders_produce()
+        live_notices.session_reminders_produce()
     assert not Notification.objects.exists()
     with time_machine.travel(session.starts_at - dt.timedelta(hours=23)):
-        producers.session_reminders_produce()
-        producers.session_reminders_produce()
+        live_notices.session_reminders_produce()
+        live_notices.session_reminders_produce()
     assert Notification.objects.filter(kind=Kind.SESSION_REMINDER).count() == 1
     with time_machine.travel(session.starts_at - dt.timedelta(minutes=14)):
-        producers.session_reminders_produce()
+        live_notices.session_reminders_produce()
     reminders = Notification.objects.filter(kind=Kind.SESSION_REMINDER)
     assert reminders.count() == 2
     assert set(reminders.values_list("user_id", flat=True)) == {enrolment.user_id}
@@ -140,7 +143,7 @@ def test_session_reminders_at_24h_and_15_minutes_each_once(cohort, enrolment):
 
 def test_a_session_planned_shortly_before_gets_one_reminder(cohort, enrolment):
     LiveSessionFactory(cohort=cohort, starts_at=timezone.now() + dt.timedelta(minutes=10))
-    producers.session_reminders_produce()
+    live_notices.session_reminders_produce()
     assert Notification.objects.get().params["lead_minutes"] == 15
 
 
@@ -150,8 +153,8 @@ def test_module_unlocked_once_for_active_students(cohort, enrolment):
 
     slot = cohort_schedule(cohort=cohort)[1]
     with time_machine.travel(slot.unlocks_at + dt.timedelta(minutes=3)):
-        producers.module_unlocks_produce()
-        producers.module_unlocks_produce()
+        cohort_notices.module_unlocks_produce()
+        cohort_notices.module_unlocks_produce()
     made = Notification.objects.filter(kind=Kind.MODULE_UNLOCKED)
     assert list(made.values_list("user_id", flat=True)) == [enrolment.user_id]
     assert made.get().key == f"{cohort.pk}:{slot.module.pk}"
@@ -169,10 +172,10 @@ def test_assignment_due_in_48h_only_for_those_who_did_not_hand_in(cohort, enrolm
     Submission.objects.create(cohort_assignment=ca, author=handed_in, submitted_at=timezone.now())
     due = assignment_slots(cohort=cohort)[0].deadlines.due_at
     with time_machine.travel(due - dt.timedelta(hours=49)):
-        producers.assignments_due_produce()
+        assignment_notices.assignments_due_produce()
     assert not Notification.objects.exists()
     with time_machine.travel(due - dt.timedelta(hours=47)):
-        producers.assignments_due_produce()
-        producers.assignments_due_produce()
+        assignment_notices.assignments_due_produce()
+        assignment_notices.assignments_due_produce()
     made = Notification.objects.filter(kind=Kind.ASSIGNMENT_DUE)
     assert list(made.values_list("user_id", flat=True)) == [enrolment.user_id]

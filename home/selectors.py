@@ -1,0 +1,65 @@
+"""Reads for the pages that show several apps at once. Each takes the cohort's own part
+from ``cohorts.selectors`` and adds what the apps above it know."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from assignments.selectors import AssignmentSlot, assignment_slots
+from badges.models import Award
+from badges.selectors import cohort_awards_of
+from cohorts.selectors import Dashboard, ModuleView, dashboard_get, module_view_get
+from live.selectors import SessionItem, upcoming_sessions
+from lms.models import User
+from reviews.selectors import StudentWork, student_work_get
+
+# Live sessions shown on a cohort's dashboard; the calendar page lists them all.
+DASHBOARD_SESSIONS = 3
+
+
+@dataclass(frozen=True)
+class CohortDashboard:
+    board: Dashboard
+    # The student's part; None and empty for instructors and staff.
+    work: StudentWork | None
+    badges: list[Award]
+    sessions: list[SessionItem]
+
+
+def cohort_dashboard_get(
+    *, cohort_id: int, user: User, now: dt.datetime | None = None
+) -> CohortDashboard:
+    """A cohort's dashboard: progress, the student's assignment work and badges, and the
+    next live sessions. Access is the cohort's (``dashboard_get`` raises first)."""
+    now = now or timezone.now()
+    board = dashboard_get(cohort_id=cohort_id, user=user, now=now)
+    student = board.access.enrolment is not None
+    return CohortDashboard(
+        board=board,
+        work=student_work_get(cohort=board.cohort, user=user, now=now) if student else None,
+        badges=cohort_awards_of(cohort=board.cohort, user=user) if student else [],
+        sessions=upcoming_sessions(
+            user=user, cohort=board.cohort, now=now, limit=DASHBOARD_SESSIONS
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class CohortModulePage:
+    view: ModuleView
+    assignments: list[AssignmentSlot]
+
+
+def module_page_get(*, cohort_id: int, module_id: int, user: User) -> CohortModulePage:
+    """A module with its lessons and, once readable, its assignments. A locked module
+    shows its title and unlock moment only: no assignments either."""
+    view = module_view_get(cohort_id=cohort_id, module_id=module_id, user=user)
+    assignments = (
+        [s for s in assignment_slots(cohort=view.cohort) if s.module.module.pk == module_id]
+        if view.readable
+        else []
+    )
+    return CohortModulePage(view=view, assignments=assignments)
