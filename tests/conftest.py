@@ -3,9 +3,15 @@ import os
 import pytest
 from django.core.cache import caches
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from tests.factories import CohortFactory, EnrolmentFactory, UserFactory, course_page
+
+# Property tests never fail on wall-clock time: hypothesis' default 200 ms deadline per
+# example fails them on a loaded machine (the examples stay derandomised and bounded).
+hypothesis_settings.register_profile("lms", deadline=None)
+hypothesis_settings.load_profile("lms")
 
 
 def pytest_collection_modifyitems(config, items):
