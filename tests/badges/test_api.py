@@ -9,6 +9,8 @@ from django.core import mail
 
 from badges import services
 from badges.models import Award
+from notifications.models import Notification
+from tests.assertions import unchanged
 from tests.badges.factories import badge_class
 from tests.factories import EnrolmentFactory, UserFactory
 
@@ -78,10 +80,11 @@ def test_students_cannot_award_or_revoke(api, enrolment, instructor, manual):
     )
     api.force_authenticate(enrolment.user)
     body = {"badge": str(manual.uuid), "recipient": enrolment.user_id, "note": "Me!"}
-    assert api.post(_award_url(enrolment.cohort), body, format="json").status_code == 404
-    response = api.post(f"/api/v1/awards/{award.pk}/revoke/", {"reason": "x"}, format="json")
-    assert response.status_code == 404
-    assert api.post(f"/api/v1/awards/{2**64}/revoke/", {"reason": "x"}).status_code == 404
+    with unchanged(Award, Notification):
+        assert api.post(_award_url(enrolment.cohort), body, format="json").status_code == 404
+        response = api.post(f"/api/v1/awards/{award.pk}/revoke/", {"reason": "x"}, format="json")
+        assert response.status_code == 404
+        assert api.post(f"/api/v1/awards/{2**64}/revoke/", {"reason": "x"}).status_code == 404
 
 
 def test_revoking_needs_a_reason(api, enrolment, instructor, manual):

@@ -8,6 +8,7 @@ from django.utils import timezone
 from cohorts import services
 from cohorts.models import Cohort, EnrolmentStatus, ModuleUnlockOverride
 from lms.timeutils import local_today
+from tests.assertions import unchanged
 from tests.cohorts.conftest import module_of
 from tests.factories import CohortFactory, EnrolmentFactory
 
@@ -52,6 +53,18 @@ def test_a_student_cannot_open_the_cohort_admin(client, student):
     response = client.get(reverse("cohort_admin:index"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("wagtailadmin_login"))
+
+
+def test_a_student_cannot_create_or_change_a_cohort_in_the_admin(client, student, course, cohort):
+    client.force_login(student)
+    with unchanged(Cohort, Cohort.history.model):
+        response = client.post(reverse("cohort_admin:add"), cohort_form(course))
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("wagtailadmin_login"))
+        edit = reverse("cohort_admin:edit", args=[cohort.pk])
+        response = client.post(edit, cohort_form(course, name="Renamed", capacity="2"))
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("wagtailadmin_login"))
 
 
 def test_creating_a_cohort_goes_through_the_service(admin_client, course, superuser, instructor):

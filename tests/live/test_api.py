@@ -5,6 +5,8 @@ import time_machine
 from django.utils import timezone
 
 from live.models import Attendance, LiveSession, Rsvp
+from notifications.models import Notification
+from tests.assertions import unchanged
 from tests.factories import EnrolmentFactory, UserFactory
 from tests.live.factories import LiveSessionFactory
 
@@ -60,7 +62,8 @@ def test_bad_input_is_a_400_and_writes_nothing(api, cohort, instructor, override
 
 def test_students_cannot_create_sessions(api, cohort, enrolment):
     api.force_authenticate(enrolment.user)
-    response = api.post(f"/api/v1/cohorts/{cohort.pk}/sessions/", _payload(), format="json")
+    with unchanged(LiveSession, Notification):
+        response = api.post(f"/api/v1/cohorts/{cohort.pk}/sessions/", _payload(), format="json")
     assert response.status_code == 403
     assert response.json()["code"] == "not_instructor"
 

@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from live.models import Attendance, LiveSession, Rsvp
+from notifications.models import Notification
+from tests.assertions import unchanged
 from tests.factories import EnrolmentFactory, UserFactory
 from tests.live.factories import LiveSessionFactory
 
@@ -166,6 +168,42 @@ def test_students_cannot_reach_the_instructor_pages(client, cohort, session, enr
         f"/learn/{cohort.pk}/attendance/",
     ]:
         assert client.get(url).status_code == 403, url
+
+
+def test_students_posting_to_the_instructor_pages_are_refused_and_nothing_changes(
+    client, cohort, session, enrolment
+):
+    client.force_login(enrolment.user)
+    day = (timezone.localdate() + dt.timedelta(days=2)).isoformat()
+    session_form = {
+        "title": "Mine now",
+        "day": day,
+        "starts": "19:30",
+        "ends": "21:00",
+        "timezone": "Europe/Amsterdam",
+        "join_url": "https://meet.jit.si/mine",
+    }
+    posts = {
+        f"/learn/{cohort.pk}/sessions/new/": session_form,
+        f"/learn/{cohort.pk}/sessions/series/new/": {
+            "title": "Mine weekly",
+            "first_day": day,
+            "local_time": "19:30",
+            "duration_minutes": "60",
+            "weeks": "4",
+            "timezone": "Europe/Amsterdam",
+            "join_url": "https://meet.jit.si/mine",
+        },
+        f"/learn/sessions/{session.pk}/edit/": session_form,
+        f"/learn/sessions/{session.pk}/attendance/": {
+            "user_id": enrolment.user_id,
+            "attended": "1",
+        },
+        f"/learn/sessions/{session.pk}/cancel/": {"reason": "Mine"},
+    }
+    with unchanged(LiveSession, LiveSession.history.model, Attendance, Rsvp, Notification):
+        for url, data in posts.items():
+            assert client.post(url, data).status_code == 403, url
 
 
 def test_strangers_get_404(client, session):

@@ -11,7 +11,9 @@ from cohorts.models import EnrolmentStatus
 from lms.errors import NotAllowed
 from payments import services as payment_services
 from payments.models import CohortPrice, Invoice, OrderStatus
+from tests.assertions import unchanged
 from tests.factories import STAFF_PERMISSIONS, CohortFactory, UserFactory, staff_user
+from tests.payments.conftest import MONEY_AND_SEATS
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +69,23 @@ def test_a_plain_user_in_the_staff_group_opens_staff_pages_and_apis(client, coho
 
     api.force_authenticate(member)
     assert api.get(reverse("api-cohort-payments", args=[cohort.pk])).status_code == 200
+
+
+def test_is_staff_alone_posts_to_the_staff_pages_and_apis_and_nothing_changes(
+    client, api, held_order
+):
+    flag_only = UserFactory(is_staff=True)
+    client.force_login(flag_only)
+    api.force_authenticate(flag_only)
+    order = held_order.pk
+    with unchanged(*MONEY_AND_SEATS):
+        refund = reverse("payments:staff_refund", args=[order])
+        assert client.post(refund, {"reason": "x", "amount": "10"}).status_code == 403
+        mark_paid = reverse("payments:staff_mark_paid", args=[order])
+        assert client.post(mark_paid, {"reference": "x"}).status_code == 403
+        response = api.post(f"/api/v1/payments/orders/{order}/refund/", {"reason": "x"})
+        assert response.status_code == 403
+        assert api.post(f"/api/v1/payments/orders/{order}/mark-paid/", {}).status_code == 403
 
 
 def test_is_staff_alone_does_not_mark_an_invoice_paid_and_nothing_changes(held_order):

@@ -4,12 +4,26 @@ import json
 
 import pytest
 
-from payments.models import CohortPrice
+from cohorts.models import Enrolment
+from payments.models import CohortPrice, Invoice, Order, Payment, Refund
 from tests.factories import CohortFactory, UserFactory
 from tests.stripe_fake.fixtures import stripe_fake  # noqa: F401
 from tests.stripe_fake.server import TEST_API_KEY, sign_webhook
 
 WEBHOOK_SECRET = "whsec_test_secret"
+
+# What a payment operation writes: orders and invoices, money in and out, and seats,
+# with their history. A refused request leaves all of it as it was.
+MONEY_AND_SEATS = (
+    Order,
+    Order.history.model,
+    Invoice,
+    Invoice.history.model,
+    Payment,
+    Refund,
+    Enrolment,
+    Enrolment.history.model,
+)
 
 
 @pytest.fixture

@@ -10,8 +10,9 @@ from django.urls import reverse
 from cohorts.models import EnrolmentStatus
 from payments import services
 from payments.models import Coupon, Deferral, DeferralStatus, Order, OrderStatus
+from tests.assertions import unchanged
 from tests.factories import CohortFactory, UserFactory
-from tests.payments.conftest import deliver
+from tests.payments.conftest import MONEY_AND_SEATS, deliver
 
 pytestmark = pytest.mark.django_db
 
@@ -170,13 +171,19 @@ def test_students_cannot_reach_staff_pages_or_endpoints(client, paid_cohort, stu
     _, order = services.paid_enrolment_start(cohort=paid_cohort, user=student)
     client.force_login(student)
     assert client.get(reverse("payments:staff_overview")).status_code == 403
-    response = client.post(
-        f"/api/v1/payments/orders/{order.pk}/refund/",
-        {"reason": "x"},
-        content_type="application/json",
-    )
-    assert response.status_code == 403
-    assert client.post(f"/api/v1/payments/orders/{order.pk}/mark-paid/").status_code == 403
+    with unchanged(*MONEY_AND_SEATS):
+        response = client.post(
+            f"/api/v1/payments/orders/{order.pk}/refund/",
+            {"reason": "x"},
+            content_type="application/json",
+        )
+        assert response.status_code == 403
+        assert client.post(f"/api/v1/payments/orders/{order.pk}/mark-paid/").status_code == 403
+        # The staff pages refuse the same posts.
+        refund = reverse("payments:staff_refund", args=[order.pk])
+        assert client.post(refund, {"reason": "x", "amount": "10"}).status_code == 403
+        mark_paid = reverse("payments:staff_mark_paid", args=[order.pk])
+        assert client.post(mark_paid, {"reference": "x"}).status_code == 403
 
 
 def test_the_api_quotes_enrols_and_lists_orders(client, stripe_on, paid_cohort, student):

@@ -34,6 +34,7 @@ from reviews.services import (
     regrade_request,
     review_submit,
 )
+from tests.assertions import unchanged
 from tests.assignments.files import AUTHOR, pdf_with_author
 from tests.factories import UserFactory
 from tests.reviews.conftest import Scenario, build_scenario
@@ -568,10 +569,11 @@ def test_students_and_strangers_are_kept_out_of_instructor_pages(client, name, m
         "answer_regrade": [s.cohort.pk, regrade.pk],
     }[name]
     url = reverse(f"reviews:{name}", args=args)
-    client.force_login(author)
-    assert getattr(client, method)(url, {"answer": "x", "keep": "1"}).status_code == 403
-    client.force_login(UserFactory())
-    assert getattr(client, method)(url, {"answer": "x", "keep": "1"}).status_code == 404
+    with unchanged(Grade, QueueItem, RegradeRequest, Review):
+        client.force_login(author)
+        assert getattr(client, method)(url, {"answer": "x", "keep": "1"}).status_code == 403
+        client.force_login(UserFactory())
+        assert getattr(client, method)(url, {"answer": "x", "keep": "1"}).status_code == 404
     regrade.refresh_from_db()
     assert regrade.status == RegradeStatus.OPEN
 
