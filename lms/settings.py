@@ -157,6 +157,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Names each process's connections in pg_stat_activity (web, worker, beat).
+    DATABASES["default"].setdefault("OPTIONS", {})["application_name"] = os.environ.get(
+        "LMS_DB_APPLICATION_NAME", "lms"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -392,55 +396,34 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Work that must not wait on a message: undelivered notifications, stalled badge
+# re-evaluations and payments to settle are found by these sweeps, every
+# LMS_SWEEP_SECONDS; a delivery that claimed emails and died releases them after
+# LMS_DELIVERY_LEASE_SECONDS. So after any crash everything goes out within about
+# lease + sweep (3 minutes by default).
+LMS_SWEEP_SECONDS = int(os.environ.get("LMS_SWEEP_SECONDS", "60"))
+LMS_DELIVERY_LEASE_SECONDS = int(os.environ.get("LMS_DELIVERY_LEASE_SECONDS", "120"))
+# Every task is idempotent: a second run of any of them changes nothing.
 CELERY_BEAT_SCHEDULE = {
-    "complete-ended-cohorts": {
-        "task": "cohorts.tasks.complete_ended_cohorts",
-        "schedule": 15 * 60,
-    },
-    "fill-freed-seats": {
-        "task": "cohorts.tasks.fill_freed_seats",
-        "schedule": 5 * 60,
-    },
-    # Ends seat holds whose payment did not come, and pauses access where an instalment
-    # stayed unpaid past the grace period. Idempotent.
-    "expire-payment-holds": {
-        "task": "payments.tasks.expire_payment_holds",
-        "schedule": 60,
-    },
-    # Allocates peer reviews at deadlines, reassigns overdue reviews, closes review
-    # periods and releases scheduled grades. Idempotent; a missed tick catches up.
-    "review-tick": {
-        "task": "reviews.tasks.review_tick",
-        "schedule": 60,
-    },
-    # Badges are awarded by tasks queued on each event; this catches an event whose
-    # task never reached the broker. Idempotent (one live award per badge and student).
-    "badges-sweep": {
-        "task": "badges.tasks.sweep_running_cohorts",
-        "schedule": 24 * 60 * 60,
-    },
-    # Notifications: each producer is idempotent (one row per user, kind and key).
-    "session-reminders": {
-        "task": "notifications.tasks.session_reminders",
-        "schedule": 60,
-    },
-    "module-unlocks": {
-        "task": "notifications.tasks.module_unlocks",
-        "schedule": 5 * 60,
-    },
-    "assignments-due": {
-        "task": "notifications.tasks.assignments_due",
-        "schedule": 15 * 60,
-    },
-    # Catches up emails whose on-commit kick was lost (a worker that died).
-    "deliver-notifications": {
-        "task": "notifications.tasks.deliver_pending",
-        "schedule": 5 * 60,
-    },
-    "notification-digests": {
-        "task": "notifications.tasks.send_digests",
-        "schedule": 60 * 60,
-    },
+    name: {"task": task, "schedule": seconds}
+    for name, task, seconds in (
+        ("complete-ended-cohorts", "cohorts.tasks.complete_ended_cohorts", 15 * 60),
+        ("fill-freed-seats", "cohorts.tasks.fill_freed_seats", 5 * 60),
+        # Ends seat holds whose payment did not come; pauses access where an instalment
+        # stayed unpaid past the grace period.
+        ("expire-payment-holds", "payments.tasks.expire_payment_holds", 60),
+        # Allocates peer reviews at deadlines, reassigns overdue reviews, closes review
+        # periods and releases scheduled grades; a missed tick catches up.
+        ("review-tick", "reviews.tasks.review_tick", 60),
+        # Re-evaluates running cohorts: catches an event whose evaluation was lost.
+        ("badges-sweep", "badges.tasks.sweep_running_cohorts", 24 * 60 * 60),
+        # Notifications: each producer makes one row per user, kind and key.
+        ("session-reminders", "notifications.tasks.session_reminders", 60),
+        ("module-unlocks", "notifications.tasks.module_unlocks", 5 * 60),
+        ("assignments-due", "notifications.tasks.assignments_due", 15 * 60),
+        ("deliver-notifications", "notifications.tasks.deliver_pending", LMS_SWEEP_SECONDS),
+        ("notification-digests", "notifications.tasks.send_digests", 60 * 60),
+    )
 }
 
 # --- Badges (Open Badges 2.0) ---------------------------------------------------------
@@ -466,17 +449,6 @@ if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET.strip():
         "https://<host>/payments/stripe/webhook/ in Stripe's dashboard, or unset "
         "STRIPE_SECRET_KEY to invoice every paid cohort."
     )
-# The cache counts coupon codes that did not work (payments/throttling.py). In memory,
-# each web process counts for itself; LMS_CACHE_URL=redis://host:6379/N shares the
-# count between processes (and servers), as production should.
-LMS_CACHE_URL = os.environ.get("LMS_CACHE_URL", "")
-if LMS_CACHE_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": LMS_CACHE_URL,
-        }
-    }
 # Coupon codes that did not work, counted per user and per client address (behind
 # REST_FRAMEWORK["NUM_PROXIES"] proxies, from X-Forwarded-For) in the cache: past either
 # limit, codes are refused for the rest of the window.
@@ -500,7 +472,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "Cohort LMS <no
 WAGTAILADMIN_NOTIFICATION_FROM_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Cache ----------------------------------------------------------------------------
-# Login lockouts and API throttles count in the cache. The default, one memory per
+# Login lockouts, API throttles and coupon codes that did not work (payments/throttling.py)
+# count in the cache. The default, one memory per
 # process, suits the embedded mode; production with several processes (gunicorn
 # workers, several machines) needs a shared one, or each process counts on its own:
 # LMS_CACHE_URL=redis://host:6379/1.
