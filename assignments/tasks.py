@@ -7,7 +7,7 @@ from celery import shared_task
 
 # The beat producers keep the names they had when notifications ran them: the beat
 # schedule (lms.settings) and any message already queued call them by name.
-@shared_task(name="notifications.tasks.assignments_due")
+@shared_task(name="notifications.tasks.assignments_due", autoretry_for=())
 def assignments_due() -> int:
     from assignments.notices import assignments_due_produce
 

@@ -154,3 +154,35 @@ class Award(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class Reevaluation(models.Model):
+    """A cohort's students evaluated again, in batches, against every automatic badge
+    of its course (after a badge is published, and by the daily sweep). Kept as a row
+    that each batch advances in its own transaction: if a worker dies or a message is
+    lost between batches, the resume sweep carries on where it stopped."""
+
+    cohort = models.ForeignKey(
+        "cohorts.Cohort", on_delete=models.CASCADE, related_name="badge_reevaluations"
+    )
+    # The last enrolment evaluated; the next batch starts after it.
+    after_enrolment_id = models.BigIntegerField(default=0)
+    requested_at = models.DateTimeField()
+    # When the last batch finished (or the request was made): an open row that has not
+    # moved for a while is resumed.
+    touched_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("badge re-evaluation")
+        verbose_name_plural = _("badge re-evaluations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort"],
+                condition=Q(finished_at__isnull=True),
+                name="one_open_reevaluation_per_cohort",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"cohort {self.cohort_id} after enrolment {self.after_enrolment_id}"

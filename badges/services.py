@@ -13,11 +13,12 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from badges import rules, selectors
-from badges.models import Award, BadgeClass
+from badges.models import Award, BadgeClass, Reevaluation
 from cohorts.models import CURRICULUM_ACCESS, Cohort, Enrolment
 from lms.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from lms.models import User
@@ -121,14 +122,80 @@ def badge_class_create(
 def badge_class_published(*, badge_class: BadgeClass) -> None:
     """A published rule may now hold for students who did the work already: re-evaluate
     every cohort of the course (batched, in the background)."""
-    from badges import tasks
 
     if not rules.get_kind(badge_class.rule_kind).automatic:
         return
     for cohort_id in Cohort.objects.filter(course_id=badge_class.course_id).values_list(
         "pk", flat=True
     ):
-        tasks.reevaluate_cohort.delay_on_commit(cohort_id)
+        cohort_reevaluation_request(cohort_id=cohort_id)
+
+
+def cohort_reevaluation_request(*, cohort_id: int, now: dt.datetime | None = None) -> None:
+    """Evaluate every student of the cohort again, in batches in the background. The
+    request is a row written in the caller's transaction, so it survives a lost message
+    (the resume sweep finds it); one already open starts again from the first student,
+    so the students it had passed are evaluated against the newer badges too."""
+    from badges import tasks
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        restarted = Reevaluation.objects.filter(
+            cohort_id=cohort_id, finished_at__isnull=True
+        ).update(after_enrolment_id=0, touched_at=now)
+        if not restarted:
+            try:
+                with transaction.atomic():
+                    Reevaluation.objects.create(
+                        cohort_id=cohort_id, requested_at=now, touched_at=now
+                    )
+            except IntegrityError:  # a concurrent request opened it: start that one over
+                Reevaluation.objects.filter(cohort_id=cohort_id, finished_at__isnull=True).update(
+                    after_enrolment_id=0, touched_at=now
+                )
+    tasks.reevaluate_cohort.delay_on_commit(cohort_id)
+
+
+def cohort_reevaluate_batch(*, cohort_id: int, size: int) -> tuple[int, bool]:
+    """The next batch of the cohort's open re-evaluation: its awards, their
+    notifications and the row's progress in one transaction. Returns (awards made,
+    whether more remain). A second worker on the same cohort skips it (the row is
+    locked) instead of evaluating the same students twice."""
+    with transaction.atomic():
+        job = (
+            Reevaluation.objects.select_for_update(skip_locked=True)
+            .filter(cohort_id=cohort_id, finished_at__isnull=True)
+            .first()
+        )
+        if job is None:
+            return 0, False
+        cohort = Cohort.objects.select_related("course").get(pk=cohort_id)
+        batch = selectors.enrolment_batch(cohort=cohort, after_id=job.after_enrolment_id, size=size)
+        awarded = awards_evaluate(cohort=cohort, enrolment_ids=batch) if batch else []
+        job.touched_at = timezone.now()
+        if len(batch) < size:
+            job.finished_at = job.touched_at
+        else:
+            job.after_enrolment_id = batch[-1]
+        job.save()
+    return len(awarded), job.finished_at is None
+
+
+def reevaluations_resume(*, now: dt.datetime | None = None) -> list[int]:
+    """Cohorts whose re-evaluation has not moved for a lease (its worker died, its
+    message was lost): their next batch is queued again. Returns their ids."""
+    from badges import tasks
+
+    now = now or timezone.now()
+    stale = now - dt.timedelta(seconds=settings.LMS_DELIVERY_LEASE_SECONDS)
+    cohort_ids = list(
+        Reevaluation.objects.filter(finished_at__isnull=True, touched_at__lte=stale).values_list(
+            "cohort_id", flat=True
+        )
+    )
+    for cohort_id in cohort_ids:
+        tasks.reevaluate_cohort.delay(cohort_id)
+    return cohort_ids
 
 
 # --- Automatic awarding -----------------------------------------------------------------
@@ -221,8 +288,7 @@ def awards_evaluate(
         Award.objects.filter(uuid__in=[a.uuid for a in new]).select_related("badge_class")
     )
     Award.history.bulk_history_create(created, default_change_reason="earned by its rule")
-    for award in created:
-        award_notify(award=award)
+    awards_notify(awards=created, cohort=cohort)
     return created
 
 
@@ -346,8 +412,27 @@ def _with_history(instance: Any, by: User, reason: str) -> None:
 
 
 def award_notify(*, award: Award) -> None:
-    """The one place a student is told about a new badge (email now; the notification
-    centre can take over here)."""
-    from badges import tasks
+    """Tell the student about a new badge, in the transaction that awards it."""
+    awards_notify(awards=[award], cohort=award.cohort)
 
-    tasks.send_award_email.delay_on_commit(award.pk)
+
+def awards_notify(*, awards: list[Award], cohort: Cohort) -> int:
+    """Tell each recipient about their new badge: one notification each, written in the
+    transaction that made the awards, so no award goes untold whatever happens to a
+    worker afterwards (their choice for badges applies; the key is the one the email
+    always had, so it goes out once). A fixed number of queries."""
+    from notifications.models import Kind
+    from notifications.services import notify_each
+
+    return notify_each(
+        kind=Kind.BADGE_AWARDED,
+        items=(
+            (
+                award.recipient_id,
+                f"badge-award:{award.uuid}",
+                {"badge": award.badge_class.name, "cohort": cohort.name, "note": award.note},
+                reverse("badges:award", kwargs={"award_uuid": award.uuid}),
+            )
+            for award in awards
+        ),
+    )

@@ -1,18 +1,18 @@
 """Thin Celery tasks: fetch by id, call a service. Each is safe to run twice: awards
-are enforced once by the database and emails by a sent-marker. Tasks are acknowledged
-late (settings: CELERY_TASK_ACKS_LATE), so one lost with its worker runs again; the
-nightly sweep catches events whose task never reached the broker."""
+are enforced once by the database, and each award's notification is written with it.
+A cohort's re-evaluation is a row that each batch advances, so the resume sweep carries
+on after a lost worker or message; the nightly sweep catches a student's event whose
+evaluation never reached the broker."""
 
 from __future__ import annotations
 
 from celery import shared_task
-from django.urls import reverse
 
 # Students evaluated per task when a whole cohort is re-evaluated.
 REEVALUATE_BATCH = 250
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task
 def evaluate_student(cohort_id: int, user_id: int) -> int:
     from badges.services import awards_evaluate
     from cohorts.models import Cohort
@@ -23,43 +23,50 @@ def evaluate_student(cohort_id: int, user_id: int) -> int:
     return len(awards_evaluate(cohort=cohort, user_ids=[user_id]))
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def reevaluate_cohort(cohort_id: int, after_enrolment_id: int = 0) -> int:
-    """One batch of a cohort's students, then the next batch as its own task: a
-    re-evaluation of a large cohort never holds one long transaction, and a worker lost
-    halfway costs one batch, which runs again."""
-    from badges.selectors import enrolment_batch
-    from badges.services import awards_evaluate
-    from cohorts.models import Cohort
-
-    cohort = Cohort.objects.select_related("course").filter(pk=cohort_id).first()
-    if cohort is None:
-        return 0
-    batch = enrolment_batch(cohort=cohort, after_id=after_enrolment_id, size=REEVALUATE_BATCH)
-    awarded = awards_evaluate(cohort=cohort, enrolment_ids=batch) if batch else []
-    if len(batch) == REEVALUATE_BATCH:
-        reevaluate_cohort.delay(cohort_id, batch[-1])
-    return len(awarded)
-
-
 @shared_task
+def reevaluate_cohort(cohort_id: int, after_enrolment_id: int = 0) -> int:
+    """One batch of the cohort's open re-evaluation, then the next batch as its own
+    task: a large cohort never holds one long transaction, and a worker lost halfway
+    costs one batch, which the resume sweep queues again. (``after_enrolment_id`` is
+    read from the re-evaluation's row; the argument is kept for queued messages.)"""
+    from badges.services import cohort_reevaluate_batch
+
+    awarded, more = cohort_reevaluate_batch(cohort_id=cohort_id, size=REEVALUATE_BATCH)
+    if more:
+        reevaluate_cohort.delay(cohort_id)
+    return awarded
+
+
+@shared_task(autoretry_for=())  # a beat tick: the next tick is its retry
 def sweep_running_cohorts() -> int:
     """Re-evaluate cohorts that are running or ended in the last two weeks."""
+    from django.db import transaction
+
     from badges.selectors import cohorts_to_sweep
+    from badges.services import cohort_reevaluation_request
 
     cohort_ids = cohorts_to_sweep()
-    for cohort_id in cohort_ids:
-        reevaluate_cohort.delay(cohort_id)
+    with transaction.atomic():
+        for cohort_id in cohort_ids:
+            cohort_reevaluation_request(cohort_id=cohort_id)
     return len(cohort_ids)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(autoretry_for=())  # a beat tick: the next tick is its retry
+def resume_reevaluations() -> int:
+    from badges.services import reevaluations_resume
+
+    return len(reevaluations_resume())
+
+
+@shared_task
 def send_award_email(award_id: int) -> bool:
-    """Tell the recipient through notifications (their choice for badges applies); the
-    email keeps the key it always had, so it goes out once."""
+    """Kept for messages queued before award notifications were written with the award
+    itself: makes the notification if it is missing (once per key)."""
+    from django.db import transaction
+
     from badges.models import Award
-    from notifications.models import Kind
-    from notifications.services import notify_user
+    from badges.services import award_notify
 
     award = (
         Award.objects.select_related("badge_class", "cohort")
@@ -68,11 +75,6 @@ def send_award_email(award_id: int) -> bool:
     )
     if award is None:
         return False
-    return notify_user(
-        kind=Kind.BADGE_AWARDED,
-        key=f"badge-award:{award.uuid}",
-        user_id=award.recipient_id,
-        params={"badge": award.badge_class.name, "cohort": award.cohort.name, "note": award.note},
-        url=reverse("badges:award", kwargs={"award_uuid": award.uuid}),
-        email_now=True,
-    )
+    with transaction.atomic():
+        award_notify(award=award)
+    return True

@@ -12,10 +12,10 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
-from cohorts.models import Cohort
+from cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from cohorts.selectors import ModuleSlot, active_students, cohort_schedule, running_cohorts
 from notifications.models import Kind
-from notifications.services import notify
+from notifications.services import notify, notify_user
 
 # A module that opened longer ago than this (beat was down for a day) is not announced.
 UNLOCK_LOOKBACK = dt.timedelta(days=1)
@@ -46,4 +46,28 @@ def module_unlock_fan_out(
         },
         url=reverse("cohorts:module", args=[cohort.pk, slot.module.pk]),
         now=now,
+    )
+
+
+def waitlist_promotion_notify(*, enrolment_id: int) -> bool:
+    """Tell the student the seat is theirs (a kind that is always emailed), in the
+    transaction that promotes them; the email keeps the key it always had."""
+    enrolment = (
+        Enrolment.objects.select_related("cohort__course")
+        .filter(pk=enrolment_id, status=EnrolmentStatus.ACTIVE)
+        .first()
+    )
+    if enrolment is None:  # left again or cancelled before the mail went out
+        return False
+    cohort = enrolment.cohort
+    return notify_user(
+        kind=Kind.WAITLIST_PROMOTED,
+        key=f"waitlist-promoted:{enrolment.pk}",
+        user_id=enrolment.user_id,
+        params={
+            "cohort": cohort.name,
+            "course": cohort.course.title,
+            "starts_on": cohort.starts_on.isoformat(),
+        },
+        url=reverse("cohorts:dashboard", kwargs={"cohort_id": cohort.pk}),
     )

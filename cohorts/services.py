@@ -508,9 +508,9 @@ def enrolment_transfer(
 
 
 def _notify_promoted(enrolment: Enrolment) -> None:
-    from cohorts.tasks import send_waitlist_promotion_email
+    from cohorts.notices import waitlist_promotion_notify
 
-    send_waitlist_promotion_email.delay_on_commit(enrolment.pk)
+    waitlist_promotion_notify(enrolment_id=enrolment.pk)
 
 
 @transaction.atomic

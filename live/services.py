@@ -350,9 +350,11 @@ def session_add_recording(
 
 
 def _notify_change(session: LiveSession, *, kind: str) -> None:
-    from live.tasks import notify_session_change
+    """Written in the transaction that moves or cancels the session: everyone who may
+    attend is told exactly when the change happened, whatever becomes of a worker."""
+    from live.notices import session_changed_notify
 
-    notify_session_change.delay_on_commit(session.pk, kind, session.sequence)
+    session_changed_notify(session_id=session.pk, change=kind, sequence=session.sequence)
 
 
 # --- RSVP and attendance ----------------------------------------------------------------

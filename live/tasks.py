@@ -16,7 +16,7 @@ def notify_session_change(session_id: int, change: str, sequence: int) -> int:
 
 # The beat producers keep the names they had when notifications ran them: the beat
 # schedule (lms.settings) and any message already queued call them by name.
-@shared_task(name="notifications.tasks.session_reminders")
+@shared_task(name="notifications.tasks.session_reminders", autoretry_for=())
 def session_reminders() -> int:
     from live.notices import session_reminders_produce
 

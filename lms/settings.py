@@ -417,6 +417,7 @@ CELERY_BEAT_SCHEDULE = {
         ("review-tick", "reviews.tasks.review_tick", 60),
         # Re-evaluates running cohorts: catches an event whose evaluation was lost.
         ("badges-sweep", "badges.tasks.sweep_running_cohorts", 24 * 60 * 60),
+        ("badges-resume", "badges.tasks.resume_reevaluations", LMS_SWEEP_SECONDS),
         # Notifications: each producer makes one row per user, kind and key.
         ("session-reminders", "notifications.tasks.session_reminders", 60),
         ("module-unlocks", "notifications.tasks.module_unlocks", 5 * 60),

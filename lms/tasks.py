@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task
 def send_account_email(*, kind: str, user_id: int, key: str) -> bool:
     from lms.services import account_email_send
 

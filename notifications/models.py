@@ -94,6 +94,10 @@ class Notification(models.Model):
     # when it was emailed (alone or in a digest).
     delivery = models.CharField(max_length=16, choices=Delivery.choices)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # A delivery claims a few rows before it sends them (committed, so other deliveries
+    # skip them) and marks each emailed right after its message. If it dies, its claim
+    # runs out at this moment and another delivery takes the rows.
+    claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")

@@ -2,34 +2,45 @@
 
 - ``notify``: make one kind of notification for many users, in batches by user id
   (three queries per batch, whatever the number of users), once per (user, kind, key).
-- ``notify_user``: one notification for one user; with ``email_now`` (a task that is
-  retried on failure) its email goes out within the call.
+- ``notify_each``: one notification per user with their own facts (a count, a
+  deadline), in one batch.
+- ``notify_user``: one notification for one user.
 - ``notification_mark_read`` / ``notifications_mark_all_read``, ``preference_set``.
 - ``pending_deliver`` and ``digests_send``: the email side, each email sent once.
+
+Call them inside the transaction that makes the fact they tell about (the award, the
+allocation, the payment): the notification then exists exactly when the fact does, and
+a worker delivers it whether or not any particular task message survives.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lms.celery import TRANSIENT_ERRORS
 from lms.errors import NotFound, ValidationFailed
 from lms.links import absolute_url, base_url
 from lms.models import User
 from lms.timeutils import is_valid_timezone
 from notifications.kinds import render
 from notifications.models import ALWAYS_EMAILED, Delivery, Kind, Notification, Preference
+
+logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
 
@@ -78,10 +89,60 @@ def notify(
         Notification.objects.bulk_create(rows, ignore_conflicts=True)
         offered += len(rows)
     if offered:
-        from notifications.tasks import deliver_pending
-
-        deliver_pending.delay_on_commit()
+        _deliver_soon()
     return offered
+
+
+def notify_each(*, kind: str, items: Iterable[tuple[int, str, dict, str]]) -> int:
+    """One notification of ``kind`` per ``(user_id, key, params, url)``, each with its
+    own facts, unless that user turned the kind off or has it already (same key). Three
+    queries whatever the number of items; returns how many were offered."""
+    _check_kind(kind)
+    items = list(items)
+    if not items:
+        return 0
+    now = timezone.now()
+    prefs = (
+        {}
+        if kind in ALWAYS_EMAILED
+        else dict(
+            Preference.objects.filter(
+                user_id__in={user_id for user_id, *_rest in items}, kind=kind
+            ).values_list("user_id", "delivery")
+        )
+    )
+    rows = [
+        Notification(
+            user_id=user_id,
+            kind=kind,
+            key=key,
+            params=params,
+            url=url,
+            created_at=now,
+            delivery=prefs.get(user_id, Delivery.IMMEDIATELY),
+        )
+        for user_id, key, params, url in items
+        if prefs.get(user_id) != Delivery.OFF
+    ]
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    if rows:
+        _deliver_soon()
+    return len(rows)
+
+
+def _deliver_soon() -> None:
+    """Ask a worker to deliver once the transaction commits, at most once per
+    transaction. Only a hint: if the message is lost (a broker restart, a worker that
+    died) the delivery sweep finds the rows within LMS_SWEEP_SECONDS."""
+    from notifications.tasks import deliver_pending
+
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        getattr(callback, "task_name", None) == deliver_pending.name
+        for _sids, callback, *_robust in connection.run_on_commit
+    ):
+        return
+    deliver_pending.delay_on_commit()
 
 
 def _batches(users: QuerySet | Iterable[int], size: int):
@@ -109,40 +170,28 @@ def notify_user(
     user_id: int,
     params: dict,
     url: str = "",
-    email_now: bool = False,
 ) -> bool:
     """One notification for one user; True when it is new (False when the user turned
-    the kind off or it exists already, e.g. a retried task).
-
-    With ``email_now`` (for a caller that is a task, retried when it fails) an email
-    chosen "immediately" is sent within this call, in one transaction with the row: a
-    failed send leaves no row, so the retry sends it. The answer is then whether it
-    was emailed (False also when its key was emailed before)."""
+    the kind off or it exists already, e.g. a retried task). Its email, if the user
+    chose one, follows from the delivery."""
     _check_kind(kind)
     delivery = _delivery_of(user_id, kind)
     if delivery == Delivery.OFF:
         return False
-    now = timezone.now()
-    send_now = email_now and delivery == Delivery.IMMEDIATELY
     try:
         with transaction.atomic():
-            notification = Notification.objects.create(
+            Notification.objects.create(
                 user_id=user_id,
                 kind=kind,
                 key=key,
                 params=params,
                 url=url,
-                created_at=now,
+                created_at=timezone.now(),
                 delivery=delivery,
-                emailed_at=now if send_now else None,
             )
-            if send_now:
-                return _email_one(notification)
     except IntegrityError:
         return False
-    from notifications.tasks import deliver_pending
-
-    deliver_pending.delay_on_commit()
+    _deliver_soon()
     return True
 
 
@@ -333,25 +382,82 @@ def _send(user: User, key: str, template: str, context: dict) -> bool:
     )
 
 
-def pending_deliver(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:
-    """Email every notification chosen "immediately" that has not gone out. The email
-    is keyed on the notification's row, so two workers or a retry send it once; rows
-    locked by another worker are skipped (PostgreSQL)."""
-    now = now or timezone.now()
+# Rows one delivery claims at a time: small, so a claim left by a delivery that died
+# holds back few emails (until its lease runs out), and several deliveries share a
+# large fan-out.
+DELIVERY_BATCH = 50
+
+
+def pending_deliver(*, batch_size: int = DELIVERY_BATCH, max_seconds: float = 240.0) -> int:
+    """Email every notification chosen "immediately" that has not gone out; returns
+    how many were sent.
+
+    Claim a batch (committed, so a concurrent delivery skips it: SKIP LOCKED on
+    PostgreSQL, SQLite's write lock serialises), then send each email and mark its row
+    emailed in one transaction that commits right after that one message. A delivery
+    that dies in the middle therefore can send again only the message it was sending
+    when it died (if the mail server took it but the mark was not yet committed); the
+    rest of its claim is taken over once the lease (LMS_DELIVERY_LEASE_SECONDS) runs
+    out. Each email is also keyed on its row (``email_send_once``), so two deliveries
+    of one row never both send it.
+
+    Stops after ``max_seconds`` and queues the next run, so one task never holds its
+    broker message for long."""
+    started = time.monotonic()
     sent = 0
-    while True:
-        with transaction.atomic():
-            batch = list(
-                Notification.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(delivery=Delivery.IMMEDIATELY, emailed_at__isnull=True)
-                .select_related("user")
-                .order_by("pk")[:batch_size]
-            )
-            if not batch:
-                return sent
-            for notification in batch:
+    while time.monotonic() - started < max_seconds:
+        batch = _claim(batch_size)
+        if not batch:
+            return sent
+        sent += _deliver_claimed(batch)
+    from notifications.tasks import deliver_pending
+
+    deliver_pending.delay()
+    return sent
+
+
+def _claim(batch_size: int) -> list[Notification]:
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(delivery=Delivery.IMMEDIATELY, emailed_at__isnull=True)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return []
+        lease = dt.timedelta(seconds=settings.LMS_DELIVERY_LEASE_SECONDS)
+        Notification.objects.filter(pk__in=ids).update(claimed_until=now + lease)
+    return list(Notification.objects.filter(pk__in=ids).select_related("user").order_by("pk"))
+
+
+def _deliver_claimed(batch: list[Notification]) -> int:
+    """Send each claimed row, committing its mark right after its message. A failure
+    that passes (database, network, mail server) gives the rest of the claim back and
+    is raised, so the task retries; any other failure of one row is logged and that row
+    is left to its lease, so it cannot hold up the others."""
+    sent = 0
+    for position, notification in enumerate(batch):
+        try:
+            with transaction.atomic():
                 sent += _email_one(notification)
-            Notification.objects.filter(pk__in=[n.pk for n in batch]).update(emailed_at=now)
+                Notification.objects.filter(pk=notification.pk).update(
+                    emailed_at=timezone.now(), claimed_until=None
+                )
+        except TRANSIENT_ERRORS:
+            _release([n.pk for n in batch[position:]])
+            raise
+        except Exception:
+            logger.exception("Notification %s could not be emailed", notification.pk)
+    return sent
+
+
+def _release(ids: list[int]) -> None:
+    # If the database is away too, the claim runs out on its own.
+    with contextlib.suppress(TRANSIENT_ERRORS):
+        Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).update(claimed_until=None)
 
 
 def digests_send(*, now: dt.datetime | None = None) -> int:

@@ -10,14 +10,14 @@ from __future__ import annotations
 from celery import shared_task
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task
 def deliver_pending() -> int:
     from notifications.services import pending_deliver
 
     return pending_deliver()
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task
 def send_digests() -> int:
     from notifications.services import digests_send
 

@@ -11,7 +11,7 @@ from cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from cohorts.services import enrolment_transfer
 from lms.errors import Conflict, NotAllowed, ValidationFailed
 from lms.models import User
-from payments import selectors, tasks
+from payments import notices, selectors
 from payments.models import DEFERRAL_MACHINE, Deferral, DeferralStatus, Order
 
 
@@ -52,7 +52,7 @@ def deferral_request(
             _("You asked to move this seat already; staff will answer soon."),
             code="deferral_pending",
         ) from exc
-    tasks.send_deferral_email.delay_on_commit(deferral.pk)
+    notices.deferral_notify(deferral_id=deferral.pk)
     return deferral
 
 
@@ -85,5 +85,5 @@ def deferral_decide(
             order.save()
     deferral.answer, deferral.decided_by = answer.strip(), by
     DEFERRAL_MACHINE.move(deferral, to, by=by, reason=to, now=now)
-    tasks.send_deferral_email.delay_on_commit(deferral.pk)
+    notices.deferral_notify(deferral_id=deferral.pk)
     return deferral

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cohorts.models import EnrolmentStatus
 from cohorts.services import enrolment_suspend
-from payments import stripe_gateway, tasks
+from payments import notices, stripe_gateway
 from payments.models import Order, OrderStatus
 
 
@@ -24,7 +24,7 @@ def instalment_failed(*, order: Order, reference: str, now: dt.datetime) -> str:
         order.failing_since = now
         order._change_reason = "instalment failed"
         order.save()
-    tasks.send_payment_email.delay_on_commit(order.pk, "instalment_failed", reference)
+    notices.payment_notify(order_id=order.pk, kind="instalment_failed", reference=reference)
     return "instalment failed: grace period"
 
 
@@ -47,8 +47,10 @@ def instalments_suspend_overdue(*, now: dt.datetime | None = None) -> int:
                 enrolment=order.enrolment, reason="instalment unpaid", now=now
             )
             if enrolment.status == EnrolmentStatus.SUSPENDED:
-                tasks.send_payment_email.delay_on_commit(
-                    order.pk, "access_suspended", order.failing_since.isoformat()
+                notices.payment_notify(
+                    order_id=order.pk,
+                    kind="access_suspended",
+                    reference=order.failing_since.isoformat(),
                 )
                 paused += 1
     return paused

@@ -28,7 +28,7 @@ from cohorts.services import (
 from lms.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from lms.models import User
 from lms.timeutils import local_moment, local_today
-from payments import pricing, selectors, stripe_gateway, tasks
+from payments import notices, pricing, selectors, stripe_gateway, tasks
 from payments.models import (
     ORDER_MACHINE,
     CohortPrice,
@@ -171,7 +171,7 @@ def _order_open(
             due_on=due_on,
             payment_reference=payment_reference(order.pk),
         )
-        tasks.send_invoice_email.delay_on_commit(order.pk)
+        notices.invoice_notify(order_id=order.pk)
     else:
         # The student pays in Stripe Checkout, created after this commits
         # (checkout_start): no network call while the cohort is locked.
@@ -245,7 +245,7 @@ def order_mark_paid(
     enrolment_transition(
         enrolment=enrolment, to=EnrolmentStatus.ACTIVE, by=by, reason="paid", now=now
     )
-    tasks.send_receipt_email.delay_on_commit(order.pk)
+    notices.receipt_notify(order_id=order.pk)
     return order
 
 
@@ -407,7 +407,7 @@ def payment_confirm(
             enrolment_transition(
                 enrolment=enrolment, to=EnrolmentStatus.ACTIVE, reason="paid", now=now
             )
-        tasks.send_receipt_email.delay_on_commit(order.pk)
+        notices.receipt_notify(order_id=order.pk)
         _plan_complete_check(order)
         return "paid: seat confirmed"
     if order.status == OrderStatus.PENDING:
@@ -423,7 +423,7 @@ def payment_confirm(
             order_transition(
                 order=order, to=OrderStatus.PAID, reason="paid after the hold ended", now=now
             )
-            tasks.send_receipt_email.delay_on_commit(order.pk)
+            notices.receipt_notify(order_id=order.pk)
             _plan_complete_check(order)
             return "paid late: seat still free, confirmed"
         order._change_reason = "paid after the hold ended; cohort full"
@@ -437,7 +437,7 @@ def payment_confirm(
     order.save()
     if restored:
         enrolment_restore(enrolment=order.enrolment, reason="instalment paid", now=now)
-        tasks.send_payment_email.delay_on_commit(order.pk, "access_restored", reference)
+        notices.payment_notify(order_id=order.pk, kind="access_restored", reference=reference)
     _plan_complete_check(order)
     return f"instalment {order.instalments_paid} of {order.instalments} paid"
 

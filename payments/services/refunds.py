@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from cohorts.services import enrolment_end
 from lms.errors import Conflict, NotAllowed, ValidationFailed
 from lms.models import User
-from payments import selectors, stripe_gateway, tasks
+from payments import notices, selectors, stripe_gateway
 from payments.models import Order, OrderStatus, Provider, Refund
 from payments.services.orders import order_transition
 
@@ -141,7 +141,7 @@ def _refund_record(
             order._history_user = by
         order._change_reason = f"refunded {amount} ({source})"
         order.save()
-    tasks.send_payment_email.delay_on_commit(order.pk, "refunded", reference)
+    notices.payment_notify(order_id=order.pk, kind="refunded", reference=reference)
     return refund
 
 

@@ -23,7 +23,7 @@ from assignments.services import rubric_snapshot, submission_transition
 from cms.models import AssignmentPage, InstructorGrading
 from cohorts.models import CURRICULUM_ACCESS, Enrolment, EnrolmentStatus
 from lms.errors import NotFound
-from reviews import allocation, tasks
+from reviews import allocation, notices
 from reviews.models import REVIEW_MACHINE, QueueReason, Review, ReviewKind, ReviewStatus
 from reviews.services.queue import _queue_many, queue_add
 
@@ -89,19 +89,28 @@ def peer_reviews_allocate(*, run: CohortAssignment, now: dt.datetime | None = No
     late = Submission.objects.filter(
         cohort_assignment=run, is_late=True, status=SubmissionStatus.SUBMITTED
     )
-    for submission in late:
-        late_submission_allocate(submission=submission, run=run, slot=slot, now=now)
-    if created:
-        tasks.send_reviews_assigned_emails.delay_on_commit(run.pk, now.isoformat())
+    late_pairs = sum(
+        late_submission_allocate(submission=submission, run=run, slot=slot, now=now, notify=False)
+        for submission in late
+    )
+    if created or late_pairs:
+        # Once, after every review of this moment exists: each reviewer is told the
+        # full number they got.
+        notices.reviews_assigned_notify(run_id=run.pk, at=now)
     return created
 
 
 def late_submission_allocate(
-    *, submission: Submission, run: CohortAssignment, slot: AssignmentSlot, now: dt.datetime
+    *,
+    submission: Submission,
+    run: CohortAssignment,
+    slot: AssignmentSlot,
+    now: dt.datetime,
+    notify: bool = True,
 ) -> int:
     """The rolling pool: a late submission gets up to k reviewers (those who still owe
     reviews first) and its author takes reviews of work still short of reviewers. The
-    caller holds the run's lock."""
+    caller holds the run's lock; with ``notify=False`` it tells the reviewers itself."""
     assignment = slot.assignment
     if run.closed_at is not None or now >= slot.deadlines.review_closes_at:
         queue_add(submission=submission, reason=QueueReason.LATE, now=now)
@@ -145,8 +154,9 @@ def late_submission_allocate(
         and submission.status == SubmissionStatus.SUBMITTED
     ):
         submission_transition(submission=submission, to=SubmissionStatus.IN_REVIEW)
-    for reviewer in {r for _s, r in pairs}:
-        tasks.send_reviews_assigned_emails.delay_on_commit(run.pk, now.isoformat(), reviewer)
+    if notify:
+        for reviewer in sorted({r for _s, r in pairs}):
+            notices.reviews_assigned_notify(run_id=run.pk, at=now, reviewer_id=reviewer)
     return len(pairs)
 
 
@@ -252,8 +262,8 @@ def _reviews_reassign(run: CohortAssignment, lapsed: Q, now: dt.datetime, *, rea
                 )
             )
     Review.objects.bulk_create(replacements)
-    for reviewer in {r.reviewer_id for r in replacements}:
-        tasks.send_reviews_assigned_emails.delay_on_commit(run.pk, now.isoformat(), reviewer)
+    if replacements:
+        notices.reviews_assigned_notify(run_id=run.pk, at=now)
     return len(replacements)
 
 

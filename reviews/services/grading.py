@@ -17,7 +17,7 @@ from assignments.services import rubric_scores_validate, rubric_snapshot, submis
 from cms.models import InstructorGrading
 from lms.errors import Conflict, ValidationFailed
 from lms.models import User
-from reviews import signals, tasks
+from reviews import notices, signals
 from reviews.models import (
     REGRADE_MACHINE,
     Grade,
@@ -141,7 +141,7 @@ def _grade_write(
     grade.save()
     submission_transition(submission=submission, to=SubmissionStatus.GRADED, reason=reason)
     if grade.released_at is not None:
-        tasks.send_grade_released_email.delay_on_commit(grade.pk, grade.history.latest().pk)
+        notices.grade_released_notify(grade_id=grade.pk, change_id=grade.history.latest().pk)
         _announce_release(grade, submission)
     return grade
 
@@ -249,7 +249,7 @@ def grades_release_due(*, now: dt.datetime | None = None) -> int:
             grade.released_at = now
             grade._change_reason = "released"
             grade.save(update_fields=["released_at", "updated_at"])
-            tasks.send_grade_released_email.delay_on_commit(grade.pk, grade.history.latest().pk)
+            notices.grade_released_notify(grade_id=grade.pk, change_id=grade.history.latest().pk)
             _announce_release(grade, grade.submission)
             released += 1
     return released
@@ -260,4 +260,4 @@ def _regrade_close(regrade: RegradeRequest, *, by: User, answer: str, now: dt.da
     regrade.answer = answer[:5000]
     regrade.answered_by = by
     REGRADE_MACHINE.move(regrade, RegradeStatus.ANSWERED, by=by, reason="answered", now=now)
-    tasks.send_regrade_answered_email.delay_on_commit(regrade.pk)
+    notices.regrade_answered_notify(regrade_id=regrade.pk)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from assignments.services import rubric_scores_validate, version_reviewer_copy
 from lms.errors import Conflict, NotFound, ValidationFailed
 from lms.models import User
-from reviews import signals, tasks
+from reviews import notices, signals
 from reviews.models import REVIEW_MACHINE, QueueReason, Review, ReviewKind, ReviewStatus
 from reviews.selectors import review_file_get, review_seat_annotate, review_seat_require
 from reviews.services.grading import _grade_from_peers_if_complete
@@ -81,7 +81,7 @@ def review_submit(
     # Stamps submitted_at with now, and saves.
     review_transition(review=review, to=ReviewStatus.SUBMITTED, by=by, reason="submitted", now=now)
     if review.kind == ReviewKind.PEER:
-        tasks.send_feedback_received_email.delay_on_commit(review.pk)
+        notices.feedback_received_notify(review_id=review.pk)
         signals.send_on_commit(
             signals.review_submitted,
             Review,

@@ -11,11 +11,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from badges import services, tasks
-from badges.models import Award, BadgeClass
+from badges.models import Award, BadgeClass, Reevaluation
 from cms.models import LessonPage, ModulePage
 from cohorts import services as cohort_services
 from cohorts.models import EnrolmentStatus
 from lms.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from notifications.models import Notification
 from reviews import services as review_services
 from reviews.models import Review, ReviewStatus
 from tests.badges.factories import SVG, badge_class, png_bytes, png_upload
@@ -269,7 +270,9 @@ def test_publishing_a_new_rule_awards_it_to_students_who_did_the_work_already(
     }
 
 
-def test_re_evaluating_a_cohort_works_in_batches_and_covers_every_student(cohort, monkeypatch):
+def test_re_evaluating_a_cohort_works_in_batches_and_covers_every_student(
+    cohort, monkeypatch, django_capture_on_commit_callbacks
+):
     monkeypatch.setattr(tasks, "REEVALUATE_BATCH", 2)
     enrolments = [EnrolmentFactory(cohort=cohort) for _ in range(5)]
     EnrolmentFactory(cohort=cohort, status=EnrolmentStatus.WAITLISTED)
@@ -298,9 +301,14 @@ def test_re_evaluating_a_cohort_works_in_batches_and_covers_every_student(cohort
         return original(**kwargs)
 
     monkeypatch.setattr(services, "awards_evaluate", spy)
-    tasks.reevaluate_cohort(cohort.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cohort_reevaluation_request(cohort_id=cohort.pk)
     assert [len(c) for c in calls] == [2, 2, 1]
     assert Award.objects.filter(badge_class=badge).count() == 5
+    job = Reevaluation.objects.get(cohort=cohort)
+    assert job.finished_at is not None and job.after_enrolment_id == enrolments[3].pk
+    # Each award's notification was written with it.
+    assert Notification.objects.filter(kind="badge_awarded").count() == 5
 
 
 # --- Evaluation costs a fixed number of queries -------------------------------------------
@@ -350,8 +358,9 @@ def test_evaluating_one_event_costs_the_same_queries_whatever_the_number_of_badg
 
     # enrolments, badge classes, decided awards, modules, lessons, completions,
     # assignments, grades, reviews, the insert, the read-back of what was inserted, its
-    # history rows; and the savepoint around it all.
-    with django_assert_max_num_queries(14):
+    # history rows, the recipients' choices for badge emails and their notifications;
+    # and the savepoint around it all.
+    with django_assert_max_num_queries(16):
         awarded = services.awards_evaluate(cohort=cohort, user_ids=[target.user_id])
     assert len(awarded) == size  # every "module 1 done" badge
 
@@ -548,7 +557,9 @@ def test_a_module_of_another_course_is_refused(course):
     assert exc.value.field == "module"
 
 
-def test_the_daily_sweep_awards_what_a_lost_event_missed_in_running_cohorts(cohort):
+def test_the_daily_sweep_awards_what_a_lost_event_missed_in_running_cohorts(
+    cohort, django_capture_on_commit_callbacks
+):
     from badges.selectors import cohorts_to_sweep
     from cohorts.models import LessonCompletion
 
@@ -570,6 +581,66 @@ def test_the_daily_sweep_awards_what_a_lost_event_missed_in_running_cohorts(coho
     assert cohorts_to_sweep() == [cohort.pk]
     assert long_ago.pk not in cohorts_to_sweep()
 
-    tasks.sweep_running_cohorts()
-    tasks.sweep_running_cohorts()
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.sweep_running_cohorts()
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.sweep_running_cohorts()
     assert Award.objects.filter(recipient=enrolment.user).count() == 1
+
+
+def _finisher(cohort, n):
+    from cohorts.models import LessonCompletion
+
+    enrolments = [EnrolmentFactory(cohort=cohort) for _ in range(n)]
+    lessons = list(LessonPage.objects.filter(path__startswith=cohort.course.path))
+    for enrolment in enrolments:
+        LessonCompletion.objects.bulk_create(
+            LessonCompletion(enrolment=enrolment, lesson=lesson, completed_at=timezone.now())
+            for lesson in lessons
+        )
+    return enrolments
+
+
+def test_a_re_evaluation_whose_next_message_was_lost_is_resumed_by_the_sweep(
+    cohort, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(tasks, "REEVALUATE_BATCH", 2)
+    enrolments = _finisher(cohort, 5)
+    badge_class(cohort.course, kind="all_modules")
+    # The request is written, but its message never reaches a worker; one batch ran
+    # and the message for the next one was lost too.
+    services.cohort_reevaluation_request(cohort_id=cohort.pk)
+    assert services.cohort_reevaluate_batch(cohort_id=cohort.pk, size=2) == (2, True)
+    job = Reevaluation.objects.get(cohort=cohort)
+    assert job.after_enrolment_id == enrolments[1].pk
+    # Not stale yet: nothing is queued twice while a worker may still be on it.
+    assert services.reevaluations_resume() == []
+    later = timezone.now() + dt.timedelta(minutes=5)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.reevaluations_resume(now=later) == [cohort.pk]
+    assert Award.objects.filter(cohort=cohort).count() == 5
+    assert Reevaluation.objects.get(cohort=cohort).finished_at is not None
+    assert Notification.objects.filter(kind="badge_awarded").count() == 5
+
+
+def test_publishing_a_badge_records_the_re_evaluation_in_the_same_transaction(cohort):
+    _finisher(cohort, 1)
+    badge = badge_class(cohort.course, kind="all_modules")
+    Reevaluation.objects.all().delete()
+    services.badge_class_published(badge_class=badge)
+    assert Reevaluation.objects.filter(cohort=cohort, finished_at__isnull=True).count() == 1
+    # A second publication while it is open starts the same row again from the start.
+    Reevaluation.objects.update(after_enrolment_id=99)
+    services.badge_class_published(badge_class=badge)
+    job = Reevaluation.objects.get(cohort=cohort)
+    assert job.after_enrolment_id == 0 and job.finished_at is None
+
+
+def test_a_second_worker_on_the_same_re_evaluation_skips_it(cohort):
+    _finisher(cohort, 3)
+    badge_class(cohort.course, kind="all_modules")
+    services.cohort_reevaluation_request(cohort_id=cohort.pk)
+    assert services.cohort_reevaluate_batch(cohort_id=cohort.pk, size=10) == (3, False)
+    # Finished: another delivery of the same message does nothing.
+    assert services.cohort_reevaluate_batch(cohort_id=cohort.pk, size=10) == (0, False)
+    assert Award.objects.filter(cohort=cohort).count() == 3

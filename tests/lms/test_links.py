@@ -12,8 +12,8 @@ from django.conf import settings
 from django.core import mail
 from django.test import RequestFactory
 
-from badges.tasks import send_award_email
 from lms.links import absolute_url
+from notifications.tasks import deliver_pending
 from tests.badges.factories import badge_class
 from tests.factories import UserFactory
 
@@ -78,5 +78,5 @@ def test_an_email_sent_by_a_task_links_to_lms_base_url(settings, cohort, enrolme
         badge_class=manual, recipient=enrolment.user, cohort=cohort, by=instructor, note="n"
     )
     mail.outbox.clear()
-    send_award_email(award.pk)
+    deliver_pending()
     assert f"http://127.0.0.1:9001/badges/awards/{award.uuid}/" in mail.outbox[-1].body

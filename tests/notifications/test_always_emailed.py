@@ -72,34 +72,41 @@ def test_the_preferences_page_and_api_show_them_as_fixed(client, api, student):
 
 def test_an_always_emailed_kind_is_sent_at_once_with_its_own_key(student):
     kw = {"kind": Kind.INVOICE, "key": "invoice:7", "user_id": student.pk, "params": INVOICE}
-    assert services.notify_user(**kw, email_now=True) is True
-    assert services.notify_user(**kw, email_now=True) is False  # a retried task
+    assert services.notify_user(**kw) is True
+    assert services.notify_user(**kw) is False  # a retried task
+    assert services.pending_deliver() == 1
+    assert services.pending_deliver() == 0
     assert [m.to for m in mail.outbox] == [[student.email]]
     assert "2026-0001" in mail.outbox[0].subject
     assert SentEmail.objects.filter(key="invoice:7").count() == 1
-    assert Notification.objects.get().emailed_at is not None
+    row = Notification.objects.get()
+    assert row.emailed_at is not None and row.claimed_until is None
 
 
-def test_a_failed_send_leaves_no_notification_so_the_retry_sends(student, monkeypatch):
+def test_a_failed_send_keeps_the_notification_and_gives_its_claim_back(student, monkeypatch):
     def down(*args, **kwargs):
         raise OSError("SMTP down")
 
     kw = {"kind": Kind.INVOICE, "key": "invoice:7", "user_id": student.pk, "params": INVOICE}
+    assert services.notify_user(**kw) is True
     monkeypatch.setattr("lms.services.send_mail", down)
-    with pytest.raises(OSError):
-        services.notify_user(**kw, email_now=True)
-    assert not Notification.objects.exists()
+    with pytest.raises(OSError):  # the task retries with backoff
+        services.pending_deliver()
+    row = Notification.objects.get()
+    assert row.emailed_at is None and row.claimed_until is None
+    assert not SentEmail.objects.exists()
     monkeypatch.undo()
-    assert services.notify_user(**kw, email_now=True) is True
+    assert services.pending_deliver() == 1
     assert len(mail.outbox) == 1
 
 
 def test_an_email_sent_before_the_notification_existed_is_not_sent_again(student):
     SentEmail.objects.create(key="invoice:7", recipient=student.email)
     kw = {"kind": Kind.INVOICE, "key": "invoice:7", "user_id": student.pk, "params": INVOICE}
-    assert services.notify_user(**kw, email_now=True) is False
+    assert services.notify_user(**kw) is True  # in the notification centre
+    assert services.pending_deliver() == 0
     assert mail.outbox == []
-    assert Notification.objects.count() == 1  # still in the notification centre
+    assert Notification.objects.get().emailed_at is not None  # settled
 
 
 def test_a_badge_turned_off_makes_no_notification_and_no_email(student):
@@ -109,7 +116,6 @@ def test_a_badge_turned_off_makes_no_notification_and_no_email(student):
         key="badge-award:x",
         user_id=student.pk,
         params={"badge": "Helpful", "cohort": "Spring", "note": ""},
-        email_now=True,
     )
     assert made is False
     assert not Notification.objects.exists() and mail.outbox == []
@@ -128,8 +134,8 @@ def test_the_peer_review_email_says_when_the_reviews_are_due(student):
             "count": 2,
             "due_at": "2030-03-04T08:00:00+00:00",
         },
-        email_now=True,
     )
+    services.pending_deliver()
     assert "Please finish by March 4, 2030, 9 a.m." in mail.outbox[0].body
 
 

@@ -176,3 +176,26 @@ def test_payment_references_carry_check_digits():
     assert reference.startswith("LMS") and body == 123
     assert (body * 100 + check) % 97 == 1  # ISO 7064 mod 97-10
     assert services.payment_reference(124) != reference
+
+
+def test_the_receipt_is_written_with_the_payment(paid_cohort, staff):
+    """No task has to survive for the buyer to get a receipt: the notification is
+    written in the transaction that records the payment (no on-commit callback runs
+    here), and goes nowhere if that transaction rolls back."""
+    from django.db import transaction
+
+    from notifications.models import Notification
+
+    _enrolment, order = services.paid_enrolment_start(cohort=paid_cohort, user=UserFactory())
+    assert Notification.objects.filter(kind="invoice", key=f"invoice:{order.pk}").exists()
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo), transaction.atomic():
+        services.order_mark_paid(order=order, by=staff)
+        assert Notification.objects.filter(kind="receipt").exists()
+        raise Undo
+    assert not Notification.objects.filter(kind="receipt").exists()
+    services.order_mark_paid(order=order, by=staff)
+    assert Notification.objects.filter(kind="receipt", key=f"receipt:{order.pk}").count() == 1

@@ -268,6 +268,7 @@ def test_reviews_keep_their_rubric_when_the_designer_edits_it(db):
 
 def test_feedback_received_is_emailed_to_the_author_once(db, django_capture_on_commit_callbacks):
     scenario = _allocated(5)
+    _settle_earlier_emails()
     review = Review.objects.filter(kind=ReviewKind.PEER).select_related("rubric").first()
     with django_capture_on_commit_callbacks(execute=True):
         services.review_submit(
@@ -420,7 +421,8 @@ def test_feedback_released_later_reaches_the_student_at_that_moment(
         release_at=now + dt.timedelta(days=1),
         now=now,
     )
-    assert grade.released_at is None and mail.outbox == []
+    _settle_earlier_emails()
+    assert grade.released_at is None
     assert services.review_tick(now=now + dt.timedelta(hours=23))["released"] == 0
     with django_capture_on_commit_callbacks(execute=True):
         assert services.review_tick(now=now + dt.timedelta(days=1))["released"] == 1
@@ -471,7 +473,7 @@ def test_a_student_can_request_a_regrade_once_and_the_answer_is_emailed(
     assert QueueItem.objects.get(submission=submission).reasons == [QueueReason.REGRADE]
     with pytest.raises(Conflict, match="once"):
         services.regrade_request(submission=submission, by=author, reason="Once more, please.")
-    mail.outbox.clear()
+    _settle_earlier_emails()
     with django_capture_on_commit_callbacks(execute=True):
         services.regrade_answer(regrade=regrade, by=scenario.instructor, answer="The grade stands.")
     regrade.refresh_from_db()
@@ -604,3 +606,27 @@ def test_extra_reviews_of_a_late_author_go_to_the_work_with_the_fewest_reviews(d
     # 10 submissions, 30 reviews needed, 30 given: extras spread, nobody above k + 1.
     assert max(active.values()) <= 4
     assert min(active.values()) >= 3
+
+
+def _settle_earlier_emails():
+    """Send what the set-up produced (reviews assigned, ...), so a test sees only the
+    email of the step it makes."""
+    from notifications.services import pending_deliver
+
+    pending_deliver()
+    mail.outbox.clear()
+
+
+def test_reviewers_are_told_in_the_transaction_that_allocates(db):
+    """No task has to survive for a reviewer to be told: the notification is written
+    with the allocation (no on-commit callback runs in this test)."""
+    from notifications.models import Notification
+
+    _allocated(5)
+    peer = Review.objects.filter(kind=ReviewKind.PEER)
+    rows = Notification.objects.filter(kind="reviews_assigned")
+    assert set(rows.values_list("user_id", flat=True)) == set(
+        peer.values_list("reviewer_id", flat=True)
+    )
+    for row in rows:
+        assert row.params["count"] == peer.filter(reviewer_id=row.user_id).count()
