@@ -131,17 +131,11 @@ def notify_each(*, kind: str, items: Iterable[tuple[int, str, dict, str]]) -> in
 
 
 def _deliver_soon() -> None:
-    """Ask a worker to deliver once the transaction commits, at most once per
-    transaction. Only a hint: if the message is lost (a broker restart, a worker that
-    died) the delivery sweep finds the rows within LMS_SWEEP_SECONDS."""
+    """Ask a worker to deliver once the transaction commits. Only a hint: if the message
+    is lost (a broker restart, a worker that died) the delivery sweep finds the rows
+    within LMS_SWEEP_SECONDS."""
     from notifications.tasks import deliver_pending
 
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and any(
-        getattr(callback, "task_name", None) == deliver_pending.name
-        for _sids, callback, *_robust in connection.run_on_commit
-    ):
-        return
     deliver_pending.delay_on_commit()
 
 

@@ -199,6 +199,16 @@ ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+class ProviderAction(models.TextChoices):
+    """A call to the payment provider an order still needs, made by a task after the
+    commit; kept on the order until it is done, so the sweep makes it if the task is
+    lost."""
+
+    NONE = "", _("None")
+    REFUND_LATE_PAYMENT = "refund_late_payment", _("Refund a payment that came too late")
+    END_PLAN = "end_plan", _("Stop the instalment plan's subscription")
+
+
 class Order(TimeStampedModel):
     """One student buying one seat. While pending, it holds the seat until
     ``hold_expires_at``; the enrolment becomes active when the order is paid."""
@@ -247,6 +257,9 @@ class Order(TimeStampedModel):
     # A payment reported for this order did not match it (amount, currency or how it
     # is paid): nothing was recorded, the seat stays as it was, staff decide.
     payment_problem = models.CharField(_("payment to check"), max_length=500, blank=True)
+    provider_action = models.CharField(
+        _("provider call due"), max_length=24, choices=ProviderAction.choices, blank=True
+    )
 
     history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
 

@@ -37,6 +37,7 @@ from payments.services.orders import (
     payment_holds_expire,
     payment_mismatch,
     payment_reference,
+    provider_actions_resume,
 )
 from payments.services.refunds import (
     late_payment_refund,
@@ -71,6 +72,7 @@ __all__ = [
     "payment_mismatch",
     "payment_reference",
     "portal_url",
+    "provider_actions_resume",
     "refund_recorded_by_stripe",
     "stripe_customer_for",
 ]

@@ -12,7 +12,7 @@ from django.utils import timezone
 from cohorts.models import EnrolmentStatus
 from cohorts.services import enrolment_suspend
 from payments import notices, stripe_gateway
-from payments.models import Order, OrderStatus
+from payments.models import Order, OrderStatus, ProviderAction
 
 
 def instalment_failed(*, order: Order, reference: str, now: dt.datetime) -> str:
@@ -57,9 +57,14 @@ def instalments_suspend_overdue(*, now: dt.datetime | None = None) -> int:
 
 
 def instalment_plan_end(*, order: Order) -> None:
-    """All instalments are in: stop the subscription so Stripe bills no more."""
+    """All instalments are in: stop the subscription so Stripe bills no more. Done
+    (or not needed) clears the order's due call; a failure leaves it for the retry and
+    the sweep."""
     if order.subscription and order.instalments_paid >= order.instalments:
         stripe_gateway.subscription_cancel(order.subscription)
+    Order.objects.filter(pk=order.pk, provider_action=ProviderAction.END_PLAN).update(
+        provider_action=ProviderAction.NONE
+    )
 
 
 def instalment_plan_ended_unpaid(*, order: Order, now: dt.datetime) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -37,6 +38,7 @@ from payments.models import (
     OrderStatus,
     Payment,
     Provider,
+    ProviderAction,
 )
 from payments.services.checkout import checkout_start, order_hold_for_bank_debit
 
@@ -427,6 +429,7 @@ def payment_confirm(
             _plan_complete_check(order)
             return "paid late: seat still free, confirmed"
         order._change_reason = "paid after the hold ended; cohort full"
+        order.provider_action = ProviderAction.REFUND_LATE_PAYMENT
         order.save()
         tasks.refund_late_payment.delay_on_commit(order.pk)
         return "paid late: cohort full, refund started"
@@ -444,4 +447,28 @@ def payment_confirm(
 
 def _plan_complete_check(order: Order) -> None:
     if order.subscription and order.instalments > 1 and order.instalments_paid >= order.instalments:
+        order.provider_action = ProviderAction.END_PLAN
+        Order.objects.filter(pk=order.pk).update(
+            provider_action=ProviderAction.END_PLAN, updated_at=timezone.now()
+        )
         tasks.end_instalment_plan.delay_on_commit(order.pk)
+
+
+def provider_actions_resume(*, now: dt.datetime | None = None) -> int:
+    """Orders still waiting for a call to the payment provider (a late payment to
+    refund, a plan to stop) a lease after it was due: its task was lost (a worker that
+    died, a broker restart); queue it again. Each call is idempotent (Stripe
+    idempotency keys, the order's row lock)."""
+    now = now or timezone.now()
+    stale = now - dt.timedelta(seconds=settings.LMS_DELIVERY_LEASE_SECONDS)
+    due = Order.objects.filter(updated_at__lte=stale).exclude(provider_action="")
+    queued = 0
+    for order_id, action in due.values_list("pk", "provider_action"):
+        task = (
+            tasks.refund_late_payment
+            if action == ProviderAction.REFUND_LATE_PAYMENT
+            else tasks.end_instalment_plan
+        )
+        task.delay(order_id)
+        queued += 1
+    return queued

@@ -13,7 +13,7 @@ from cohorts.services import enrolment_end
 from lms.errors import Conflict, NotAllowed, ValidationFailed
 from lms.models import User
 from payments import notices, selectors, stripe_gateway
-from payments.models import Order, OrderStatus, Provider, Refund
+from payments.models import Order, OrderStatus, Provider, ProviderAction, Refund
 from payments.services.orders import order_transition
 
 
@@ -175,6 +175,9 @@ def late_payment_refund(*, order: Order) -> None:
         order = Order.objects.select_for_update().get(pk=order.pk)
         received = selectors.money_received(order=order)
         owed = received - order.refunded_amount
+        # Whatever follows settles the due call (a refund made, or one for staff).
+        Order.objects.filter(pk=order.pk).update(provider_action=ProviderAction.NONE)
+        order.provider_action = ProviderAction.NONE
         if owed <= 0 or order.status not in (OrderStatus.EXPIRED, OrderStatus.CANCELLED):
             return
         if order.payment_intent:

@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 import time_machine
 from django.core import mail
-from django.db import OperationalError, transaction
+from django.db import OperationalError
 from django.utils import timezone
 
 from notifications import services
@@ -133,19 +133,20 @@ def test_a_claimed_row_is_left_to_its_delivery(settings):
     assert len(mail.outbox) == 3
 
 
-def test_one_delivery_is_queued_per_transaction_however_many_notifications(
+def test_one_delivery_is_queued_per_batch_however_many_recipients(
     student, django_capture_on_commit_callbacks
 ):
-    other = UserFactory()
-    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
-        for key in ("a", "b", "c"):
-            services.notify_user(kind=Kind.REFUNDED, key=key, user_id=student.pk, params={})
-        services.notify(kind=Kind.MODULE_UNLOCKED, key="m", users=[student.pk, other.pk], params={})
+    others = [UserFactory() for _ in range(5)]
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.notify(kind=Kind.MODULE_UNLOCKED, key="m", users=[u.pk for u in others], params={})
+    assert len(callbacks) == 1
+    with django_capture_on_commit_callbacks() as callbacks:
         services.notify_each(
-            kind=Kind.BADGE_AWARDED, items=[(other.pk, "badge-award:x", {"badge": "B"}, "/")]
+            kind=Kind.BADGE_AWARDED,
+            items=[(u.pk, f"badge-award:{u.pk}", {"badge": "B"}, "/") for u in others],
         )
     assert len(callbacks) == 1
-    assert Notification.objects.count() == 6
+    assert Notification.objects.count() == 10
 
 
 def test_a_long_delivery_hands_over_to_a_fresh_task(monkeypatch):

@@ -300,6 +300,33 @@ def test_instalments_run_through_a_subscription_and_stop_when_paid(
     assert stripe_on.get(order.subscription)["status"] == "canceled"
 
 
+def test_a_plan_whose_stop_was_lost_is_stopped_by_the_sweep(stripe_on, paid_cohort, client):
+    """The task that stops the subscription after the last instalment never runs (its
+    message lost with a worker): the order says a call is due, and the minute sweep
+    makes it, once."""
+    paid_cohort.price.early_bird_amount = None
+    paid_cohort.price.amount = 50_000  # 3 parts: 166,68 + 166,66 + 166,66
+    paid_cohort.price.save()
+    _enrolment, order, _ = start(paid_cohort, instalments=3)
+    completed = paid_session(stripe_on, order)
+    first = stripe_on.get(completed["invoice"])
+    deliver(client, stripe_on, "invoice.paid", first)
+    for number in (2, 3):
+        later = _next_invoice(stripe_on, first, number)
+        later["amount_paid"] = 16_666
+        deliver(client, stripe_on, "invoice.paid", later)  # no on-commit callback runs
+    order.refresh_from_db()
+    assert order.instalments_paid == 3 and order.provider_action == "end_plan"
+    assert stripe_on.get(order.subscription)["status"] != "canceled"
+    assert services.provider_actions_resume() == 0  # not stale yet: its task may still run
+    later = timezone.now() + dt.timedelta(minutes=5)
+    assert services.provider_actions_resume(now=later) == 1  # eager here: runs at once
+    order.refresh_from_db()
+    assert stripe_on.get(order.subscription)["status"] == "canceled"
+    assert order.provider_action == ""
+    assert services.provider_actions_resume(now=later) == 0
+
+
 def test_a_failed_instalment_pauses_access_after_the_grace_period_and_payment_restores_it(
     stripe_on, paid_cohort, client, settings, django_capture_on_commit_callbacks
 ):
