@@ -257,17 +257,26 @@ class TerminateBackend:
             assert other.execute("SELECT pg_terminate_backend(%s, 10000)", [pid]).fetchone()[0]
 
 
-def terminated(client, method: str, url: str, when, **extra):
-    kill = TerminateBackend(when)
-    with connection.execute_wrapper(kill):
-        response = getattr(client, method)(url, **extra)
-    assert kill.terminated, "no backend was terminated"
-    return response
+@pytest.fixture
+def terminated(transactional_db):
+    """Requests with the backend terminated before the query ``when`` picks."""
+
+    def request(client, method: str, url: str, when, **extra):
+        kill = TerminateBackend(when)
+        with connection.execute_wrapper(kill):
+            response = getattr(client, method)(url, **extra)
+        assert kill.terminated, "no backend was terminated"
+        return response
+
+    yield request
+    # The test client keeps the connection between requests: one left broken by a
+    # failing test must not fail the next tests' set-up too.
+    connection.close_if_unusable_or_obsolete()
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_page_read_survives_its_backend_being_terminated(client, enrolment):
+def test_a_page_read_survives_its_backend_being_terminated(client, enrolment, terminated):
     client.force_login(enrolment.user)
     url = reverse("cohorts:dashboard", args=[enrolment.cohort_id])
     response = terminated(client, "get", url, lambda sql, conn: sql.startswith("SELECT"))
@@ -277,7 +286,7 @@ def test_a_page_read_survives_its_backend_being_terminated(client, enrolment):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_an_api_read_survives_its_backend_being_terminated(api, enrolment):
+def test_an_api_read_survives_its_backend_being_terminated(api, enrolment, terminated):
     _token, key = api_token_create(user=enrolment.user)
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     response = terminated(api, "get", f"{API}/me/enrolments/", on_table("cohorts_enrolment"))
@@ -288,7 +297,9 @@ def test_an_api_read_survives_its_backend_being_terminated(api, enrolment):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("page", [False, True], ids=["api", "page"])
-def test_an_enrolment_whose_backend_is_terminated_is_a_503_then_works(cohort, student, page):
+def test_an_enrolment_whose_backend_is_terminated_is_a_503_then_works(
+    cohort, student, page, terminated
+):
     client = Client()
     client.force_login(student)
     url = (
@@ -311,7 +322,7 @@ def test_an_enrolment_whose_backend_is_terminated_is_a_503_then_works(cohort, st
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_leave_whose_backend_is_terminated_keeps_the_seat(client, enrolment):
+def test_a_leave_whose_backend_is_terminated_keeps_the_seat(client, enrolment, terminated):
     client.force_login(enrolment.user)
     url = f"{API}/cohorts/{enrolment.cohort_id}/leave/"
     with unchanged(*WRITE_MODELS):
