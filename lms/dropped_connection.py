@@ -4,8 +4,10 @@ anything else is answered 503 with Retry-After, saying whether something was sav
 
 Covered: the view (a template rendered lazily after it included), and loading the
 session and the signed-in user before it (retried whatever the method: nothing has been
-written yet). A database error in other middleware (a session saved after a sign-in)
-reaches the 500 handler, which answers with the same 503 (``lms.views.server_error``).
+written yet). A database error in other middleware (Wagtail's redirect lookup after a
+404, a new session saved after the view) reaches the 500 handler, which answers with
+the same 503, without a retry (``lms.views.server_error``). Which of the two 503s is
+sent depends on whether a write of this request had committed before the failure.
 """
 
 from __future__ import annotations
