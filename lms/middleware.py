@@ -68,18 +68,23 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception):
-        from django.shortcuts import render
+        return domain_error_page(request, exception)
 
-        from lms.errors import DomainError
 
-        if not isinstance(exception, DomainError):
-            return None
-        return render(
-            request,
-            "lms/error.html",
-            {"message": exception.message, "code": exception.code},
-            status=exception.status_code,
-        )
+def domain_error_page(request: HttpRequest, exception: Exception) -> HttpResponse | None:
+    """The page for a DomainError (None for any other exception)."""
+    from django.shortcuts import render
+
+    from lms.errors import DomainError
+
+    if not isinstance(exception, DomainError):
+        return None
+    return render(
+        request,
+        "lms/error.html",
+        {"message": exception.message, "code": exception.code},
+        status=exception.status_code,
+    )
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):

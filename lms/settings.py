@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Loads the user itself: a connection lost there or in the view is retried or a 503.
+    "lms.dropped_connection.DroppedConnectionMiddleware",
     "lms.middleware.UserPreferencesMiddleware",
     "lms.middleware.DomainErrorMiddleware",
     "lms.middleware.ControlCharacterMiddleware",
@@ -161,6 +163,8 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {})["application_name"] = os.environ.get(
         "LMS_DB_APPLICATION_NAME", "lms"
     )
+# A request that lost its database connection is answered 503 with this Retry-After.
+LMS_DB_RETRY_AFTER_SECONDS = int(os.environ.get("LMS_DB_RETRY_AFTER_SECONDS", "5"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -3,6 +3,8 @@ access policy, so cohorts serves them (cohorts/site_views.py)."""
 
 from __future__ import annotations
 
+import sys
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -15,6 +17,7 @@ from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_http_methods
 
 from lms import selectors, services
+from lms.dropped_connection import DATABASE_ERRORS, unavailable_response
 from lms.errors import DomainError
 from lms.timeutils import timezone_names
 
@@ -142,7 +145,11 @@ def preferences(request: HttpRequest) -> HttpResponse:
 @requires_csrf_token
 def server_error(request: HttpRequest) -> HttpResponse:
     """Django's 500 view, plus the CSP nonce for the page's one inline style (the page
-    stays standalone: no context processors, no database)."""
+    stays standalone: no context processors, no database). A database connection lost
+    outside a view (in a middleware) is a 503, as in lms.dropped_connection."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, DATABASE_ERRORS):
+        return unavailable_response(request, exc)
     template = loader.get_template("500.html")
     return HttpResponseServerError(
         template.render({"csp_nonce": getattr(request, "csp_nonce", "")})
