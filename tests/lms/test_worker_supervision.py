@@ -32,8 +32,9 @@ pytestmark = [pytest.mark.worker, pytest.mark.postgres, pytest.mark.django_db(tr
 ROOT = Path(__file__).resolve().parents[2]
 WORKER_CONF = ROOT / "deploy" / "supervisor" / "worker.conf"
 VENV_BIN = Path(sys.executable).parent
-# Restarts in a row for the broker test: before the fix in lms/broker.py about one in
-# two stopped the worker, so four of them all but always caught it.
+# Broker restarts in a row: without lms/broker.py the worker exited at about every
+# second restart with a task running (at the first, in this test), so four all but
+# always catch it.
 BROKER_RESTARTS = 4
 
 
