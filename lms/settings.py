@@ -381,6 +381,9 @@ REST_KNOX = {
 # The embedded broker keeps messages as files under var/, so `make run` needs no Redis.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 _broker_dir = VAR_DIR / "broker"
+# A message taken and not acknowledged (its worker died) comes back after this many
+# seconds: longer than any task and retry countdown (at most 300 s), yet within minutes.
+LMS_BROKER_VISIBILITY_TIMEOUT = int(os.environ.get("LMS_BROKER_VISIBILITY_TIMEOUT", "600"))
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
         "data_folder_in": str(_broker_dir / "queue"),
@@ -390,13 +393,34 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
-    else {"visibility_timeout": 3600}
+    # A silent broker fails a connect or command (a publish) after 10 s, not never; a
+    # consumer on a half-open connection reconnects within a minute (kombu's checks).
+    else {"visibility_timeout": LMS_BROKER_VISIBILITY_TIMEOUT, "socket_timeout": 10}
 )
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # kombu's Redis transport, with a worker that survives a broker restart mid-task.
+    CELERY_BROKER_TRANSPORT = "lms.broker:Transport"
+# A worker waits for the broker however long it is gone, at start and later (by default
+# it exits after 100 attempts), and reconnects on a Redis error reply too (a read-only
+# replica after a failover); a publish during a broker restart retries for about 5 s.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CHANNEL_ERROR_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 5,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 2,
+}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Acknowledged when the task has finished, handed back when its process died, so a crash
+# never loses work (tasks are idempotent); one message reserved per process; a task that
+# runs when the broker connection drops finishes (Celery 6 would kill it by default).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
