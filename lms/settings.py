@@ -380,16 +380,13 @@ REST_KNOX = {
 # --- Celery ---------------------------------------------------------------------------
 # The embedded broker keeps messages as files under var/, so `make run` needs no Redis.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
-_broker_dir = VAR_DIR / "broker"
 # A message taken and not acknowledged (its worker died) comes back after this many
 # seconds: longer than any task and retry countdown (at most 300 s), yet within minutes.
 LMS_BROKER_VISIBILITY_TIMEOUT = int(os.environ.get("LMS_BROKER_VISIBILITY_TIMEOUT", "600"))
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "processed_folder": str(_broker_dir / "processed"),
-        "control_folder": str(_broker_dir / "control"),
+        **{f"{k}_folder": str(VAR_DIR / "broker" / k) for k in ("processed", "control")},
+        **{f"data_folder_{k}": str(VAR_DIR / "broker" / "queue") for k in ("in", "out")},
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
@@ -406,12 +403,7 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_CHANNEL_ERROR_RETRY = True
-CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 5,
-    "interval_start": 0,
-    "interval_step": 0.5,
-    "interval_max": 2,
-}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 5, "interval_step": 0.5, "interval_max": 2}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 # Acknowledged when the task has finished, handed back when its process died, so a crash
