@@ -13,6 +13,8 @@ from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
@@ -200,6 +202,34 @@ def account_email_send(*, kind: str, user_id: int, key: str) -> bool:
         body_template=f"registration/{kind}_email.txt",
         context=context,
     )
+
+
+def activation_emails_resume(*, now: dt.datetime | None = None) -> int:
+    """Sign-ups still waiting for their confirmation email a lease after they signed up
+    (the task that sends it was lost with a worker or a broker restart): send it.
+    Only while its link would still work (PASSWORD_RESET_TIMEOUT). Returns how many
+    were queued; each goes out once (its key)."""
+    from django.conf import settings
+
+    from lms.tasks import send_account_email
+
+    now = now or dj_timezone.now()
+    waiting = dict(
+        User.objects.filter(
+            is_active=False,
+            last_login__isnull=True,
+            date_joined__gte=now - dt.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT),
+            date_joined__lte=now - dt.timedelta(seconds=settings.LMS_DELIVERY_LEASE_SECONDS),
+        )
+        .exclude(email="")
+        .annotate(key=Concat(Value("signup-activate:"), Cast("pk", CharField())))
+        .values_list("key", "pk")
+    )
+    sent = set(SentEmail.objects.filter(key__in=list(waiting)).values_list("key", flat=True))
+    for key, user_id in waiting.items():
+        if key not in sent:
+            send_account_email.delay(kind="activate", user_id=user_id, key=key)
+    return len(waiting) - len(sent)
 
 
 @transaction.atomic

@@ -444,6 +444,7 @@ CELERY_BEAT_SCHEDULE = {
         ("assignments-due", "notifications.tasks.assignments_due", 15 * 60),
         ("deliver-notifications", "notifications.tasks.deliver_pending", LMS_SWEEP_SECONDS),
         ("notification-digests", "notifications.tasks.send_digests", 60 * 60),
+        ("activation-emails", "lms.tasks.resume_activation_emails", LMS_SWEEP_SECONDS),
     )
 }
 

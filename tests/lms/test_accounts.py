@@ -237,3 +237,26 @@ def test_a_stored_timezone_that_no_longer_exists_falls_back_instead_of_failing(c
     response = client.get(reverse("cohorts:my_cohorts"))
     assert response.status_code == 200
     assert response.wsgi_request.viewer_timezone == settings.LMS_DEFAULT_VIEWER_TIMEZONE
+
+
+def test_a_confirmation_email_whose_task_was_lost_is_sent_by_the_sweep(client):
+    """The sign-up commits, but its email task never runs (a worker died, the broker
+    restarted): the sweep sends it once, while the link would still work."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from lms.services import activation_emails_resume
+
+    client.post(reverse("signup"), signup_data())  # no on-commit callback runs here
+    assert mail.outbox == []
+    user = User.objects.get(username="newbie")
+    assert activation_emails_resume() == 0  # its own task may still be on its way
+    later = timezone.now() + dt.timedelta(minutes=5)
+    assert activation_emails_resume(now=later) == 1
+    [message] = mail.outbox
+    assert message.to == [user.email] and "Confirm your email address" in message.subject
+    assert activation_emails_resume(now=later) == 0  # sent: never again
+    too_late = timezone.now() + dt.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT + 60)
+    User.objects.filter(pk=user.pk).update(email="other@example.org")
+    assert activation_emails_resume(now=too_late) == 0
