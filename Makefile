@@ -75,6 +75,7 @@ bench: install
 	$(BIN)/python bench/badges.py
 	$(BIN)/python bench/feed.py
 	$(BIN)/python bench/notifications.py
+	$(BIN)/python bench/faults.py
 
 clean:
 	rm -rf $(VENV) .venv-obv var staticfiles

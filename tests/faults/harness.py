@@ -8,9 +8,9 @@ Used by tests/faults/test_faults.py and bench/faults.py alike:
   is started again, as a supervisor would, and counted;
 - ``FAULTS``: what can go wrong, each injected when about half the expected emails are
   in the mailbox (``tests.faults.mailbox.CountingBackend``);
-- ``run``: seeds nothing itself; it starts the processes, triggers a seeded
-  ``Workload``, injects the fault, waits until every expected email went out (or a
-  deadline passed) and the broker is quiet, and returns a ``Result``.
+- ``run``: seeds a ``Workload`` while the worker boots, triggers it, injects the
+  fault, waits until every expected email went out (or a deadline passed) and the
+  broker is quiet, and returns a ``Result``.
 """
 
 from __future__ import annotations
@@ -300,14 +300,17 @@ class Processes:
         )
 
     def start(self) -> Processes:
+        """The worker, watched by the supervisor; beat comes with ``start_beat``."""
         with self._lock:
             self._running = True
             self._start_worker()
-            if self.settings.beat:
-                self._start_beat()
         self._supervisor = threading.Thread(target=self._supervise, daemon=True)
         self._supervisor.start()
         return self
+
+    def start_beat(self) -> None:
+        with self._lock:
+            self._start_beat()
 
     def _supervise(self) -> None:
         while self._running:
@@ -547,7 +550,7 @@ def tally(workload: Workload, mailbox: Path) -> tuple[int, int, int]:
 
 
 def run(
-    workload: Workload,
+    seed: Callable[[], Workload],
     fault: str,
     *,
     broker: RedisServer,
@@ -556,34 +559,41 @@ def run(
     deadline: float = 120.0,
     settle: float | None = None,
 ) -> Result:
-    """Trigger the seeded ``workload`` on a fresh worker, inject ``fault`` when about
-    half its emails are out, and count what arrived once all of them did (or
-    ``deadline`` seconds after the fault) and the broker has been quiet a while
-    (at most ``settle`` seconds more: long enough for a redelivery to show)."""
+    """Seed a workload with ``seed`` (under ``seeding()``) while a fresh worker boots,
+    trigger it, inject ``fault`` when about half its emails are out, and count what
+    arrived once all of them did (or ``deadline`` seconds after the fault) and the
+    broker has been quiet a while (at most ``settle`` seconds more: long enough for a
+    redelivery to show)."""
     settings = settings or Settings()
     spec = FAULTS[fault]
     if settle is None:
-        settle = settings.visibility_timeout + 2 * settings.sweep_seconds + 5
+        settle = 2 * settings.visibility_timeout + 2 * settings.sweep_seconds + 5
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    mailbox = workdir / f"mailbox-{workload.name}-{fault}.txt"
+    mailbox = workdir / f"mailbox-{fault}.txt"
     mailbox.unlink(missing_ok=True)
     broker.flush()
     processes = Processes(
         broker_url=broker.url, mailbox=mailbox, workdir=workdir, settings=settings
     )
-    expected = len(workload.expected)
     with publishing_to(broker.url):
+        # Nothing reaches the broker while seeding (tasks run in this process), so the
+        # worker may boot meanwhile; beat starts after, or its sweeps would deliver the
+        # seeding's own notifications.
         processes.start()
         try:
+            with seeding():
+                workload = seed()
+            if settings.beat:
+                processes.start_beat()
             # The pool is up before the work starts, so a fault finds it at work.
             processes.wait_for_children()
+            expected = len(workload.expected)
             (workload.duplicate if fault == "duplicate" else workload.trigger)()
-            half = max(1, expected // 2)
-            _wait(lambda: tally(workload, mailbox)[0] >= half, deadline)
+            _wait(lambda: tally(workload, mailbox)[0] >= max(1, expected // 2), deadline)
             fault_at = tally(workload, mailbox)[0]
-            spec.inject(Context(processes=processes, broker=broker, workload=workload))
             injected = time.monotonic()
+            spec.inject(Context(processes=processes, broker=broker, workload=workload))
             done = _wait(lambda: tally(workload, mailbox)[0] >= expected, deadline)
             seconds = time.monotonic() - injected if done else None
             _settle(mailbox, broker, settle, quiet=settings.sweep_seconds + 1)
