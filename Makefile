@@ -76,6 +76,7 @@ bench: install
 	$(BIN)/python bench/feed.py
 	$(BIN)/python bench/notifications.py
 	$(BIN)/python bench/faults_web.py
+	$(BIN)/python bench/faults.py
 
 clean:
 	rm -rf $(VENV) .venv-obv var staticfiles

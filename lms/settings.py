@@ -431,7 +431,7 @@ CELERY_BEAT_SCHEDULE = {
         ("fill-freed-seats", "cohorts.tasks.fill_freed_seats", 5 * 60),
         # Ends seat holds whose payment did not come; pauses access where an instalment
         # stayed unpaid past the grace period.
-        ("expire-payment-holds", "payments.tasks.expire_payment_holds", 60),
+        ("expire-payment-holds", "payments.tasks.expire_payment_holds", LMS_SWEEP_SECONDS),
         # Allocates peer reviews at deadlines, reassigns overdue reviews, closes review
         # periods and releases scheduled grades; a missed tick catches up.
         ("review-tick", "reviews.tasks.review_tick", 60),
