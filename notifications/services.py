@@ -62,32 +62,7 @@ def notify(
     now = now or timezone.now()
     offered = 0
     for ids in _batches(users, batch_size):
-        prefs = (
-            {}
-            if kind in ALWAYS_EMAILED
-            else dict(
-                Preference.objects.filter(user_id__in=ids, kind=kind).values_list(
-                    "user_id", "delivery"
-                )
-            )
-        )
-        rows = [
-            Notification(
-                user_id=user_id,
-                kind=kind,
-                key=key,
-                params=params,
-                url=url,
-                created_at=now,
-                delivery=prefs.get(user_id, Delivery.IMMEDIATELY),
-            )
-            for user_id in ids
-            if prefs.get(user_id) != Delivery.OFF
-        ]
-        # INSERT ... ON CONFLICT DO NOTHING: a second producer of the same notification
-        # (a retried task, a restarted beat, another worker) adds nothing.
-        Notification.objects.bulk_create(rows, ignore_conflicts=True)
-        offered += len(rows)
+        offered += _offer(kind, [(user_id, key, params, url) for user_id in ids], now)
     if offered:
         _deliver_soon()
     return offered
@@ -95,13 +70,22 @@ def notify(
 
 def notify_each(*, kind: str, items: Iterable[tuple[int, str, dict, str]]) -> int:
     """One notification of ``kind`` per ``(user_id, key, params, url)``, each with its
-    own facts, unless that user turned the kind off or has it already (same key). Three
+    own facts, unless that user turned the kind off or has it already (same key). Two
     queries whatever the number of items; returns how many were offered."""
     _check_kind(kind)
-    items = list(items)
+    offered = _offer(kind, list(items), timezone.now())
+    if offered:
+        _deliver_soon()
+    return offered
+
+
+def _offer(kind: str, items: list[tuple[int, str, dict, str]], now: dt.datetime) -> int:
+    """Insert the rows of one batch, skipping users who turned the kind off: the
+    users' choices in one query, the rows in one INSERT ... ON CONFLICT DO NOTHING (a
+    second producer of the same notification, a retried task, a restarted beat or
+    another worker, adds nothing)."""
     if not items:
         return 0
-    now = timezone.now()
     prefs = (
         {}
         if kind in ALWAYS_EMAILED
@@ -125,8 +109,6 @@ def notify_each(*, kind: str, items: Iterable[tuple[int, str, dict, str]]) -> in
         if prefs.get(user_id) != Delivery.OFF
     ]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    if rows:
-        _deliver_soon()
     return len(rows)
 
 
