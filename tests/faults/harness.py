@@ -31,8 +31,10 @@ from pathlib import Path
 from tests.faults.mailbox import DELAY_ENV, MAILBOX_ENV, mailbox_read
 
 ROOT = Path(__file__).resolve().parents[2]
-WORKER_APP = "lms-faults-worker"
-BEAT_APP = "lms-faults-beat"
+# Named per run: a fault injected by one run (a test, a benchmark) never reaches the
+# processes of another running beside it on the same database server.
+WORKER_APP = f"lms-faults-worker-{os.getpid()}"
+BEAT_APP = f"lms-faults-beat-{os.getpid()}"
 BROKER_PORTS = range(6381, 6390)
 
 
