@@ -186,3 +186,24 @@ class Reevaluation(models.Model):
 
     def __str__(self) -> str:
         return f"cohort {self.cohort_id} after enrolment {self.after_enrolment_id}"
+
+
+class PendingEvaluation(models.Model):
+    """A student's badges to evaluate after an event (a lesson completed, a grade
+    released, a session attended), kept until the evaluation has run: if its task is
+    lost (a worker that died, a broker restart), the resume sweep runs it."""
+
+    cohort = models.ForeignKey("cohorts.Cohort", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The latest event: an evaluation that started before it leaves the row in place.
+    requested_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("pending badge evaluation")
+        verbose_name_plural = _("pending badge evaluations")
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "user"], name="one_pending_evaluation")
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} in cohort {self.cohort_id}"

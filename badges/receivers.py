@@ -1,14 +1,15 @@
-"""Badges listen to the events of the apps that own them: each event queues one
-evaluation of the student it concerns. The signals are sent on commit, so the task sees
-the data that caused it."""
+"""Badges listen to the events of the apps that own them: each event records and queues
+one evaluation of the student it concerns (kept until it has run, so the resume sweep
+runs it if the task is lost). The signals are sent on commit, so the task sees the data
+that caused it."""
 
 from __future__ import annotations
 
 
 def _evaluate(sender, *, cohort_id: int, user_id: int, **kwargs) -> None:
-    from badges.tasks import evaluate_student
+    from badges.services import student_evaluation_request
 
-    evaluate_student.delay_on_commit(cohort_id, user_id)
+    student_evaluation_request(cohort_id=cohort_id, user_id=user_id)
 
 
 def _badge_class_published(sender, instance, **kwargs) -> None:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from badges import rules, selectors
-from badges.models import Award, BadgeClass, Reevaluation
+from badges.models import Award, BadgeClass, PendingEvaluation, Reevaluation
 from cohorts.models import CURRICULUM_ACCESS, Cohort, Enrolment
 from lms.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from lms.models import User
@@ -183,7 +183,8 @@ def cohort_reevaluate_batch(*, cohort_id: int, size: int) -> tuple[int, bool]:
 
 def reevaluations_resume(*, now: dt.datetime | None = None) -> list[int]:
     """Cohorts whose re-evaluation has not moved for a lease (its worker died, its
-    message was lost): their next batch is queued again. Returns their ids."""
+    message was lost): their next batch is queued again; and students whose evaluation
+    after an event is still pending a lease later. Returns the cohorts' ids."""
     from badges import tasks
 
     now = now or timezone.now()
@@ -195,7 +196,39 @@ def reevaluations_resume(*, now: dt.datetime | None = None) -> list[int]:
     )
     for cohort_id in cohort_ids:
         tasks.reevaluate_cohort.delay(cohort_id)
+    for cohort_id, user_id in PendingEvaluation.objects.filter(requested_at__lte=stale).values_list(
+        "cohort_id", "user_id"
+    )[:1000]:
+        tasks.evaluate_student.delay(cohort_id, user_id)
     return cohort_ids
+
+
+def student_evaluation_request(*, cohort_id: int, user_id: int) -> None:
+    """An event may have earned the student a badge: record that their evaluation is
+    due (kept until it has run) and queue it. Called when the event's transaction has
+    committed."""
+    from badges import tasks
+
+    PendingEvaluation.objects.bulk_create(
+        [PendingEvaluation(cohort_id=cohort_id, user_id=user_id, requested_at=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["cohort", "user"],
+        update_fields=["requested_at"],
+    )
+    tasks.evaluate_student.delay_on_commit(cohort_id, user_id)
+
+
+def student_evaluate(*, cohort_id: int, user_id: int) -> int:
+    """Award what the student's events earned, and settle their pending evaluation
+    (unless a newer event came in meanwhile: its own run settles it)."""
+    started = timezone.now()
+    with transaction.atomic():
+        cohort = Cohort.objects.select_related("course").filter(pk=cohort_id).first()
+        awarded = awards_evaluate(cohort=cohort, user_ids=[user_id]) if cohort else []
+        PendingEvaluation.objects.filter(
+            cohort_id=cohort_id, user_id=user_id, requested_at__lte=started
+        ).delete()
+    return len(awarded)
 
 
 # --- Automatic awarding -----------------------------------------------------------------

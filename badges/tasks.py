@@ -14,13 +14,9 @@ REEVALUATE_BATCH = 250
 
 @shared_task
 def evaluate_student(cohort_id: int, user_id: int) -> int:
-    from badges.services import awards_evaluate
-    from cohorts.models import Cohort
+    from badges.services import student_evaluate
 
-    cohort = Cohort.objects.select_related("course").filter(pk=cohort_id).first()
-    if cohort is None:
-        return 0
-    return len(awards_evaluate(cohort=cohort, user_ids=[user_id]))
+    return student_evaluate(cohort_id=cohort_id, user_id=user_id)
 
 
 @shared_task

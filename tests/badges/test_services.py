@@ -644,3 +644,30 @@ def test_a_second_worker_on_the_same_re_evaluation_skips_it(cohort):
     # Finished: another delivery of the same message does nothing.
     assert services.cohort_reevaluate_batch(cohort_id=cohort.pk, size=10) == (0, False)
     assert Award.objects.filter(cohort=cohort).count() == 3
+
+
+def test_a_students_evaluation_whose_task_was_lost_is_run_by_the_sweep(
+    cohort, django_capture_on_commit_callbacks
+):
+    """A lesson completed commits; its evaluation task never runs (lost with a worker or
+    a broker restart): the evaluation stays pending and the resume sweep runs it."""
+    from badges.models import PendingEvaluation
+
+    module = _module(cohort.course)
+    badge_class(cohort.course, kind="module_lessons", config={"module": module.pk})
+    enrolment = EnrolmentFactory(cohort=cohort)
+    with django_capture_on_commit_callbacks() as callbacks:  # the signals, not run yet
+        for lesson in _lessons(module):
+            cohort_services.lesson_mark_complete(enrolment=enrolment, lesson=lesson)
+    for callback in callbacks:  # the event's signal fires on commit...
+        with django_capture_on_commit_callbacks():  # ...but the task it queues is lost
+            callback()
+    pending = PendingEvaluation.objects.get(cohort=cohort, user=enrolment.user)
+    assert not Award.objects.exists()
+    assert services.reevaluations_resume() == []  # not stale yet: its task may still run
+    assert not Award.objects.exists()
+    later = pending.requested_at + dt.timedelta(minutes=5)
+    services.reevaluations_resume(now=later)  # eager here: runs at once
+    assert Award.objects.filter(recipient=enrolment.user).count() == 1
+    assert not PendingEvaluation.objects.exists()
+    assert Notification.objects.filter(kind="badge_awarded", user=enrolment.user).count() == 1
