@@ -58,3 +58,20 @@ def django_setup() -> None:
     import django
 
     django.setup()
+
+
+# One `celery worker` process running tasks itself (no pool): what the benchmarks that
+# need a real worker on Redis start.
+SOLO_WORKER = [
+    sys.executable,
+    "-m",
+    "celery",
+    "-A",
+    "lms",
+    "worker",
+    "--pool=solo",
+    "--loglevel=WARNING",
+    "--without-gossip",
+    "--without-mingle",
+    "--without-heartbeat",
+]

@@ -34,7 +34,15 @@ import threading
 import time
 from pathlib import Path
 
-from common import ROOT, child_env, databases, django_setup, postgres_reset, run_child
+from common import (
+    ROOT,
+    SOLO_WORKER,
+    child_env,
+    databases,
+    django_setup,
+    postgres_reset,
+    run_child,
+)
 
 APP_NAME = "lms-bench-web"
 WEB_WORKERS, CLIENTS, USERS_PER_CLIENT = 3, 4, 6
@@ -80,19 +88,7 @@ def parent(args) -> None:
                 stderr=subprocess.STDOUT,
             )
             worker = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "lms",
-                    "worker",
-                    "--pool=solo",
-                    "--loglevel=WARNING",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                ],
+                SOLO_WORKER,
                 env={**env, "LMS_DB_APPLICATION_NAME": "lms-bench-worker"},
                 cwd=ROOT,
                 stdout=subprocess.DEVNULL,

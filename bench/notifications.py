@@ -24,11 +24,18 @@ import argparse
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 
-from common import ROOT, child_env, databases, django_setup, postgres_reset, run_child
+from common import (
+    ROOT,
+    SOLO_WORKER,
+    child_env,
+    databases,
+    django_setup,
+    postgres_reset,
+    run_child,
+)
 
 SIZES = (100_000, 10_000)
 
@@ -129,19 +136,7 @@ def child(name: str) -> None:
     module = cohort_schedule(cohort=cohort)[1].module
     app.control.purge()
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "lms",
-            "worker",
-            "--pool=solo",
-            "--loglevel=WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
+        SOLO_WORKER,
         cwd=ROOT,
     )
     try:
