@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from knox.models import AbstractAuthToken
 from knox.settings import CONSTANTS
@@ -37,6 +38,15 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        indexes = [
+            # The minute sweep for sign-up confirmations reads only accounts waiting
+            # for theirs.
+            models.Index(
+                fields=["date_joined"],
+                condition=Q(is_active=False, last_login__isnull=True),
+                name="user_awaiting_activation",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.get_display_name()

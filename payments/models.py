@@ -294,9 +294,15 @@ class Order(TimeStampedModel):
             ),
         ]
         indexes = [
+            # The minute sweep for provider calls still due reads only these few rows.
+            models.Index(
+                fields=["updated_at"],
+                condition=~Q(provider_action=""),
+                name="order_provider_action_due",
+            ),
             models.Index(
                 fields=["hold_expires_at"], condition=Q(status="pending"), name="order_holds"
-            )
+            ),
         ]
 
     def __str__(self) -> str:
