@@ -19,10 +19,18 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
 from wagtail import hooks
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+    TabbedInterface,
+)
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms.blocks import LessonStreamBlock, RubricStreamBlock
@@ -68,6 +76,22 @@ class CoursePage(Page):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The community of every cohort of the course (the community app reads these).
+    community_welcome = models.TextField(
+        _("welcome message"),
+        blank=True,
+        max_length=2000,
+        help_text=_(
+            "Sent by the host to each new member of a cohort, with a prompt to introduce "
+            "themselves. Leave empty for the standard welcome."
+        ),
+    )
+    community_guidelines = RichTextField(
+        _("community guidelines"),
+        blank=True,
+        features=["h2", "h3", "bold", "italic", "link", "ol", "ul"],
+        help_text=_("Members accept these before their first post."),
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -75,6 +99,19 @@ class CoursePage(Page):
         FieldPanel("description"),
         FieldPanel("image"),
     ]
+    community_panels = [
+        FieldPanel("community_welcome"),
+        FieldPanel("community_guidelines"),
+        InlinePanel("community_spaces", label=_("Extra spaces for every cohort")),
+    ]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading=_("Content")),
+            ObjectList(community_panels, heading=_("Community")),
+            ObjectList(Page.promote_panels, heading=_("Promote")),
+            ObjectList(Page.settings_panels, heading=_("Settings"), classname="settings"),
+        ]
+    )
     search_fields = [
         *Page.search_fields,
         index.SearchField("summary"),
@@ -92,6 +129,44 @@ class CoursePage(Page):
         # Modules and cohorts ("outline") come from the construct_page_context hook.
         context = super().get_context(request, *args, **kwargs)
         return _context_from_hooks(self, request, context)
+
+
+class SpacePosting(models.TextChoices):
+    MEMBERS = "members", _("Every member starts threads")
+    HOSTS = "hosts", _("Only instructors and moderators start threads")
+
+
+class CourseSpace(Orderable):
+    """A discussion space the course designer adds; every cohort of the course gets it."""
+
+    course = ParentalKey(CoursePage, on_delete=models.CASCADE, related_name="community_spaces")
+    name = models.CharField(_("name"), max_length=80)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    posting = models.CharField(
+        _("who may start threads"),
+        max_length=16,
+        choices=SpacePosting.choices,
+        default=SpacePosting.MEMBERS,
+    )
+    is_qa = models.BooleanField(
+        _("questions and answers"),
+        default=False,
+        help_text=_("Each thread is a question; answers can be accepted and endorsed."),
+    )
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("description"),
+        FieldPanel("posting"),
+        FieldPanel("is_qa"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("course space")
+        verbose_name_plural = _("course spaces")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class UnlockUnit(models.TextChoices):

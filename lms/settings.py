@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "payments",
     "badges",
     "live",
+    "community",
     "notifications",
     "home",
     "wagtail.contrib.forms",
@@ -445,6 +446,8 @@ CELERY_BEAT_SCHEDULE = {
         ("deliver-notifications", "notifications.tasks.deliver_pending", LMS_SWEEP_SECONDS),
         ("notification-digests", "notifications.tasks.send_digests", 60 * 60),
         ("activation-emails", "lms.tasks.resume_activation_emails", LMS_SWEEP_SECONDS),
+        # Community: posts whose notifications were not made, welcomes that were lost.
+        ("community-resume", "community.tasks.resume", LMS_SWEEP_SECONDS),
     )
 }
 

@@ -30,6 +30,7 @@ urlpatterns = [
     path("badges/", include("badges.urls")),
     path("", include("live.urls")),
     path("notifications/", include("notifications.urls")),
+    path("community/", include("community.urls")),
     path("api/v1/", include("lms.api_urls")),
     path("", include(wagtail_urls)),
 ]

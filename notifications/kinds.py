@@ -181,6 +181,60 @@ def _deferral(p: dict) -> tuple[str, str]:
     )
 
 
+def _who(p: dict) -> str:
+    return p.get("author") or _("A former member")
+
+
+def _community_welcome(p: dict) -> tuple[str, str]:
+    message = p.get("message") or _(
+        "Welcome to %(cohort)s! Introduce yourself to the group: who you are, where you "
+        "work and what you hope to get out of the course."
+    ) % {"cohort": p["cohort"]}
+    return (
+        _("Welcome to %(cohort)s: say hello") % {"cohort": p["cohort"]},
+        _("%(host)s: %(message)s") % {"host": p.get("host") or _("Your host"), "message": message},
+    )
+
+
+def _community_mention(p: dict) -> tuple[str, str]:
+    return (
+        _("%(who)s mentioned you in “%(thread)s”") % {"who": _who(p), "thread": p["thread"]},
+        _("%(who)s mentioned you in “%(thread)s” (%(space)s, %(cohort)s).")
+        % {"who": _who(p), "thread": p["thread"], "space": p["space"], "cohort": p["cohort"]},
+    )
+
+
+def _community_reply(p: dict) -> tuple[str, str]:
+    return (
+        _("%(who)s replied in “%(thread)s”") % {"who": _who(p), "thread": p["thread"]},
+        _("%(who)s replied to your post in “%(thread)s” (%(space)s).")
+        % {"who": _who(p), "thread": p["thread"], "space": p["space"]},
+    )
+
+
+def _community_answer(p: dict) -> tuple[str, str]:
+    return (
+        _("An answer to “%(thread)s”") % {"thread": p["thread"]},
+        _("%(who)s answered your question “%(thread)s”.") % {"who": _who(p), "thread": p["thread"]},
+    )
+
+
+def _community_announcement(p: dict) -> tuple[str, str]:
+    return (
+        _("Announcement: %(thread)s") % {"thread": p["thread"]},
+        _("%(who)s posted an announcement to %(cohort)s: “%(thread)s”.")
+        % {"who": _who(p), "cohort": p["cohort"], "thread": p["thread"]},
+    )
+
+
+def _community_followed(p: dict) -> tuple[str, str]:
+    return (
+        _("New in “%(thread)s”") % {"thread": p["thread"]},
+        _("%(who)s posted in “%(thread)s”, a thread you follow.")
+        % {"who": _who(p), "thread": p["thread"]},
+    )
+
+
 RENDERERS: dict[str, Callable[[dict], tuple[str, str]]] = {
     Kind.SESSION_REMINDER: _session_reminder,
     Kind.SESSION_CHANGED: _session_changed,
@@ -199,6 +253,12 @@ RENDERERS: dict[str, Callable[[dict], tuple[str, str]]] = {
     Kind.ACCESS_RESTORED: _access_restored,
     Kind.REFUNDED: _refunded,
     Kind.DEFERRAL: _deferral,
+    Kind.COMMUNITY_WELCOME: _community_welcome,
+    Kind.COMMUNITY_MENTION: _community_mention,
+    Kind.COMMUNITY_REPLY: _community_reply,
+    Kind.COMMUNITY_ANSWER: _community_answer,
+    Kind.COMMUNITY_ANNOUNCEMENT: _community_announcement,
+    Kind.COMMUNITY_FOLLOWED: _community_followed,
 }
 
 

@@ -31,6 +31,12 @@ class Kind(models.TextChoices):
     ACCESS_RESTORED = "access_restored", _("Access back after a payment")
     REFUNDED = "refunded", _("Refunds")
     DEFERRAL = "deferral", _("Requests to move your seat")
+    COMMUNITY_WELCOME = "community_welcome", _("Welcome to a cohort's community")
+    COMMUNITY_MENTION = "community_mention", _("Someone mentioned you")
+    COMMUNITY_REPLY = "community_reply", _("Replies to your posts")
+    COMMUNITY_ANSWER = "community_answer", _("Answers to your questions")
+    COMMUNITY_ANNOUNCEMENT = "community_announcement", _("New announcements")
+    COMMUNITY_FOLLOWED = "community_followed", _("New posts in threads you follow")
 
 
 # Kinds that ignore preferences: emailed at once, never in a digest, and shown as fixed
@@ -57,8 +63,17 @@ class Delivery(models.TextChoices):
     OFF = "off", _("Off")
 
 
+# The delivery of a kind for someone who has not chosen: immediately, except these.
+# Threads one follows can be busy, so they come together once a day.
+DEFAULT_DELIVERY: dict[str, str] = {Kind.COMMUNITY_FOLLOWED: Delivery.DIGEST}
+
+
+def default_delivery(kind: str) -> str:
+    return DEFAULT_DELIVERY.get(kind, Delivery.IMMEDIATELY)
+
+
 class Preference(models.Model):
-    """A user's choice for one kind; no row means "immediately"."""
+    """A user's choice for one kind; no row means the kind's default (``default_delivery``)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"

@@ -7,7 +7,14 @@ from dataclasses import dataclass
 
 from lms.models import User
 from notifications.kinds import render
-from notifications.models import ALWAYS_EMAILED, Delivery, Kind, Notification, Preference
+from notifications.models import (
+    ALWAYS_EMAILED,
+    Delivery,
+    Kind,
+    Notification,
+    Preference,
+    default_delivery,
+)
 
 
 @dataclass
@@ -52,7 +59,7 @@ def preferences_get(*, user: User) -> list[PreferenceRow]:
         PreferenceRow(kind=kind, label=str(label), delivery=Delivery.IMMEDIATELY, fixed=True)
         if kind in ALWAYS_EMAILED
         else PreferenceRow(
-            kind=kind, label=str(label), delivery=chosen.get(kind, Delivery.IMMEDIATELY)
+            kind=kind, label=str(label), delivery=chosen.get(kind, default_delivery(kind))
         )
         for kind, label in Kind.choices
     ]

@@ -38,7 +38,14 @@ from lms.links import absolute_url, base_url
 from lms.models import User
 from lms.timeutils import is_valid_timezone
 from notifications.kinds import render
-from notifications.models import ALWAYS_EMAILED, Delivery, Kind, Notification, Preference
+from notifications.models import (
+    ALWAYS_EMAILED,
+    Delivery,
+    Kind,
+    Notification,
+    Preference,
+    default_delivery,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -103,10 +110,10 @@ def _offer(kind: str, items: list[tuple[int, str, dict, str]], now: dt.datetime)
             params=params,
             url=url,
             created_at=now,
-            delivery=prefs.get(user_id, Delivery.IMMEDIATELY),
+            delivery=prefs.get(user_id, default_delivery(kind)),
         )
         for user_id, key, params, url in items
-        if prefs.get(user_id) != Delivery.OFF
+        if prefs.get(user_id, default_delivery(kind)) != Delivery.OFF
     ]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
@@ -184,7 +191,7 @@ def _delivery_of(user_id: int, kind: str) -> str:
         Preference.objects.filter(user_id=user_id, kind=kind)
         .values_list("delivery", flat=True)
         .first()
-    ) or Delivery.IMMEDIATELY
+    ) or default_delivery(kind)
 
 
 # --- Reading and preferences ------------------------------------------------------------

@@ -1,0 +1,62 @@
+"""Reads of the community; other apps import from here.
+
+- ``members``: who is in a cohort's community.
+- ``spaces``: the community home, a space's threads, unread counts, "say hello".
+- ``threads``: a thread with a page of replies; a post's history.
+- ``moderation``: the report queue and log, mutes, the pulse.
+- ``people``: the directory, mention suggestions, search.
+
+Every page-level read costs a fixed number of queries whatever the number of spaces,
+threads and replies; tests/community/test_queries.py pins them.
+"""
+
+from community.access import Member, community_member, member_cohort_ids
+from community.selectors.members import cohort_members
+from community.selectors.moderation import Pulse, moderation_queue, pulse_get
+from community.selectors.people import (
+    community_search,
+    directory_get,
+    image_get,
+    member_get,
+    mention_suggestions,
+)
+from community.selectors.spaces import (
+    CommunityHome,
+    SpacePage,
+    SpaceRow,
+    community_home,
+    hello_due,
+    space_get,
+    space_page,
+    unanswered_questions,
+    unread_total,
+)
+from community.selectors.threads import PostView, ThreadPage, post_history, thread_page
+
+__all__ = [
+    "CommunityHome",
+    "Member",
+    "PostView",
+    "Pulse",
+    "SpacePage",
+    "SpaceRow",
+    "ThreadPage",
+    "cohort_members",
+    "community_home",
+    "community_member",
+    "community_search",
+    "directory_get",
+    "hello_due",
+    "image_get",
+    "member_cohort_ids",
+    "member_get",
+    "mention_suggestions",
+    "moderation_queue",
+    "post_history",
+    "pulse_get",
+    "space_get",
+    "space_page",
+    "thread_page",
+    "unanswered_questions",
+    "unread_total",
+]
