@@ -38,6 +38,10 @@ STAFF_PERMISSIONS = [
     ("live", "manage_sessions"),
     ("badges", "view_badge_stats"),
     ("badges", "manage_awards"),
+    ("community", "add_role"),
+    ("community", "change_role"),
+    ("community", "delete_role"),
+    ("community", "view_role"),
 ]
 
 

@@ -8,8 +8,12 @@ instructor's queue holds a disagreement, a flagged review and a regrade request.
 Module 2's assignment is open with some hand-ins. Everything happens through the
 services, at moments in the past, as if the weeks had really gone by.
 
+The running cohort's community is lively (discussions): introductions, answered and
+unanswered questions, an announcement, a mentor ("mentor") and a report to moderate.
+
 One module per concern: people, curriculum, coursework (assignments and peer review),
-commerce (payments), awards (badges) and sessions (live). ``seed`` puts them together.
+commerce (payments), awards (badges), sessions (live) and discussions (community).
+``seed`` puts them together.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from wagtail.models import Page
 from cms.models import LessonPage, ModulePage
 from cohorts import services as cohort_services
 from cohorts.models import Cohort, EnrolmentStatus
-from home.demo import awards, commerce, coursework, curriculum, people, sessions
+from home.demo import awards, commerce, coursework, curriculum, discussions, people, sessions
 from home.demo.people import DEMO_PASSWORD
 from lms.timeutils import local_today
 
@@ -126,6 +130,7 @@ def seed() -> None:
     coursework.coursework(course, running, student, classmates, now, rng)
     awards.badges(course, running, student, instructor, now)
     sessions.live_sessions(running, instructor, student, classmates, now, rng)
+    discussions.community(course, running, student, instructor, classmates, now)
 
     for person in classmates[:4]:
         cohort_services.enrolment_create(cohort=full, user=person)

@@ -17,6 +17,7 @@ from cohorts.tasks import send_waitlist_promotion_email
 from lms.errors import Conflict, NotAllowed, ValidationFailed
 from lms.models import SentEmail
 from lms.services import email_send_once
+from tests.assertions import without_welcomes
 from tests.cohorts.conftest import module_of
 from tests.factories import CohortFactory, EnrolmentFactory, UserFactory
 
@@ -89,18 +90,18 @@ def test_leaving_promotes_the_oldest_waitlisted_with_one_email_in_their_language
     assert oldest.status == EnrolmentStatus.ACTIVE
     assert oldest.history.latest().history_change_reason == "promoted from waitlist"
     assert newer.status == EnrolmentStatus.WAITLISTED
-    assert [m.to for m in mail.outbox] == [[oldest.user.email]]
+    assert [m.to for m in without_welcomes(mail.outbox)] == [[oldest.user.email]]
     # Django ships Dutch month names, so the date shows the language the mail was written in.
     with translation.override("nl"):
         dutch_start = date_format(cohort.starts_on, "DATE_FORMAT")
     with translation.override("en"):
         english_start = date_format(cohort.starts_on, "DATE_FORMAT")
     assert dutch_start != english_start
-    assert dutch_start in mail.outbox[0].body
+    assert dutch_start in without_welcomes(mail.outbox)[0].body
 
     # A retried task does not mail a second time.
     assert send_waitlist_promotion_email(oldest.pk) is False
-    assert len(mail.outbox) == 1
+    assert len(without_welcomes(mail.outbox)) == 1
 
 
 def test_leaving_twice_is_refused(enrolment, student):
@@ -149,7 +150,7 @@ def test_raising_capacity_promotes_the_waitlist_oldest_first(
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.status, second.status) == (EnrolmentStatus.ACTIVE, EnrolmentStatus.WAITLISTED)
-    assert [m.to for m in mail.outbox] == [[first.user.email]]
+    assert [m.to for m in without_welcomes(mail.outbox)] == [[first.user.email]]
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ EXPECTED = {
     "order",
     "deferral",
     "live_session",
+    "report",
 }
 
 
@@ -78,6 +79,28 @@ def _live_session():
     return LiveSessionFactory()
 
 
+def _report():
+    from community import services
+    from community.access import community_member
+    from community.models import Space, SpaceKind
+    from tests.factories import EnrolmentFactory
+
+    author = EnrolmentFactory()
+    reporter = EnrolmentFactory(cohort=author.cohort)
+    space = Space.objects.get(cohort=author.cohort, kind=SpaceKind.GENERAL)
+    thread = services.thread_create(
+        member=community_member(user=author.user, cohort=author.cohort),
+        space=space,
+        title="A thread",
+        body="Text",
+    )
+    return services.report_create(
+        member=community_member(user=reporter.user, cohort=reporter.cohort),
+        post_id=thread.posts.get().pk,
+        reason="spam",
+    )
+
+
 MAKERS = {
     "enrolment": _enrolment,
     "submission": _submission,
@@ -86,6 +109,7 @@ MAKERS = {
     "order": _order,
     "deferral": _deferral,
     "live_session": _live_session,
+    "report": _report,
 }
 
 

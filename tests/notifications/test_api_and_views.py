@@ -1,7 +1,7 @@
 import pytest
 
 from notifications import services
-from notifications.models import Delivery, Kind, Notification, Preference
+from notifications.models import Delivery, Kind, Notification, Preference, default_delivery
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,11 @@ def test_preferences_through_the_api(api, student):
     api.force_authenticate(student)
     rows = api.get("/api/v1/notifications/preferences/").json()
     assert {r["kind"] for r in rows} == set(Kind.values)
-    assert {r["delivery"] for r in rows} == {"immediately"}
+    # Unchosen kinds show their default: immediately, or the digest for busy ones.
+    assert {r["kind"]: r["delivery"] for r in rows} == {
+        kind: default_delivery(kind) for kind in Kind.values
+    }
+    assert {r["delivery"] for r in rows} == {"immediately", "digest"}
     response = api.put(
         "/api/v1/notifications/preferences/",
         [{"kind": "grade_released", "delivery": "digest"}],

@@ -36,6 +36,7 @@ class Command(BaseCommand):
         for name, role in [
             ("student", "a student in week 3 of the running cohort, owing peer reviews"),
             ("instructor", "the instructor of the running cohort (roster, grading queue)"),
+            ("mentor", "a mentor in the course's community (endorses answers, pins)"),
             ("designer", "a course designer (Wagtail admin at /admin/)"),
             ("admin", "staff (everything)"),
         ]:
