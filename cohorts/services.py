@@ -300,6 +300,10 @@ def enrolment_create(
         raise Conflict(
             _("You are enrolled in this cohort already."), code="already_enrolled"
         ) from exc
+    if status == EnrolmentStatus.ACTIVE:  # active from the start: told as an activation
+        ids = {"cohort_id": cohort.pk, "user_id": user.pk, "enrolment_id": enrolment.pk}
+        changed = signals.enrolment_status_changed
+        signals.send_on_commit(changed, sender=Enrolment, from_status="", to_status=status, **ids)
     return enrolment
 
 

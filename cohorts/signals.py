@@ -6,7 +6,8 @@ caused them has committed, with ids only (receivers fetch what they need).
   term (cohort_id, user_id, enrolment_id).
 - ``enrolment_status_changed``: any move of an enrolment through its transition table
   (cohort_id, user_id, enrolment_id, from_status, to_status), e.g. a student left, was
-  refunded or deferred (active → cancelled) or suspended for an unpaid instalment.
+  refunded or deferred (active → cancelled) or suspended for an unpaid instalment; also
+  sent with ``from_status=""`` when a seat is active from the start (a free cohort).
 """
 
 from django.db import transaction

@@ -25,6 +25,7 @@ from payments.models import (
     WebhookEvent,
 )
 from payments.stripe_gateway import PaymentServiceDown
+from tests.assertions import without_welcomes
 from tests.factories import UserFactory
 from tests.payments.conftest import deliver
 
@@ -113,7 +114,7 @@ def test_a_completed_checkout_activates_the_seat_and_sends_a_receipt(
     assert order.payment_intent == session["payment_intent"]
     payment = Payment.objects.get()
     assert payment.amount == 49_500 and payment.recorded_by.startswith("Stripe event evt_")
-    assert "received" in mail.outbox[-1].subject.lower()
+    assert "received" in without_welcomes(mail.outbox)[-1].subject.lower()
     assert order.history.first().history_change_reason.startswith("paid (Stripe event")
 
 
@@ -339,20 +340,20 @@ def test_a_failed_instalment_pauses_access_after_the_grace_period_and_payment_re
     with django_capture_on_commit_callbacks(execute=True):
         response = deliver(client, stripe_on, "invoice.payment_failed", failed)
     assert response.json()["outcome"] == "instalment failed: grace period"
-    assert "did not go through" in mail.outbox[-1].subject
+    assert "did not go through" in without_welcomes(mail.outbox)[-1].subject
     now = timezone.now()
     assert services.instalments_suspend_overdue(now=now + dt.timedelta(days=6)) == 0
     with django_capture_on_commit_callbacks(execute=True):
         assert services.instalments_suspend_overdue(now=now + dt.timedelta(days=8)) == 1
     enrolment.refresh_from_db()
     assert enrolment.status == EnrolmentStatus.SUSPENDED and not enrolment.gives_access
-    assert "paused" in mail.outbox[-1].subject
+    assert "paused" in without_welcomes(mail.outbox)[-1].subject
     with django_capture_on_commit_callbacks(execute=True):
         deliver(client, stripe_on, "invoice.paid", dict(failed, amount_paid=16_500))
     enrolment.refresh_from_db()
     order.refresh_from_db()
     assert enrolment.status == EnrolmentStatus.ACTIVE and order.failing_since is None
-    assert "back" in mail.outbox[-1].subject
+    assert "back" in without_welcomes(mail.outbox)[-1].subject
 
 
 def test_a_plan_stripe_gave_up_on_pauses_access(stripe_on, paid_cohort, client):
@@ -394,7 +395,7 @@ def test_staff_refund_in_full_cancels_the_enrolment_and_frees_the_seat(
     assert waiting.status == EnrolmentStatus.PENDING_PAYMENT
     post = stripe_on.requests_to("POST", "/v1/refunds")[0]
     assert post.idempotency_key == f"order-{order.pk}-refund-0-49500"
-    assert "Refund" in mail.outbox[-1].subject
+    assert "Refund" in without_welcomes(mail.outbox)[-1].subject
     # Stripe echoes the refund back as charge.refunded: recorded once only.
     charge = stripe_on.get(stripe_on.get(order.payment_intent)["latest_charge"])
     response = deliver(client, stripe_on, "charge.refunded", charge)
