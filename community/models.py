@@ -320,16 +320,19 @@ class Role(models.Model):
                 condition=Q(cohort__isnull=True, course__isnull=False)
                 | Q(cohort__isnull=False, course__isnull=True),
                 name="role_for_a_cohort_or_a_course",
+                violation_error_message=_("Choose one cohort or one course, not both."),
             ),
             models.UniqueConstraint(
                 fields=["user", "role", "cohort"],
                 condition=Q(cohort__isnull=False),
                 name="one_role_per_cohort",
+                violation_error_message=_("That person has this role there already."),
             ),
             models.UniqueConstraint(
                 fields=["user", "role", "course"],
                 condition=Q(course__isnull=False),
                 name="one_role_per_course",
+                violation_error_message=_("That person has this role there already."),
             ),
         ]
 

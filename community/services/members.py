@@ -27,7 +27,7 @@ from community.models import (
 )
 from lms.errors import Conflict, NotAllowed, ValidationFailed
 from lms.models import User
-from notifications.models import Kind, Notification
+from notifications.models import Delivery, Kind, Notification, Preference
 from notifications.services import notify_user
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
@@ -213,9 +213,12 @@ def welcomes_resume(*, within: dt.timedelta = dt.timedelta(days=7)) -> int:
         kind=Kind.COMMUNITY_WELCOME,
         key=_key_expr(),
     )
+    declined = Preference.objects.filter(
+        user_id=OuterRef("user_id"), kind=Kind.COMMUNITY_WELCOME, delivery=Delivery.OFF
+    )
     due = (
         Enrolment.objects.filter(status=EnrolmentStatus.ACTIVE, activated_at__gte=since)
-        .annotate(done=Exists(welcomed))
+        .annotate(done=Exists(welcomed) | Exists(declined))
         .filter(done=False)
         .values_list("cohort_id", "user_id")[:500]
     )

@@ -298,3 +298,10 @@ def test_the_pulse_counts_posts_and_people_per_week(member, general, classmate, 
     assert pulse.weeks[-1].active_members == 2
     with pytest.raises(NotAllowed):
         selectors.pulse_get(user=member.user, cohort_id=cohort.pk)
+
+
+def test_a_member_who_turned_welcomes_off_is_not_asked_again_by_the_sweep(enrolment):
+    from notifications.services import preference_set
+
+    preference_set(user=enrolment.user, kind=Kind.COMMUNITY_WELCOME, delivery="off")
+    assert services.welcomes_resume() == 0
