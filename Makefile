@@ -75,6 +75,7 @@ bench: install
 	$(BIN)/python bench/badges.py
 	$(BIN)/python bench/feed.py
 	$(BIN)/python bench/notifications.py
+	$(BIN)/python bench/community.py
 	$(BIN)/python bench/faults_web.py
 	$(BIN)/python bench/faults.py
 

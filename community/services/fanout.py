@@ -41,7 +41,9 @@ def post_fan_out(*, post_id: int) -> int:
     """Make the notifications of one post; returns how many were offered."""
     with transaction.atomic():
         post = (
-            Post.objects.select_for_update(of=("self",), skip_locked=True)
+            # NO KEY UPDATE: a reaction, report or reply to the post (KEY SHARE on its
+            # row) does not make the fan-out skip it; a second fan-out does.
+            Post.objects.select_for_update(of=("self",), skip_locked=True, no_key=True)
             .select_related(
                 "author", "thread__space__cohort__course", "thread__space__module", "parent"
             )

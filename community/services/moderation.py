@@ -68,8 +68,12 @@ def _reason(reason: str, *, required: bool = True) -> str:
 
 
 def _locked_post(member: Member, post_id: int) -> Post:
+    # NO KEY UPDATE: a reply to this post (its insert takes KEY SHARE on the parent's
+    # row while holding the thread) goes ahead instead of waiting for us while we wait
+    # for the thread: with FOR UPDATE, hiding a reply while someone answered it
+    # deadlocked.
     post = (
-        Post.objects.select_for_update(of=("self",))
+        Post.objects.select_for_update(of=("self",), no_key=True)
         .select_related("thread")
         .filter(pk=post_id, thread__space__cohort=member.cohort)
         .first()
@@ -104,8 +108,11 @@ def report_create(*, member: Member, post_id: int, reason: str, note: str = "") 
     note = " ".join((note or "").split())
     if len(note) > 500:
         raise ValidationFailed(_("Keep the note under 500 characters."), field="note")
+    # Locked as a moderator's hide locks it: a report filed while the post is being
+    # hidden waits, then finds it hidden (refused) instead of staying open on it.
     post = (
-        Post.objects.filter(pk=post_id, thread__space__cohort=member.cohort)
+        Post.objects.select_for_update(of=("self",), no_key=True)
+        .filter(pk=post_id, thread__space__cohort=member.cohort)
         .select_related("thread")
         .first()
     )

@@ -39,6 +39,7 @@ from community.models import (
 from community.selectors.members import cohort_members
 from community.text import mentioned_names, render
 from lms.errors import Conflict, NotAllowed, NotFound, TooManyAttempts, ValidationFailed
+from lms.models import User
 
 MAX_TITLE = 200
 MAX_BODY = 20_000
@@ -111,6 +112,13 @@ def _check_rate(member: Member, what: str, now: dt.datetime) -> None:
     if member.is_host:
         return
     count, seconds = _limits()[what]
+    # One member's posts are counted one request at a time: the member's row is locked
+    # until the post is written (its transaction commits). Without it, a burst from
+    # parallel connections all counted the same recent posts and all passed. NO KEY
+    # UPDATE leaves rows that refer to the member (notifications, follows) writable.
+    User.objects.select_for_update(no_key=True).filter(pk=member.user.pk).values_list(
+        "pk", flat=True
+    ).get()
     since = now - dt.timedelta(seconds=seconds)
     posts = Post.objects.filter(
         author=member.user, created_at__gte=since, is_opening=(what == "thread")
@@ -281,9 +289,12 @@ def reply_create(
     parent_id: int | None = None,
     accept_guidelines: bool = False,
 ) -> Post:
-    now = timezone.now()
     # The thread's row serialises replies with a lock, a move or a hide of the thread.
     thread = Thread.objects.select_for_update().select_related("space").get(pk=thread.pk)
+    # The moment is read once the lock is held, so a thread's replies are stamped in the
+    # order they are written: its last activity never moves back (which would leave a
+    # newer reply looking read) and "answered" is the first answer's own moment.
+    now = timezone.now()
     _check_writable(member, thread.space, now)
     _check_thread_open(member, thread)
     parent = None
@@ -326,7 +337,9 @@ def reply_create(
 def _own_post(member: Member, post_id: int, *, lock: bool = True) -> Post:
     qs = Post.objects.select_related("thread__space")
     if lock:
-        qs = qs.select_for_update(of=("self",))
+        # NO KEY UPDATE, as moderation's _locked_post: a reply to the post is not
+        # blocked while we go on to lock its thread.
+        qs = qs.select_for_update(of=("self",), no_key=True)
     post = qs.filter(pk=post_id, thread__space__cohort=member.cohort).first()
     if post is None:
         raise NotFound(_("There is no post with that id."))
