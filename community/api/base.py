@@ -111,6 +111,16 @@ class ThrottledApiView(CommunityApiView):
         )
 
 
+class TextField(serializers.CharField):
+    """Text, and only text: a number or a boolean where words belong is a mistake of
+    the sender, not something to turn into "5.0"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class StrictBooleanField(serializers.BooleanField):
     """true or false, nothing that merely looks like one ("yes", 1, "on"); a form body
     may send the words "true" and "false"."""

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from community.api.base import StrictBooleanField
+from community.api.base import StrictBooleanField, TextField
 from community.models import ReactionKind, ReportReason, ReportStatus, SpaceKind
 from community.services.members import MAX_LINKS
 from community.services.moderation import MAX_MUTE_DAYS
@@ -415,12 +415,8 @@ class SearchResultSerializer(serializers.Serializer):
 
 def _reason(*, required: bool) -> serializers.CharField:
     if required:
-        return serializers.CharField(
-            max_length=MAX_REASON, help_text="Why, for the moderation record."
-        )
-    return serializers.CharField(
-        max_length=MAX_REASON, required=False, allow_blank=True, default=""
-    )
+        return TextField(max_length=MAX_REASON, help_text="Why, for the moderation record.")
+    return TextField(max_length=MAX_REASON, required=False, allow_blank=True, default="")
 
 
 def _id(**kwargs) -> serializers.IntegerField:
@@ -428,15 +424,15 @@ def _id(**kwargs) -> serializers.IntegerField:
 
 
 class ThreadInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=MAX_TITLE)
-    body = serializers.CharField(max_length=MAX_BODY, help_text="Markdown; @username mentions.")
+    title = TextField(max_length=MAX_TITLE)
+    body = TextField(max_length=MAX_BODY, help_text="Markdown; @username mentions.")
     accept_guidelines = StrictBooleanField(
         required=False, default=False, help_text="Accept the community guidelines with it."
     )
 
 
 class ReplyInputSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=MAX_BODY, help_text="Markdown; @username mentions.")
+    body = TextField(max_length=MAX_BODY, help_text="Markdown; @username mentions.")
     parent_id = _id(
         required=False,
         allow_null=True,
@@ -447,8 +443,8 @@ class ReplyInputSerializer(serializers.Serializer):
 
 
 class PostEditInputSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=MAX_BODY)
-    title = serializers.CharField(
+    body = TextField(max_length=MAX_BODY)
+    title = TextField(
         max_length=MAX_TITLE, required=False, help_text="Opening posts: the thread's new title."
     )
 
@@ -463,7 +459,7 @@ class AcceptedAnswerInputSerializer(serializers.Serializer):
 
 class LockInputSerializer(serializers.Serializer):
     locked = StrictBooleanField()
-    reason = serializers.CharField(
+    reason = TextField(
         max_length=MAX_REASON,
         required=False,
         allow_blank=True,
@@ -483,7 +479,7 @@ class MoveInputSerializer(serializers.Serializer):
 
 class ReportInputSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=ReportReason.choices)
-    note = serializers.CharField(max_length=MAX_NOTE, required=False, allow_blank=True, default="")
+    note = TextField(max_length=MAX_NOTE, required=False, allow_blank=True, default="")
 
 
 class HideInputSerializer(serializers.Serializer):
@@ -509,10 +505,10 @@ class DirectoryListingInputSerializer(serializers.Serializer):
 
 
 class ProfileInputSerializer(serializers.Serializer):
-    bio = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    interests = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    bio = TextField(max_length=300, required=False, allow_blank=True, default="")
+    interests = TextField(max_length=200, required=False, allow_blank=True, default="")
     links = serializers.ListField(
-        child=serializers.CharField(max_length=200),
+        child=TextField(max_length=200),
         max_length=MAX_LINKS,
         required=False,
         default=list,
@@ -525,7 +521,7 @@ class ImageInputSerializer(serializers.Serializer):
 
 
 class MentionQuerySerializer(serializers.Serializer):
-    q = serializers.CharField(
+    q = TextField(
         max_length=60,
         required=False,
         allow_blank=True,
@@ -535,7 +531,7 @@ class MentionQuerySerializer(serializers.Serializer):
 
 
 class SearchQuerySerializer(serializers.Serializer):
-    q = serializers.CharField(
+    q = TextField(
         max_length=200,
         required=False,
         allow_blank=True,
