@@ -8,7 +8,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import inline_serializer
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.throttling import ScopedRateThrottle
 
 from community.access import Member
@@ -96,16 +96,13 @@ class CommunityApiView(ApiView):
         return response
 
 
-class CommunityThrottle(ScopedRateThrottle):
-    """Per signed-in user and the view's ``throttle_scope`` (rates in settings)."""
-
-
 class ThrottledApiView(CommunityApiView):
-    throttle_classes = [CommunityThrottle]
+    """Limited per signed-in user by the view's ``throttle_scope`` (rates in settings,
+    REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]): past it, 429 with Retry-After."""
+
+    throttle_classes = [ScopedRateThrottle]
 
     def throttled(self, request, wait):
-        from rest_framework import exceptions
-
         raise exceptions.Throttled(
             wait, detail=_("You did this many times in a short while; please wait a little.")
         )

@@ -807,3 +807,15 @@ def test_directory_listing_takes_a_boolean_only(sam, cohort):
     for wrong in ('{"listed": "yes"}', '{"listed": 1}', "{}"):
         assert _bad(_as(sam), url, wrong, method="put").status_code == 400, wrong
     assert not DirectoryListing.objects.exists()
+
+
+def test_searching_too_often_is_a_429_with_retry_after(sam, cohort, monkeypatch):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"community_search": "2/minute"})
+    client = _as(sam)
+    url = f"{API}/cohorts/{cohort.pk}/community/search/"
+    assert [client.get(url, {"q": "bread"}).status_code for _ in range(2)] == [200, 200]
+    response = client.get(url, {"q": "bread"})
+    assert response.status_code == 429
+    assert response.json()["code"] == "throttled" and int(response["Retry-After"]) >= 1
