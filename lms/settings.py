@@ -312,6 +312,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         # POST /api/v1/auth/token/ per client address, whatever the username.
         "api_token": os.environ.get("LMS_API_TOKEN_RATE", "10/minute"),
+        # Community image uploads and searches per signed-in user.
+        "community_image": os.environ.get("LMS_COMMUNITY_IMAGE_RATE", "60/hour"),
+        "community_search": os.environ.get("LMS_COMMUNITY_SEARCH_RATE", "60/minute"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -333,6 +336,10 @@ SPECTACULAR_SETTINGS = {
         "NotificationKindEnum": "notifications.models.Kind",
         "ReviewKindEnum": "reviews.models.ReviewKind",
         "NotificationDeliveryEnum": "notifications.models.Delivery",
+        "SpaceKindEnum": "community.models.SpaceKind",
+        "ReactionKindEnum": "community.models.ReactionKind",
+        "ReportReasonEnum": "community.models.ReportReason",
+        "ReportStatusEnum": "community.models.ReportStatus",
     },
 }
 

@@ -3,6 +3,7 @@
 - ``members``: who is in a cohort's community.
 - ``spaces``: the community home, a space's threads, unread counts, "say hello".
 - ``threads``: a thread with a page of replies; a post's history.
+- ``posts``: one thread or post with its space's lock state, for acting on it.
 - ``moderation``: the report queue and log, mutes, the pulse.
 - ``people``: the directory, mention suggestions, search.
 
@@ -11,7 +12,7 @@ threads and replies; tests/community/test_queries.py pins them.
 """
 
 from community.access import Member, community_member, member_cohort_ids
-from community.selectors.members import cohort_members
+from community.selectors.members import cohort_members, guidelines_pending, profile_get
 from community.selectors.moderation import Pulse, moderation_queue, pulse_get
 from community.selectors.people import (
     community_search,
@@ -20,12 +21,23 @@ from community.selectors.people import (
     member_get,
     mention_suggestions,
 )
+from community.selectors.posts import (
+    PostContext,
+    ThreadContext,
+    post_context,
+    post_view_get,
+    report_member,
+    thread_context,
+    unanswered_count,
+)
 from community.selectors.spaces import (
     CommunityHome,
     SpacePage,
     SpaceRow,
     community_home,
     hello_due,
+    locked_module_ids,
+    locked_space_filter,
     space_get,
     space_page,
     unanswered_questions,
@@ -36,27 +48,38 @@ from community.selectors.threads import PostView, ThreadPage, post_history, thre
 __all__ = [
     "CommunityHome",
     "Member",
+    "PostContext",
     "PostView",
     "Pulse",
     "SpacePage",
     "SpaceRow",
+    "ThreadContext",
     "ThreadPage",
     "cohort_members",
     "community_home",
     "community_member",
     "community_search",
     "directory_get",
+    "guidelines_pending",
     "hello_due",
     "image_get",
+    "locked_module_ids",
+    "locked_space_filter",
     "member_cohort_ids",
     "member_get",
     "mention_suggestions",
     "moderation_queue",
+    "post_context",
     "post_history",
+    "post_view_get",
+    "profile_get",
     "pulse_get",
+    "report_member",
     "space_get",
     "space_page",
+    "thread_context",
     "thread_page",
+    "unanswered_count",
     "unanswered_questions",
     "unread_total",
 ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from cohorts.models import CURRICULUM_ACCESS, Cohort, Enrolment
-from community.models import Role
+from community.access import Member
+from community.models import GuidelinesAcceptance, MemberProfile, Role
 from lms.models import User
 
 
@@ -23,3 +24,16 @@ def cohort_members(*, cohort: Cohort) -> QuerySet[User]:
     return User.objects.filter(is_active=True).filter(
         Exists(enrolled) | Exists(teaches) | Exists(appointed)
     )
+
+
+def profile_get(*, user: User) -> MemberProfile | None:
+    return MemberProfile.objects.filter(user=user).first()
+
+
+def guidelines_pending(*, member: Member) -> bool:
+    """Whether the member must accept the course's community guidelines before their
+    first post (hosts never; nobody when the course has none)."""
+    course = member.cohort.course
+    if member.is_host or not course.community_guidelines.strip():
+        return False
+    return not GuidelinesAcceptance.objects.filter(user=member.user, course_id=course.pk).exists()

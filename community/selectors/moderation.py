@@ -124,7 +124,7 @@ def pulse_get(*, user: User, cohort_id: int, now: dt.datetime | None = None) -> 
     return Pulse(
         member=member,
         weeks=rows,
-        unanswered=unanswered_questions(cohort=cohort, limit=20),
+        unanswered=unanswered_questions(cohort=cohort, limit=20, now=now),
         open_reports=open_report_count(cohort=cohort),
         now=now,
     )

@@ -155,7 +155,7 @@ def community_home(*, user: User, cohort_id: int, now: dt.datetime | None = None
         )
     unanswered: list[Thread] = []
     if member.may_endorse:
-        unanswered = unanswered_questions(cohort=cohort, limit=10)
+        unanswered = unanswered_questions(cohort=cohort, limit=10, now=now)
     return CommunityHome(
         member=member,
         cohort=cohort,
@@ -169,9 +169,31 @@ def community_home(*, user: User, cohort_id: int, now: dt.datetime | None = None
     )
 
 
-def unanswered_questions(*, cohort: Cohort, limit: int = 50) -> list[Thread]:
-    """Questions nobody but the asker has replied to, longest waiting first. Locked
-    module spaces hold none (nobody writes in them)."""
+def locked_space_filter(
+    *, cohort: Cohort, now: dt.datetime | None = None, prefix: str = "thread__space__"
+) -> Q:
+    """Rows in a module space whose module is locked for the cohort now (not open yet,
+    or locked again by a later unlock override). Two queries."""
+    locked = locked_module_ids(cohort=cohort, now=now)
+    return Q(**{f"{prefix}kind": SpaceKind.MODULE, f"{prefix}module_id__in": sorted(locked)})
+
+
+def locked_module_ids(*, cohort: Cohort, now: dt.datetime | None = None) -> set[int]:
+    """The modules locked for the cohort now, whose spaces show only title and unlock
+    moment. Two queries."""
+    return {
+        slot.module.pk
+        for slot in cohort_schedule(cohort=cohort, now=now or timezone.now())
+        if not slot.is_unlocked
+    }
+
+
+def unanswered_questions(
+    *, cohort: Cohort, limit: int = 50, now: dt.datetime | None = None
+) -> list[Thread]:
+    """Questions nobody but the asker has replied to, longest waiting first. A space
+    that is locked shows nothing but its title and unlock moment, so its questions
+    (asked before an unlock override locked it again) are left out."""
     return list(
         Thread.objects.filter(
             space__cohort=cohort,
@@ -180,6 +202,7 @@ def unanswered_questions(*, cohort: Cohort, limit: int = 50) -> list[Thread]:
             hidden_at__isnull=True,
             removed_at__isnull=True,
         )
+        .exclude(locked_space_filter(cohort=cohort, now=now, prefix="space__"))
         .select_related("author", "space__module")
         .order_by("created_at", "pk")[:limit]
     )

@@ -1,7 +1,8 @@
 """A realistic cohort for tests that walk the whole API: a course whose first module
 holds an assignment, four students who handed in a file, peer reviews allocated and
 partly given, a released grade, a regrade waiting in the queue, a live session, a badge,
-a notification, an unpaid order and a deferral request; beside it a cohort of another
+a notification, an unpaid order, a deferral request and a community thread with a
+reply that a classmate reported; beside it a cohort of another
 course with its own student and instructor, and a staff member.
 
 The tests fill an operation's path parameters from ``Scene.path_values`` by name, so an
@@ -22,6 +23,9 @@ from assignments.services import submission_submit
 from badges import services as badge_services
 from cms.models import LessonPage, ModulePage
 from cohorts.models import Cohort, EnrolmentStatus
+from community import services as community_services
+from community.access import community_member
+from community.models import ReactionKind, Space, SpaceKind
 from lms import services as lms_services
 from lms.models import User
 from notifications.models import Kind
@@ -89,6 +93,31 @@ class Scene:
 def _scores(rubric) -> dict:
     return {
         c["id"]: {"points": c["levels"][-1]["points"], "comment": "Clear."} for c in rubric.criteria
+    }
+
+
+def _community(cohort: Cohort, instructor: User, student: User, peer: User) -> dict:
+    """The instructor's thread in the general space, the student's reply to it, and a
+    classmate's report on that reply."""
+    general = Space.objects.get(cohort=cohort, kind=SpaceKind.GENERAL)
+    thread = community_services.thread_create(
+        member=community_member(user=instructor, cohort=cohort),
+        space=general,
+        title="Welcome",
+        body="Tell us what you want to write.",
+    )
+    reply = community_services.reply_create(
+        member=community_member(user=student, cohort=cohort), thread=thread, body="Recipes."
+    )
+    report = community_services.report_create(
+        member=community_member(user=peer, cohort=cohort), post_id=reply.pk, reason="off_topic"
+    )
+    return {
+        "space_id": general.pk,
+        "thread_id": thread.pk,
+        "post_id": reply.pk,
+        "kind": ReactionKind.HEART.value,
+        "report_id": report.pk,
     }
 
 
@@ -218,6 +247,7 @@ def build_scene() -> Scene:
         "deferral_id": deferral.pk,
         # A token the student made earlier, beside the one each call signs in with.
         "token_id": lms_services.api_token_create(user=student, name="phone")[0].pk,
+        **_community(cohort, instructor, student, peers[0]),
     }
     return Scene(
         cohort=cohort,
