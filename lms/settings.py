@@ -312,7 +312,6 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         # POST /api/v1/auth/token/ per client address, whatever the username.
         "api_token": os.environ.get("LMS_API_TOKEN_RATE", "10/minute"),
-        # Community image uploads and searches per signed-in user.
         "community_image": os.environ.get("LMS_COMMUNITY_IMAGE_RATE", "60/hour"),
         "community_search": os.environ.get("LMS_COMMUNITY_SEARCH_RATE", "60/minute"),
     },
@@ -424,11 +423,9 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Work that must not wait on a message: undelivered notifications, stalled badge
-# re-evaluations and payments to settle are found by these sweeps, every
-# LMS_SWEEP_SECONDS; a delivery that claimed emails and died releases them after
-# LMS_DELIVERY_LEASE_SECONDS. So after any crash everything goes out within about
-# lease + sweep (3 minutes by default).
+# Work that must not wait on a message is found by sweeps every LMS_SWEEP_SECONDS; a
+# delivery that died releases its emails after LMS_DELIVERY_LEASE_SECONDS. After any
+# crash everything goes out within about lease + sweep (3 minutes by default).
 LMS_SWEEP_SECONDS = int(os.environ.get("LMS_SWEEP_SECONDS", "60"))
 LMS_DELIVERY_LEASE_SECONDS = int(os.environ.get("LMS_DELIVERY_LEASE_SECONDS", "120"))
 # Every task is idempotent: a second run of any of them changes nothing.
@@ -504,11 +501,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "Cohort LMS <no
 WAGTAILADMIN_NOTIFICATION_FROM_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Cache ----------------------------------------------------------------------------
-# Login lockouts, API throttles and coupon codes that did not work (payments/throttling.py)
-# count in the cache. The default, one memory per
-# process, suits the embedded mode; production with several processes (gunicorn
-# workers, several machines) needs a shared one, or each process counts on its own:
-# LMS_CACHE_URL=redis://host:6379/1.
+# Login lockouts, API throttles and failed coupon codes count in the cache: one memory
+# per process in the embedded mode; with several processes set a shared one, or each
+# counts on its own: LMS_CACHE_URL=redis://host:6379/1.
 LMS_CACHE_URL = os.environ.get("LMS_CACHE_URL", "")
 if LMS_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
