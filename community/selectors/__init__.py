@@ -5,6 +5,7 @@
 - ``threads``: a thread with a page of replies; a post's history.
 - ``moderation``: the report queue and log, mutes, the pulse.
 - ``people``: the directory, mention suggestions, search.
+- ``pages``: my communities, the header's count, the objects behind an action.
 
 Every page-level read costs a fixed number of queries whatever the number of spaces,
 threads and replies; tests/community/test_queries.py pins them.
@@ -13,6 +14,18 @@ threads and replies; tests/community/test_queries.py pins them.
 from community.access import Member, community_member, member_cohort_ids
 from community.selectors.members import cohort_members
 from community.selectors.moderation import Pulse, moderation_queue, pulse_get
+from community.selectors.pages import (
+    CommunityCard,
+    cohort_user_get,
+    community_index,
+    guidelines_due,
+    header_unread,
+    move_targets,
+    my_profile,
+    post_member,
+    post_url,
+    thread_member,
+)
 from community.selectors.people import (
     community_search,
     directory_get,
@@ -34,6 +47,7 @@ from community.selectors.spaces import (
 from community.selectors.threads import PostView, ThreadPage, post_history, thread_page
 
 __all__ = [
+    "CommunityCard",
     "CommunityHome",
     "Member",
     "PostView",
@@ -42,6 +56,15 @@ __all__ = [
     "SpaceRow",
     "ThreadPage",
     "cohort_members",
+    "cohort_user_get",
+    "community_index",
+    "guidelines_due",
+    "header_unread",
+    "move_targets",
+    "my_profile",
+    "post_member",
+    "post_url",
+    "thread_member",
     "community_home",
     "community_member",
     "community_search",
