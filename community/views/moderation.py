@@ -230,6 +230,12 @@ def pulse(request: HttpRequest, cohort_id: int) -> HttpResponse:
     return render(
         request,
         "community/pulse.html",
-        {"pulse": found, "member": found.member, "cohort": found.member.cohort},
+        {
+            "pulse": found,
+            "member": found.member,
+            "cohort": found.member.cohort,
+            # 40 units a week, at least 8 weeks wide: one week is not one giant bar.
+            "chart_width": max(len(found.weeks), 8) * 40,
+        },
     )
 
