@@ -17,10 +17,10 @@ MARKDOWN_HINT = _(
 )
 
 
-def body_field(label=_("Your text"), rows: int = 8) -> forms.CharField:
+def body_field(label=None, rows: int = 8) -> forms.CharField:
     # No length limit here: the service says how long the text is and what the limit is.
     return forms.CharField(
-        label=label,
+        label=label or _("Your text"),
         strip=False,
         help_text=MARKDOWN_HINT,
         widget=forms.Textarea(attrs={"rows": rows, "data-mentions": ""}),
@@ -120,7 +120,9 @@ class ImageForm(forms.Form):
     image = forms.FileField(
         label=_("Image"),
         help_text=_("JPEG, PNG, GIF or WebP, at most 2 MB."),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}
+        ),
     )
 
 

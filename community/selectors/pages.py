@@ -15,10 +15,18 @@ from django.utils.translation import gettext as _
 from cohorts.models import CURRICULUM_ACCESS, Cohort, Enrolment
 from cohorts.selectors import cohort_schedule
 from community.access import Member, community_member, member_cohort_ids
-from community.models import GuidelinesAcceptance, MemberProfile, Post, Role, Space, SpaceKind, Thread
+from community.models import (
+    GuidelinesAcceptance,
+    MemberProfile,
+    Post,
+    Role,
+    Space,
+    SpaceKind,
+    Thread,
+)
 from community.selectors.members import cohort_members
-from community.selectors.threads import REPLIES_PER_PAGE
 from community.selectors.spaces import UNREAD_CAP, SpaceRow, _unread_threads
+from community.selectors.threads import REPLIES_PER_PAGE
 from lms.errors import NotFound
 from lms.models import User
 
@@ -77,12 +85,7 @@ def header_unread(*, user: User) -> int | None:
     capped = _unread_threads(user, Thread.objects.filter(space__in=spaces.values("pk"))).values(
         "pk"
     )[:UNREAD_CAP]
-    counted = (
-        Thread.objects.filter(pk__in=capped)
-        .order_by()
-        .annotate(n=_Count())
-        .values("n")
-    )
+    counted = Thread.objects.filter(pk__in=capped).order_by().annotate(n=_Count()).values("n")
     row = (
         User.objects.filter(pk=user.pk)
         .annotate(member=Exists(spaces), unread=Subquery(counted[:1]))
@@ -155,9 +158,11 @@ def move_targets(
     now = now or timezone.now()
     slots = {s.module.pk: s for s in cohort_schedule(cohort=member.cohort, now=now)}
     rows = []
-    for space in Space.objects.filter(cohort=member.cohort, archived_at__isnull=True).exclude(
-        pk=thread.space_id
-    ).select_related("module"):
+    for space in (
+        Space.objects.filter(cohort=member.cohort, archived_at__isnull=True)
+        .exclude(pk=thread.space_id)
+        .select_related("module")
+    ):
         if space.kind == SpaceKind.MODULE:
             slot = slots.get(space.module_id)
             if slot is None or not slot.is_unlocked:

@@ -54,9 +54,7 @@ def post_report(request: HttpRequest, post_id: int) -> HttpResponse:
 @require_POST
 def post_hide(request: HttpRequest, post_id: int) -> HttpResponse:
     member, post = selectors.post_member(user=request.user, post_id=post_id)
-    services.post_hide(
-        member=member, post_id=post.pk, reason=request.POST.get("reason", "")
-    )
+    services.post_hide(member=member, post_id=post.pk, reason=request.POST.get("reason", ""))
     messages.success(request, _("The post is hidden from members; moderators still see it."))
     return redirect(next_url(request, thread_url(post.thread_id, post.pk)))
 
@@ -163,7 +161,9 @@ def moderation(request: HttpRequest, cohort_id: int) -> HttpResponse:
 @require_POST
 def report_dismiss(request: HttpRequest, cohort_id: int, report_id: int) -> HttpResponse:
     member = selectors.member_get(user=request.user, cohort_id=cohort_id)
-    services.report_dismiss(member=member, report_id=report_id, reason=request.POST.get("reason", ""))
+    services.report_dismiss(
+        member=member, report_id=report_id, reason=request.POST.get("reason", "")
+    )
     messages.success(request, _("The report is dismissed; the post stays."))
     return redirect("community:moderation", cohort_id=cohort_id)
 
@@ -238,4 +238,3 @@ def pulse(request: HttpRequest, cohort_id: int) -> HttpResponse:
             "chart_width": max(len(found.weeks), 8) * 40,
         },
     )
-

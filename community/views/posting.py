@@ -61,7 +61,9 @@ def thread_new(request: HttpRequest, space_id: int) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("Your question is posted.") if thread.is_question else _("Your thread is posted."),
+                    _("Your question is posted.")
+                    if thread.is_question
+                    else _("Your thread is posted."),
                 )
                 return redirect("community:thread", thread_id=thread.pk)
     return render(
@@ -246,7 +248,10 @@ def thread_accept(request: HttpRequest, thread_id: int) -> HttpResponse:
     services.answer_accept(member=member, thread_id=found.pk, post_id=post_id)
     messages.success(
         request,
-        _("The answer is marked as accepted.") if post_id else _("The accepted answer is withdrawn."),
+        _("The answer is marked as accepted.")
+        if post_id
+        else _("The accepted answer is withdrawn."),
     )
-    return redirect(next_url(request, thread_url(found.pk)) + (f"#post-{post_id}" if post_id else ""))
-
+    return redirect(
+        next_url(request, thread_url(found.pk)) + (f"#post-{post_id}" if post_id else "")
+    )
