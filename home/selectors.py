@@ -12,6 +12,8 @@ from assignments.selectors import AssignmentSlot, assignment_slots
 from badges.models import Award
 from badges.selectors import cohort_awards_of
 from cohorts.selectors import Dashboard, ModuleView, dashboard_get, module_view_get
+from community.models import Space
+from community.selectors import hello_due
 from live.selectors import SessionItem, upcoming_sessions
 from lms.models import User
 from reviews.selectors import StudentWork, student_work_get
@@ -27,13 +29,16 @@ class CohortDashboard:
     work: StudentWork | None
     badges: list[Award]
     sessions: list[SessionItem]
+    # The cohort's introductions space while the student has not said hello there.
+    hello: Space | None = None
 
 
 def cohort_dashboard_get(
     *, cohort_id: int, user: User, now: dt.datetime | None = None
 ) -> CohortDashboard:
-    """A cohort's dashboard: progress, the student's assignment work and badges, and the
-    next live sessions. Access is the cohort's (``dashboard_get`` raises first)."""
+    """A cohort's dashboard: progress, the student's assignment work and badges, the
+    next live sessions and the community's "say hello". Access is the cohort's
+    (``dashboard_get`` raises first)."""
     now = now or timezone.now()
     board = dashboard_get(cohort_id=cohort_id, user=user, now=now)
     student = board.access.enrolment is not None
@@ -44,6 +49,11 @@ def cohort_dashboard_get(
         sessions=upcoming_sessions(
             user=user, cohort=board.cohort, now=now, limit=DASHBOARD_SESSIONS
         ),
+        hello=next(
+            (s for s in hello_due(user=user, now=now) if s.cohort_id == board.cohort.pk), None
+        )
+        if student
+        else None,
     )
 
 

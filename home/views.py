@@ -26,6 +26,7 @@ def dashboard(request: HttpRequest, cohort_id: int) -> HttpResponse:
             "badges": page.badges,
             "now": now,
             "sessions": page.sessions,
+            "hello": page.hello,
         },
     )
 

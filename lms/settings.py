@@ -141,6 +141,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "notifications.context_processors.unread_notifications",
+                "community.context_processors.community_unread",
             ],
         },
     },
@@ -220,9 +221,8 @@ LMS_SUBMISSION_EXTENSIONS = os.environ.get(
     "LMS_SUBMISSION_EXTENSIONS", "pdf,docx,odt,txt,md,rtf,pptx,xlsx,png,jpg,jpeg,zip"
 ).split(",")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
-# Request bodies: every path accepts LMS_REQUEST_MAX_BYTES (forms and JSON), the paths
-# below the largest file they take plus room for the rest of the form. Larger requests
-# are refused with a 413 before their body is read (lms.middleware).
+# Request bodies: LMS_REQUEST_MAX_BYTES anywhere, the paths below their largest file plus
+# room for the form; larger ones get a 413 before being read (lms.middleware).
 LMS_REQUEST_MAX_BYTES = int(os.environ.get("LMS_REQUEST_MAX_BYTES", 2_621_440))
 LMS_UPLOAD_FORM_OVERHEAD_BYTES = 256 * 1024
 LMS_UPLOAD_PATHS = [

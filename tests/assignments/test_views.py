@@ -368,8 +368,8 @@ def test_the_assignment_page_costs_the_same_queries_at_any_size(
     EnrolmentFactory.create_batch(3, cohort=s.cohort)
     review_everything(s)
     client.force_login(author)
-    # +1: the unread-notification count in the header.
-    with django_assert_max_num_queries(17):
+    # +2: the unread-notification and community counts in the header.
+    with django_assert_max_num_queries(18):
         response = client.get(detail_url(s))
     assert response.status_code == 200
     assert response.content.decode().count("review-card") >= peer_reviews

@@ -215,14 +215,14 @@ def test_badge_pages_cost_the_same_queries_whatever_the_number_of_badges(
         EnrolmentFactory(cohort=enrolment.cohort)
     award = Award.objects.first()
     client.force_login(enrolment.user)
-    # session, user, the header's unread-notification count, then: enrolments, badge
-    # classes, awards, modules, lessons, completions
-    with django_assert_max_num_queries(9, info="my badges"):
+    # session, user, the header's unread-notification and community counts, then:
+    # enrolments, badge classes, awards, modules, lessons, completions
+    with django_assert_max_num_queries(10, info="my badges"):
         assert _get(client, "/badges/mine/").status_code == 200
-    with django_assert_max_num_queries(4, info="award page"):  # + the unread count
+    with django_assert_max_num_queries(5, info="award page"):  # + the two header counts
         assert _get(client, f"/badges/awards/{award.uuid}/").status_code == 200
     client.force_login(instructor)
-    with django_assert_max_num_queries(9, info="cohort badges"):
+    with django_assert_max_num_queries(10, info="cohort badges"):
         assert _get(client, f"/badges/cohorts/{enrolment.cohort_id}/").status_code == 200
 
 

@@ -77,6 +77,19 @@ EXCLUDED = {
     "notifications:mark_all_read": "POST only",
     "api_token_revoke": "POST only",
     "api_tokens_revoke_all": "POST only",
+    "community:space_read": "POST only",
+    "community:thread_reply": "POST only (a refused reply re-renders the thread page)",
+    "community:thread_follow": "POST only",
+    "community:thread_accept": "POST only",
+    "community:thread_lock": "POST only",
+    "community:thread_pin": "POST only",
+    "community:post_react": "POST only",
+    "community:post_hide": "POST only",
+    "community:post_restore": "POST only",
+    "community:post_endorse": "POST only",
+    "community:report_dismiss": "POST only",
+    "community:unmute": "POST only",
+    "community:image": "an image",
 }
 
 
@@ -140,6 +153,24 @@ PAGES: dict[str, Callable[[SimpleNamespace], list[str]]] = {
     "live:my_calendar": lambda s: [_r("live:my_calendar")],
     "notifications:centre": lambda s: [_r("notifications:centre")],
     "notifications:preferences": lambda s: [_r("notifications:preferences")],
+    "community:index": lambda s: [_r("community:index")],
+    "community:home": lambda s: [_r("community:home", s.running.pk)],
+    "community:space": lambda s: [_r("community:space", x.pk) for x in s.spaces],
+    "community:thread_new": lambda s: [_r("community:thread_new", s.spaces[0].pk)],
+    "community:thread": lambda s: [_r("community:thread", s.thread.pk)],
+    "community:thread_move": lambda s: [_r("community:thread_move", s.thread.pk)],
+    "community:post_edit": lambda s: [_r("community:post_edit", s.post.pk)],
+    "community:post_delete": lambda s: [_r("community:post_delete", s.post.pk)],
+    "community:post_report": lambda s: [_r("community:post_report", s.post.pk)],
+    "community:post_history": lambda s: [_r("community:post_history", s.post.pk)],
+    "community:search": lambda s: [_r("community:search", s.running.pk) + "?q=hello"],
+    "community:directory": lambda s: [_r("community:directory", s.running.pk)],
+    "community:profile": lambda s: [_r("community:profile")],
+    "community:guidelines": lambda s: [_r("community:guidelines", s.running.pk)],
+    "community:moderation": lambda s: [_r("community:moderation", s.running.pk)],
+    "community:mute": lambda s: [_r("community:mute", s.running.pk, s.post.author_id)],
+    "community:pulse": lambda s: [_r("community:pulse", s.running.pk)],
+    "community:image_upload": lambda s: [_r("community:image_upload", s.running.pk)],
     # Wagtail serves the curriculum: one live page of every page type.
     "wagtail_serve": lambda s: s.page_urls,
 }
@@ -199,7 +230,11 @@ def demo_scene() -> SimpleNamespace:
         page = model.objects.live().order_by("path").first()
         assert page is not None, f"the demo has no live {model.__name__}: this page is not covered"
         pages.append(page.relative_url(None))
+    thread, post, spaces = _community_demo(running, student)
     return SimpleNamespace(
+        thread=thread,
+        post=post,
+        spaces=spaces,
         cohorts=cohorts,
         running=running,
         upcoming=upcoming,
@@ -223,6 +258,33 @@ def demo_scene() -> SimpleNamespace:
         activation_link=urlsplit(account_activation_url(user=newcomer)).path,
         page_urls=pages,
     )
+
+
+def _community_demo(running, student):
+    """A thread with a long title, a nested reply, a report and an edit in the running
+    cohort; its general space, a locked module space if there is one."""
+    from community import services
+    from community.access import community_member
+    from community.models import Post, Space, SpaceKind
+
+    member = community_member(user=student, cohort=running)
+    host = community_member(user=running.instructors.order_by("pk").first(), cohort=running)
+    spaces = list(Space.objects.filter(cohort=running).order_by("position", "pk"))
+    general = next(s for s in spaces if s.kind == SpaceKind.GENERAL)
+    thread = services.thread_create(
+        member=host,
+        space=general,
+        title="Hello everyone: a thread with a rather long title to see it wrap on a phone",
+        body="Welcome! A long word: Donaudampfschifffahrtsgesellschaftskapitänsmützenband",
+    )
+    reply = services.reply_create(
+        member=member, thread=thread, body="Hello from me, **student**.", accept_guidelines=True
+    )
+    services.reply_create(member=host, thread=thread, body="Nice to meet you.", parent_id=reply.pk)
+    services.post_edit(member=member, post_id=reply.pk, body="Hello from me, student.")
+    services.report_create(member=host, post_id=reply.pk, reason="other", note="Just a test")
+    # The student's own post: its edit, delete and history pages open for its author.
+    return thread, Post.objects.get(pk=reply.pk), spaces
 
 
 # Finds what sticks out past the right edge of the viewport. Inside a container that

@@ -21,25 +21,27 @@ from tests.live.factories import LiveSessionFactory
 pytestmark = pytest.mark.django_db
 
 # page name: (who looks, url, the most queries it may cost)
-# Every page for a signed-in user includes +1: the unread-notification count in the header.
+# Every page (not API) for a signed-in user includes +2: the unread-notification count and
+# the community's unread count (community.selectors.header_unread) in the header.
 HOT_PAGES = {
     # +7: the student's assignment work (reviews.selectors.student_work_get).
     # +1: the student's badges in this cohort; +4: the next live sessions with hosts,
-    # the student's RSVPs and attendance, and the header's unread-notification count.
-    "dashboard": ("student", "/learn/{cohort}/", 23),
-    "live sessions": ("student", "/learn/{cohort}/sessions/", 9),
-    "notifications": ("student", "/notifications/", 4),
-    "my calendar": ("student", "/calendar/", 13),
+    # the student's RSVPs and attendance, and the header's unread-notification count;
+    # +1: the community's "say hello" (community.selectors.hello_due).
+    "dashboard": ("student", "/learn/{cohort}/", 25),
+    "live sessions": ("student", "/learn/{cohort}/sessions/", 10),
+    "notifications": ("student", "/notifications/", 5),
+    "my calendar": ("student", "/calendar/", 14),
     "api live sessions": ("student", "/api/v1/cohorts/{cohort}/sessions/", 8),
-    "my cohorts": ("student", "/learn/", 5),
+    "my cohorts": ("student", "/learn/", 6),
     # +3: the module's assignments (assignments.selectors.assignment_slots).
-    "module": ("student", "/learn/{cohort}/modules/{module}/", 12),
-    "lesson": ("student", "/learn/{cohort}/lessons/{lesson}/", 11),
-    "roster": ("instructor", "/learn/{cohort}/roster/", 12),
-    "home catalogue": ("student", "/", 11),
+    "module": ("student", "/learn/{cohort}/modules/{module}/", 13),
+    "lesson": ("student", "/learn/{cohort}/lessons/{lesson}/", 12),
+    "roster": ("instructor", "/learn/{cohort}/roster/", 13),
+    "home catalogue": ("student", "/", 12),
     "home catalogue, anonymous": (None, "/", 7),
-    "course page": ("student", "{course_url}", 12),
-    "search": ("student", "/search/?q=Secret", 14),
+    "course page": ("student", "{course_url}", 13),
+    "search": ("student", "/search/?q=Secret", 15),
     "api courses": ("student", "/api/v1/courses/", 6),
     "api progress": ("student", "/api/v1/cohorts/{cohort}/progress/", 9),
     "api modules": ("student", "/api/v1/cohorts/{cohort}/modules/", 9),

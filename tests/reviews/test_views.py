@@ -589,8 +589,8 @@ def test_the_review_page_costs_the_same_queries_at_any_size(
     allocate(s)
     review = Review.objects.filter(reviewer=s.students[0], kind=ReviewKind.PEER).first()
     client.force_login(s.students[0])
-    # +1: the unread-notification count in the header.
-    with django_assert_max_num_queries(5):
+    # +2: the unread-notification and community counts in the header.
+    with django_assert_max_num_queries(6):
         response = client.get(review_url(review, s))
     assert response.status_code == 200
 
@@ -606,8 +606,8 @@ def test_the_queue_page_costs_the_same_queries_at_any_size(
     queue_claim_next(cohort=s.cohort, by=colleague)
     queue_claim_next(cohort=s.cohort, by=s.instructor)
     client.force_login(s.instructor)
-    # +1: the unread-notification count in the header.
-    with django_assert_max_num_queries(10):
+    # +2: the unread-notification and community counts in the header.
+    with django_assert_max_num_queries(11):
         response = client.get(reverse("reviews:queue", args=[s.cohort.pk]))
     assert response.status_code == 200
     assert len(response.context["queue"].entries) == min(students, 50)
@@ -633,8 +633,8 @@ def test_the_grade_page_costs_the_same_queries_at_any_size(
     grade_url = reverse("reviews:grade", args=[s.cohort.pk, submission.pk])
     client.post(grade_url, {f"score-{b.id}": "0" for b in s.assignment.rubric})
     regrade_request(submission=submission, by=author, reason="Please look at it once more.")
-    # +1: the unread-notification count in the header.
-    with django_assert_max_num_queries(17):
+    # +2: the unread-notification and community counts in the header.
+    with django_assert_max_num_queries(18):
         response = client.get(grade_url)
     assert response.status_code == 200
     assert len(response.context["reviews"]) == peer_reviews + 1
