@@ -49,6 +49,11 @@ class ReplyForm(GuidelinesMixin):
     parent_id = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     field_order = ["body", "accept_guidelines", "parent_id"]
 
+    def __init__(self, *args, question: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if question:  # under the heading "Your answer", a field called "Your reply" jars
+            self.fields["body"].label = _("Your answer")
+
 
 class EditForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=MAX_TITLE)

@@ -86,7 +86,7 @@ def _thread_response(
 ) -> HttpResponse:
     due = page.may_reply and selectors.guidelines_due(member=page.member)
     if reply_form is None:
-        reply_form = ReplyForm(guidelines_due=due)
+        reply_form = ReplyForm(guidelines_due=due, question=page.thread.is_question)
     return render(
         request,
         "community/thread.html",
@@ -120,7 +120,11 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
 @require_POST
 def thread_reply(request: HttpRequest, thread_id: int) -> HttpResponse:
     member, found = selectors.thread_member(user=request.user, thread_id=thread_id)
-    form = ReplyForm(request.POST, guidelines_due=selectors.guidelines_due(member=member))
+    form = ReplyForm(
+        request.POST,
+        guidelines_due=selectors.guidelines_due(member=member),
+        question=found.is_question,
+    )
     status = 400
     if form.is_valid():
         data = form.cleaned_data
