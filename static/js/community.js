@@ -5,7 +5,8 @@
  * - Mention suggestions: in a text area marked data-mentions, typing "@" and a letter
  *   or more asks /api/v1/cohorts/<cohort>/community/members/?q=<text> (the cohort id is
  *   the form's data-cohort) and shows the people found as a listbox under the text
- *   (ARIA: aria-autocomplete, aria-controls, aria-expanded, aria-activedescendant).
+ *   (ARIA: aria-autocomplete, aria-controls, aria-activedescendant and a live count; a
+ *   textarea is a textbox, which takes no aria-expanded).
  *   Up/Down move, Enter or Tab chooses (inserting "@username "), Escape closes.
  * - Image upload: the form's data-upload address takes the image and answers with the
  *   Markdown that shows it, inserted where the cursor is.
@@ -61,7 +62,6 @@
     textarea.insertAdjacentElement("afterend", list);
     textarea.setAttribute("aria-autocomplete", "list");
     textarea.setAttribute("aria-controls", listId);
-    textarea.setAttribute("aria-expanded", "false");
 
     var people = [];
     var active = -1;
@@ -74,7 +74,6 @@
       list.textContent = "";
       people = [];
       active = -1;
-      textarea.setAttribute("aria-expanded", "false");
       textarea.removeAttribute("aria-activedescendant");
     }
 
@@ -127,7 +126,6 @@
         list.appendChild(option);
       });
       list.hidden = false;
-      textarea.setAttribute("aria-expanded", "true");
       highlight(0);
       status.textContent =
         people.length === 1
