@@ -6,21 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from cohorts.models import Cohort
 from community.access import Member, community_member
 from community.models import (
-    REACTION_EMOJI,
     Post,
-    Reaction,
-    ReactionKind,
     Report,
     Thread,
 )
 from community.selectors.spaces import SpaceRow, locked_space_filter, space_get
-from community.selectors.threads import PostView, ReactionCount, _name, _roles
+from community.selectors.threads import PostView, post_views
 from lms.errors import NotFound
 from lms.models import User
 
@@ -74,7 +70,7 @@ def post_context(*, user: User, post_id: int, now: dt.datetime | None = None) ->
 
 def post_view_get(*, member: Member, post_id: int) -> PostView:
     """One post as the thread page shows it to this member (its replies not included).
-    Four queries."""
+    Five queries."""
     post = (
         Post.objects.select_related("thread", "author", "endorsed_by")
         .filter(pk=post_id, thread__space__cohort=member.cohort)
@@ -82,33 +78,7 @@ def post_view_get(*, member: Member, post_id: int) -> PostView:
     )
     if post is None:
         raise NotFound(_("There is no post with that id."))
-    counts = dict(
-        Reaction.objects.filter(post=post)
-        .values("kind")
-        .annotate(n=Count("pk"))
-        .values_list("kind", "n")
-    )
-    mine = set(Reaction.objects.filter(post=post, user=member.user).values_list("kind", flat=True))
-    roles = _roles(member.cohort, {post.author_id} if post.author_id else set())
-    visible = post.removed_at is None and (post.hidden_at is None or member.may_moderate)
-    return PostView(
-        post=post,
-        author_name=_name(post),
-        author_role=roles.get(post.author_id, ""),
-        visible=visible,
-        reactions=[
-            ReactionCount(
-                kind=kind,
-                emoji=REACTION_EMOJI[kind],
-                label=str(label),
-                count=counts.get(kind, 0),
-                mine=kind in mine,
-            )
-            for kind, label in ReactionKind.choices
-        ],
-        is_accepted=post.thread.accepted_post_id == post.pk,
-        mine=post.author_id == member.user.pk,
-    )
+    return post_views(member=member, thread=post.thread, posts=[post])[post.pk]
 
 
 def unanswered_count(*, cohort: Cohort, now: dt.datetime | None = None) -> int:

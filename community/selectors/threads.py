@@ -100,6 +100,45 @@ def _name(post: Post) -> str:
     return post.author.get_display_name() if post.author_id else _("A former member")
 
 
+def post_views(*, member: Member, thread: Thread, posts: list[Post]) -> dict[int, PostView]:
+    """The posts as this member sees them, by id: reactions (counts and their own),
+    role labels, visibility. Four queries whatever the number of posts."""
+    ids = [p.pk for p in posts]
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for post_id, kind, n in (
+        Reaction.objects.filter(post_id__in=ids)
+        .values("post_id", "kind")
+        .annotate(n=Count("pk"))
+        .values_list("post_id", "kind", "n")
+    ):
+        counts[post_id][kind] = n
+    mine = set(
+        Reaction.objects.filter(post_id__in=ids, user=member.user).values_list("post_id", "kind")
+    )
+    roles = _roles(member.cohort, {p.author_id for p in posts if p.author_id})
+    return {
+        post.pk: PostView(
+            post=post,
+            author_name=_name(post),
+            author_role=roles.get(post.author_id, ""),
+            visible=post.removed_at is None and (post.hidden_at is None or member.may_moderate),
+            reactions=[
+                ReactionCount(
+                    kind=kind,
+                    emoji=REACTION_EMOJI[kind],
+                    label=str(label),
+                    count=counts[post.pk].get(kind, 0),
+                    mine=(post.pk, kind) in mine,
+                )
+                for kind, label in ReactionKind.choices
+            ],
+            is_accepted=thread.accepted_post_id == post.pk,
+            mine=post.author_id == member.user.pk,
+        )
+        for post in posts
+    }
+
+
 def thread_page(
     *, user: User, thread_id: int, page: int = 1, now: dt.datetime | None = None
 ) -> ThreadPage:
@@ -132,49 +171,13 @@ def thread_page(
         .select_related("author", "endorsed_by", "hidden_by")
         .order_by("created_at", "pk")
     )
-    shown = [opening, *replies, *children]
-    ids = [p.pk for p in shown]
-    counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for post_id, kind, n in (
-        Reaction.objects.filter(post_id__in=ids)
-        .values("post_id", "kind")
-        .annotate(n=Count("pk"))
-        .values_list("post_id", "kind", "n")
-    ):
-        counts[post_id][kind] = n
-    mine = set(Reaction.objects.filter(post_id__in=ids, user=user).values_list("post_id", "kind"))
-    roles = _roles(member.cohort, {p.author_id for p in shown if p.author_id})
-
-    def view(post: Post) -> PostView:
-        visible = post.removed_at is None and (post.hidden_at is None or moderator)
-        return PostView(
-            post=post,
-            author_name=_name(post),
-            author_role=roles.get(post.author_id, ""),
-            visible=visible,
-            reactions=[
-                ReactionCount(
-                    kind=kind,
-                    emoji=REACTION_EMOJI[kind],
-                    label=str(label),
-                    count=counts[post.pk].get(kind, 0),
-                    mine=(post.pk, kind) in mine,
-                )
-                for kind, label in ReactionKind.choices
-            ],
-            is_accepted=thread.accepted_post_id == post.pk,
-            mine=post.author_id == user.pk,
-        )
-
+    views = post_views(member=member, thread=thread, posts=[opening, *replies, *children])
     by_parent: dict[int, list[PostView]] = defaultdict(list)
     for child in children:
-        by_parent[child.parent_id].append(view(child))
-    views = []
+        by_parent[child.parent_id].append(views[child.pk])
     for reply in replies:
-        item = view(reply)
-        item.children = by_parent.get(reply.pk, [])
-        views.append(item)
-    paged.object_list = views
+        views[reply.pk].children = by_parent.get(reply.pk, [])
+    paged.object_list = [views[reply.pk] for reply in replies]
 
     refusal = member.write_refusal()
     reason = ""
@@ -190,7 +193,7 @@ def thread_page(
         member=member,
         row=row,
         thread=thread,
-        opening=view(opening),
+        opening=views[opening.pk],
         replies=paged,
         following=Follow.objects.filter(thread=thread, user=user).exists(),
         may_reply=not reason,
