@@ -385,16 +385,17 @@ REST_KNOX = {
 }
 
 # --- Celery ---------------------------------------------------------------------------
-# The embedded broker keeps messages as files under var/, so `make run` needs no Redis.
+# The embedded broker: files under var/ (no Redis for `make run`), polled 10 times a second.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 # A message taken and not acknowledged (its worker died) comes back after this many
-# seconds: longer than any task and retry countdown (at most 300 s), yet within minutes.
+# seconds: longer than any task and retry countdown (at most 300 s).
 LMS_BROKER_VISIBILITY_TIMEOUT = int(os.environ.get("LMS_BROKER_VISIBILITY_TIMEOUT", "600"))
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
         **{f"{k}_folder": str(VAR_DIR / "broker" / k) for k in ("processed", "control")},
         **{f"data_folder_{k}": str(VAR_DIR / "broker" / "queue") for k in ("in", "out")},
         "store_processed": False,
+        "polling_interval": 0.1,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
     # A silent broker fails a connect or command (a publish) after 10 s, not never; a
@@ -404,9 +405,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # kombu's Redis transport, with a worker that survives a broker restart mid-task.
     CELERY_BROKER_TRANSPORT = "lms.broker:Transport"
-# A worker waits for the broker however long it is gone, at start and later (by default
-# it exits after 100 attempts), and reconnects on a Redis error reply too (a read-only
-# replica after a failover); a publish during a broker restart retries for about 5 s.
+# A worker waits for the broker however long it is gone (by default it exits after 100
+# attempts), also after a Redis error reply; a publish retries for about 5 s.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_CHANNEL_ERROR_RETRY = True
