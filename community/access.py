@@ -72,6 +72,26 @@ class Member:
             return _("Alumnus")
         return _("Student")
 
+    # The checks every way in (pages, API, services) makes before acting as a host.
+    def check_moderator(self) -> None:
+        if not self.may_moderate:
+            raise NotAllowed(
+                _("Only the cohort's instructors and moderators can do this."),
+                code="not_moderator",
+            )
+
+    def check_endorser(self) -> None:
+        if not self.may_endorse:
+            raise NotAllowed(
+                _("Only instructors and mentors can endorse an answer."), code="not_mentor"
+            )
+
+    def check_pinner(self) -> None:
+        if not self.may_pin:
+            raise NotAllowed(
+                _("Only instructors, moderators and mentors can pin a thread."), code="not_mentor"
+            )
+
     def write_refusal(self) -> DomainError | None:
         """Why this member may not write (post, reply, react) now, or None."""
         if self.cohort.is_cancelled and self.base != "staff":

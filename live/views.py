@@ -20,6 +20,7 @@ from live.api import feed_url, ics_response
 from live.feed import session_ics_bytes, user_feed_bytes
 from live.forms import CancelForm, SeriesForm, SessionEditForm, SessionForm
 from lms.errors import DomainError, NotAllowed, NotFound
+from lms.links import local_next
 
 
 def _form_error(form, exc: DomainError) -> None:
@@ -79,12 +80,8 @@ def session_rsvp(request: HttpRequest, session_id: int) -> HttpResponse:
 
 def _next(request: HttpRequest, session) -> str:
     from django.urls import reverse
-    from django.utils.http import url_has_allowed_host_and_scheme
 
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return reverse("live:session", args=[session.pk])
+    return local_next(request, reverse("live:session", args=[session.pk]))
 
 
 @login_required

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def base_url(request: HttpRequest | None = None) -> str:
@@ -25,3 +26,14 @@ def absolute_url(path: str, request: HttpRequest | None = None) -> str:
     if not path.startswith("/") or path.startswith("//"):
         return path
     return base_url(request) + path
+
+
+def local_next(request: HttpRequest, default: str) -> str:
+    """Where a form sends the person back to: its ``next`` (a path on this site only,
+    never another host), else ``default``."""
+    target = request.POST.get("next", "") or request.GET.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}
+    ):
+        return target
+    return default

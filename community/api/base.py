@@ -11,7 +11,6 @@ from drf_spectacular.utils import inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.throttling import ScopedRateThrottle
 
-from community.access import Member
 from community.selectors import PostContext, SpaceRow, ThreadContext
 from lms.api import MAX_INT32, ApiView
 from lms.errors import NotAllowed
@@ -63,27 +62,6 @@ def open_post(context: PostContext) -> PostContext:
 
 # Who may act is checked before the input is read, so that someone who may not hears
 # 403 whatever they sent; the services check the same again when they act.
-
-
-def require_moderator(member: Member) -> None:
-    if not member.may_moderate:
-        raise NotAllowed(
-            _("Only the cohort's instructors and moderators can do this."), code="not_moderator"
-        )
-
-
-def require_endorser(member: Member) -> None:
-    if not member.may_endorse:
-        raise NotAllowed(
-            _("Only instructors and mentors can endorse an answer."), code="not_mentor"
-        )
-
-
-def require_pinner(member: Member) -> None:
-    if not member.may_pin:
-        raise NotAllowed(
-            _("Only instructors, moderators and mentors can pin a thread."), code="not_mentor"
-        )
 
 
 class CommunityApiView(ApiView):

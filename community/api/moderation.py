@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from community import selectors, services
 from community.api import serializers as s
-from community.api.base import TAGS, CommunityApiView, require_moderator
+from community.api.base import TAGS, CommunityApiView
 from community.models import SpaceKind
 from lms.api import ERROR
 
@@ -50,7 +50,7 @@ class ReportDismissApi(CommunityApiView):
     )
     def post(self, request: Request, report_id: int) -> Response:
         member = selectors.report_member(user=request.user, report_id=report_id)
-        require_moderator(member)
+        member.check_moderator()
         data = s.ReasonInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         report = services.report_dismiss(member=member, report_id=report_id, **data.validated_data)
@@ -67,7 +67,7 @@ class MutesApi(CommunityApiView):
     )
     def post(self, request: Request, cohort_id: int) -> Response:
         member = selectors.member_get(user=request.user, cohort_id=cohort_id)
-        require_moderator(member)
+        member.check_moderator()
         data = s.MuteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         mute = services.member_mute(member=member, **data.validated_data)
@@ -84,7 +84,7 @@ class MuteDetailApi(CommunityApiView):
     )
     def delete(self, request: Request, cohort_id: int, user_id: int) -> Response:
         member = selectors.member_get(user=request.user, cohort_id=cohort_id)
-        require_moderator(member)
+        member.check_moderator()
         services.member_unmute(member=member, user_id=user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -17,8 +17,6 @@ from community.api.base import (
     TAGS,
     CommunityApiView,
     open_post,
-    require_endorser,
-    require_moderator,
 )
 from community.api.threads import LOCKED_NOTE
 from community.models import ReactionKind
@@ -153,7 +151,7 @@ class PostHideApi(CommunityApiView):
     )
     def post(self, request: Request, post_id: int) -> Response:
         context = open_post(selectors.post_context(user=request.user, post_id=post_id))
-        require_moderator(context.member)
+        context.member.check_moderator()
         data = s.HideInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.post_hide(member=context.member, post_id=post_id, **data.validated_data)
@@ -169,7 +167,7 @@ class PostRestoreApi(CommunityApiView):
     )
     def post(self, request: Request, post_id: int) -> Response:
         context = open_post(selectors.post_context(user=request.user, post_id=post_id))
-        require_moderator(context.member)
+        context.member.check_moderator()
         data = s.ReasonInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.post_restore(member=context.member, post_id=post_id, **data.validated_data)
@@ -186,7 +184,7 @@ class PostEndorsementApi(CommunityApiView):
     )
     def put(self, request: Request, post_id: int) -> Response:
         context = open_post(selectors.post_context(user=request.user, post_id=post_id))
-        require_endorser(context.member)
+        context.member.check_endorser()
         data = s.EndorsementInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.post_endorse(

@@ -17,8 +17,6 @@ from community.api.base import (
     SpaceLocked,
     open_thread,
     refuse_locked,
-    require_moderator,
-    require_pinner,
 )
 from community.selectors.spaces import ThreadRow
 from lms.api import ERROR
@@ -219,7 +217,7 @@ class ThreadLockApi(CommunityApiView):
     )
     def post(self, request: Request, thread_id: int) -> Response:
         context = open_thread(selectors.thread_context(user=request.user, thread_id=thread_id))
-        require_moderator(context.member)
+        context.member.check_moderator()
         data = s.LockInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.thread_lock(member=context.member, thread_id=thread_id, **data.validated_data)
@@ -236,7 +234,7 @@ class ThreadPinApi(CommunityApiView):
     )
     def post(self, request: Request, thread_id: int) -> Response:
         context = open_thread(selectors.thread_context(user=request.user, thread_id=thread_id))
-        require_pinner(context.member)
+        context.member.check_pinner()
         data = s.PinInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.thread_pin(member=context.member, thread_id=thread_id, **data.validated_data)
@@ -253,7 +251,7 @@ class ThreadMoveApi(CommunityApiView):
     )
     def post(self, request: Request, thread_id: int) -> Response:
         context = open_thread(selectors.thread_context(user=request.user, thread_id=thread_id))
-        require_moderator(context.member)
+        context.member.check_moderator()
         data = s.MoveInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.thread_move(member=context.member, thread_id=thread_id, **data.validated_data)

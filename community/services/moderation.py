@@ -30,7 +30,7 @@ from community.models import (
 )
 from community.selectors.members import cohort_members
 from community.services.posting import _check_writable, thread_answers_refresh
-from lms.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from lms.errors import Conflict, NotFound, ValidationFailed
 
 MAX_MUTE_DAYS = 90
 
@@ -49,13 +49,6 @@ def _log(
         detail=detail,
         created_at=timezone.now(),
     )
-
-
-def _require_moderator(member: Member) -> None:
-    if not member.may_moderate:
-        raise NotAllowed(
-            _("Only the cohort's instructors and moderators can do this."), code="not_moderator"
-        )
 
 
 def _reason(reason: str, *, required: bool = True) -> str:
@@ -138,7 +131,7 @@ def report_create(*, member: Member, post_id: int, reason: str, note: str = "") 
 
 @transaction.atomic
 def report_dismiss(*, member: Member, report_id: int, reason: str = "") -> Report:
-    _require_moderator(member)
+    member.check_moderator()
     report = (
         Report.objects.select_for_update()
         .filter(pk=report_id, post__thread__space__cohort=member.cohort)
@@ -161,7 +154,7 @@ def report_dismiss(*, member: Member, report_id: int, reason: str = "") -> Repor
 def post_hide(*, member: Member, post_id: int, reason: str) -> Post:
     """Hide a post from members (moderators still see it, with who and why); closes the
     open reports on it. Hiding an opening post hides its thread."""
-    _require_moderator(member)
+    member.check_moderator()
     reason = _reason(reason)
     post = _locked_post(member, post_id)
     already = post.hidden_at is not None
@@ -199,7 +192,7 @@ def post_hide(*, member: Member, post_id: int, reason: str) -> Post:
 
 @transaction.atomic
 def post_restore(*, member: Member, post_id: int, reason: str = "") -> Post:
-    _require_moderator(member)
+    member.check_moderator()
     reason = _reason(reason, required=False)
     post = _locked_post(member, post_id)
     already = post.hidden_at is None
@@ -227,10 +220,7 @@ def post_restore(*, member: Member, post_id: int, reason: str = "") -> Post:
 @transaction.atomic
 def post_endorse(*, member: Member, post_id: int, on: bool) -> Post:
     """An instructor or mentor vouches for an answer (shown to everyone)."""
-    if not member.may_endorse:
-        raise NotAllowed(
-            _("Only instructors and mentors can endorse an answer."), code="not_mentor"
-        )
+    member.check_endorser()
     post = _locked_post(member, post_id)
     if post.is_opening:
         raise Conflict(_("Endorse a reply, not the question itself."), code="not_an_answer")
@@ -255,7 +245,7 @@ def post_endorse(*, member: Member, post_id: int, on: bool) -> Post:
 
 @transaction.atomic
 def thread_lock(*, member: Member, thread_id: int, locked: bool, reason: str = "") -> Thread:
-    _require_moderator(member)
+    member.check_moderator()
     reason = _reason(reason, required=locked)
     thread = _locked_thread(member, thread_id)
     already = (thread.locked_at is not None) == locked
@@ -274,10 +264,7 @@ def thread_lock(*, member: Member, thread_id: int, locked: bool, reason: str = "
 
 @transaction.atomic
 def thread_pin(*, member: Member, thread_id: int, pinned: bool) -> Thread:
-    if not member.may_pin:
-        raise NotAllowed(
-            _("Only instructors, moderators and mentors can pin a thread."), code="not_mentor"
-        )
+    member.check_pinner()
     thread = _locked_thread(member, thread_id)
     already = (thread.pinned_at is not None) == pinned
     if not already:
@@ -296,7 +283,7 @@ def thread_pin(*, member: Member, thread_id: int, pinned: bool) -> Thread:
 def thread_move(*, member: Member, thread_id: int, space_id: int, reason: str = "") -> Thread:
     """Into another open space of the same cohort; a question stays a question only in
     a Q&A space."""
-    _require_moderator(member)
+    member.check_moderator()
     reason = _reason(reason, required=False)
     thread = _locked_thread(member, thread_id)
     target = (
@@ -340,7 +327,7 @@ def thread_move(*, member: Member, thread_id: int, space_id: int, reason: str = 
 @transaction.atomic
 def member_mute(*, member: Member, user_id: int, days: int, reason: str) -> Mute:
     """Stop a member posting in this cohort for ``days`` (1-90); they keep reading."""
-    _require_moderator(member)
+    member.check_moderator()
     reason = _reason(reason)
     if not isinstance(days, int) or not 1 <= days <= MAX_MUTE_DAYS:
         raise ValidationFailed(
@@ -368,7 +355,7 @@ def member_mute(*, member: Member, user_id: int, days: int, reason: str) -> Mute
 
 @transaction.atomic
 def member_unmute(*, member: Member, user_id: int, reason: str = "") -> int:
-    _require_moderator(member)
+    member.check_moderator()
     reason = _reason(reason, required=False)
     now = timezone.now()
     lifted = Mute.objects.filter(

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from community import selectors, services
 from community.forms import ImageForm, ProfileForm, add_error
-from community.views.common import next_url
+from community.views.common import next_url, run_form
 from lms.errors import DomainError
 from lms.middleware import allows_control_characters_in_query
 
@@ -105,29 +105,21 @@ def profile(request: HttpRequest) -> HttpResponse:
         **{f"link_{n + 1}": link for n, link in enumerate(links[:3])},
     }
     form = ProfileForm(request.POST or None, initial=initial)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.profile_update(
-                    user=request.user,
-                    bio=data["bio"],
-                    interests=data["interests"],
-                    links=form.links(),
-                )
-            except DomainError as exc:
-                add_error(form, exc)
-                status = exc.status_code
-            else:
-                messages.success(request, _("Your profile is saved."))
-                return redirect(next_url(request, reverse("community:profile")))
+    run = run_form(
+        request,
+        form,
+        lambda data: services.profile_update(
+            user=request.user, bio=data["bio"], interests=data["interests"], links=form.links()
+        ),
+    )
+    if run.done:
+        messages.success(request, _("Your profile is saved."))
+        return redirect(next_url(request, reverse("community:profile")))
     return render(
         request,
         "community/profile.html",
         {"form": form, "next": next_url(request, "")},
-        status=status,
+        status=run.status,
     )
 
 

@@ -13,9 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from community import selectors, services
-from community.forms import MoveForm, MuteForm, ReportForm, add_error
-from community.views.common import next_url, thread_url
-from lms.errors import DomainError, NotAllowed
+from community.forms import MoveForm, MuteForm, ReportForm
+from community.views.common import next_url, run_form, thread_url
 
 
 @login_required
@@ -23,30 +22,21 @@ from lms.errors import DomainError, NotAllowed
 def post_report(request: HttpRequest, post_id: int) -> HttpResponse:
     member, post = selectors.post_member(user=request.user, post_id=post_id)
     form = ReportForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.report_create(
-                    member=member,
-                    post_id=post.pk,
-                    reason=form.cleaned_data["reason"],
-                    note=form.cleaned_data["note"],
-                )
-            except DomainError as exc:
-                add_error(form, exc)
-                status = exc.status_code
-            else:
-                messages.success(
-                    request, _("Thank you. A moderator will look at the post you reported.")
-                )
-                return redirect(selectors.post_url(post=post))
+    run = run_form(
+        request,
+        form,
+        lambda data: services.report_create(
+            member=member, post_id=post.pk, reason=data["reason"], note=data["note"]
+        ),
+    )
+    if run.done:
+        messages.success(request, _("Thank you. A moderator will look at the post you reported."))
+        return redirect(selectors.post_url(post=post))
     return render(
         request,
         "community/post_report.html",
         {"form": form, "post": post, "member": member, "cohort": member.cohort},
-        status=status,
+        status=run.status,
     )
 
 
@@ -116,34 +106,24 @@ def thread_pin(request: HttpRequest, thread_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def thread_move(request: HttpRequest, thread_id: int) -> HttpResponse:
     member, found = selectors.thread_member(user=request.user, thread_id=thread_id)
-    if not member.may_moderate:
-        raise NotAllowed(
-            _("Only the cohort's instructors and moderators can do this."), code="not_moderator"
-        )
+    member.check_moderator()
     rows = selectors.move_targets(member=member, thread=found)
     form = MoveForm(request.POST or None, rows=rows)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.thread_move(
-                    member=member,
-                    thread_id=found.pk,
-                    space_id=form.cleaned_data["space"],
-                    reason=form.cleaned_data["reason"],
-                )
-            except DomainError as exc:
-                add_error(form, exc)
-                status = exc.status_code
-            else:
-                messages.success(request, _("The thread is moved."))
-                return redirect(thread_url(found.pk))
+    run = run_form(
+        request,
+        form,
+        lambda data: services.thread_move(
+            member=member, thread_id=found.pk, space_id=data["space"], reason=data["reason"]
+        ),
+    )
+    if run.done:
+        messages.success(request, _("The thread is moved."))
+        return redirect(thread_url(found.pk))
     return render(
         request,
         "community/thread_move.html",
         {"form": form, "thread": found, "member": member, "cohort": member.cohort},
-        status=status,
+        status=run.status,
     )
 
 
@@ -172,35 +152,23 @@ def report_dismiss(request: HttpRequest, cohort_id: int, report_id: int) -> Http
 @require_http_methods(["GET", "POST"])
 def mute(request: HttpRequest, cohort_id: int, user_id: int) -> HttpResponse:
     member = selectors.member_get(user=request.user, cohort_id=cohort_id)
-    if not member.may_moderate:
-        raise NotAllowed(
-            _("Only the cohort's instructors and moderators can do this."), code="not_moderator"
-        )
+    member.check_moderator()
     target = selectors.cohort_user_get(member=member, user_id=user_id)
     form = MuteForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.member_mute(
-                    member=member,
-                    user_id=target.pk,
-                    days=form.cleaned_data["days"],
-                    reason=form.cleaned_data["reason"],
-                )
-            except DomainError as exc:
-                add_error(form, exc)
-                status = exc.status_code
-            else:
-                messages.success(
-                    request,
-                    _("%(name)s is muted in this cohort for %(days)s days.")
-                    % {"name": target.get_display_name(), "days": form.cleaned_data["days"]},
-                )
-                return redirect(
-                    next_url(request, reverse("community:moderation", args=[cohort_id]))
-                )
+    run = run_form(
+        request,
+        form,
+        lambda data: services.member_mute(
+            member=member, user_id=target.pk, days=data["days"], reason=data["reason"]
+        ),
+    )
+    if run.done:
+        messages.success(
+            request,
+            _("%(name)s is muted in this cohort for %(days)s days.")
+            % {"name": target.get_display_name(), "days": form.cleaned_data["days"]},
+        )
+        return redirect(next_url(request, reverse("community:moderation", args=[cohort_id])))
     return render(
         request,
         "community/mute.html",
@@ -211,7 +179,7 @@ def mute(request: HttpRequest, cohort_id: int, user_id: int) -> HttpResponse:
             "cohort": member.cohort,
             "next": next_url(request, ""),
         },
-        status=status,
+        status=run.status,
     )
 
 

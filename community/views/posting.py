@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from community import selectors, services
-from community.forms import EditForm, ReplyForm, ThreadForm, add_error
+from community.forms import EditForm, ReplyForm, ThreadForm
 from community.selectors import ThreadPage
-from community.views.common import next_url, thread_url
+from community.views.common import next_url, run_form, thread_url
 from lms.errors import DomainError, NotAllowed
 
 
@@ -42,30 +42,24 @@ def thread_new(request: HttpRequest, space_id: int) -> HttpResponse:
         raise refusal
     due = selectors.guidelines_due(member=member)
     form = ThreadForm(request.POST or None, guidelines_due=due)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                thread = services.thread_create(
-                    member=member,
-                    space=row.space,
-                    title=data["title"],
-                    body=data["body"],
-                    accept_guidelines=data.get("accept_guidelines", False),
-                )
-            except DomainError as exc:
-                add_error(form, exc)
-                status = exc.status_code
-            else:
-                messages.success(
-                    request,
-                    _("Your question is posted.")
-                    if thread.is_question
-                    else _("Your thread is posted."),
-                )
-                return redirect("community:thread", thread_id=thread.pk)
+    run = run_form(
+        request,
+        form,
+        lambda data: services.thread_create(
+            member=member,
+            space=row.space,
+            title=data["title"],
+            body=data["body"],
+            accept_guidelines=data.get("accept_guidelines", False),
+        ),
+    )
+    if run.done:
+        thread = run.result
+        messages.success(
+            request,
+            _("Your question is posted.") if thread.is_question else _("Your thread is posted."),
+        )
+        return redirect("community:thread", thread_id=thread.pk)
     return render(
         request,
         "community/thread_new.html",
@@ -77,7 +71,7 @@ def thread_new(request: HttpRequest, space_id: int) -> HttpResponse:
             "space": row.space,
             "guidelines_due": due,
         },
-        status=status,
+        status=run.status,
     )
 
 
@@ -125,27 +119,24 @@ def thread_reply(request: HttpRequest, thread_id: int) -> HttpResponse:
         guidelines_due=selectors.guidelines_due(member=member),
         question=found.is_question,
     )
-    status = 400
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            post = services.reply_create(
-                member=member,
-                thread=found,
-                body=data["body"],
-                parent_id=data["parent_id"],
-                accept_guidelines=data.get("accept_guidelines", False),
-            )
-        except DomainError as exc:
-            add_error(form, exc)
-            status = exc.status_code
-        else:
-            messages.success(request, _("Your reply is posted."))
-            return redirect(selectors.post_url(post=post))
+    run = run_form(
+        request,
+        form,
+        lambda data: services.reply_create(
+            member=member,
+            thread=found,
+            body=data["body"],
+            parent_id=data["parent_id"],
+            accept_guidelines=data.get("accept_guidelines", False),
+        ),
+    )
+    if run.done:
+        messages.success(request, _("Your reply is posted."))
+        return redirect(selectors.post_url(post=run.result))
     page = selectors.thread_page(
         user=request.user, thread_id=thread_id, page=request.GET.get("page", 1)
     )
-    return _thread_response(request, page, reply_form=form, status=status)
+    return _thread_response(request, page, reply_form=form, status=run.status)
 
 
 def _own(member, post) -> None:
@@ -165,26 +156,21 @@ def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
         opening=post.is_opening,
         initial={"title": post.thread.title, "body": post.body_source},
     )
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.post_edit(
-                    member=member, post_id=post.pk, body=data["body"], title=data.get("title")
-                )
-            except DomainError as exc:
-                add_error(form, exc)
-                status = exc.status_code
-            else:
-                messages.success(request, _("Your changes are saved."))
-                return redirect(selectors.post_url(post=post))
+    run = run_form(
+        request,
+        form,
+        lambda data: services.post_edit(
+            member=member, post_id=post.pk, body=data["body"], title=data.get("title")
+        ),
+    )
+    if run.done:
+        messages.success(request, _("Your changes are saved."))
+        return redirect(selectors.post_url(post=post))
     return render(
         request,
         "community/post_edit.html",
         {"form": form, "post": post, "member": member, "cohort": member.cohort},
-        status=status,
+        status=run.status,
     )
 
 
