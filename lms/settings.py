@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "badges",
     "live",
     "community",
+    "memberships",
     "notifications",
     "home",
     "wagtail.contrib.forms",
@@ -371,9 +372,8 @@ AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
 
 # API tokens (django-rest-knox): stored hashed, sent as "Authorization: Token <key>".
-# knox's own token table is swapped for lms.ApiToken, yet knox's migrations would create
-# it all the same, and its foreign key to the user table then stops PostgreSQL from
-# emptying the user table (a flush). Without migrations knox creates no table at all.
+# knox's table is swapped for lms.ApiToken; its migrations would still create it (and its
+# foreign key would block a PostgreSQL flush), so knox runs without migrations.
 MIGRATION_MODULES = {"knox": None}
 KNOX_TOKEN_MODEL = "lms.ApiToken"  # noqa: S105 (a model name)
 # Days a new token lives; 0: until revoked.
@@ -423,9 +423,8 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Work that must not wait on a message is found by sweeps every LMS_SWEEP_SECONDS; a
-# delivery that died releases its emails after LMS_DELIVERY_LEASE_SECONDS. After any
-# crash everything goes out within about lease + sweep (3 minutes by default).
+# Sweeps find work every LMS_SWEEP_SECONDS; a dead delivery releases its emails after
+# the lease: after a crash everything goes out within lease + sweep (3 minutes).
 LMS_SWEEP_SECONDS = int(os.environ.get("LMS_SWEEP_SECONDS", "60"))
 LMS_DELIVERY_LEASE_SECONDS = int(os.environ.get("LMS_DELIVERY_LEASE_SECONDS", "120"))
 # Every task is idempotent: a second run of any of them changes nothing.
@@ -434,11 +433,9 @@ CELERY_BEAT_SCHEDULE = {
     for name, task, seconds in (
         ("complete-ended-cohorts", "cohorts.tasks.complete_ended_cohorts", 15 * 60),
         ("fill-freed-seats", "cohorts.tasks.fill_freed_seats", 5 * 60),
-        # Ends seat holds whose payment did not come; pauses access where an instalment
-        # stayed unpaid past the grace period.
+        # Ends unpaid seat holds; dunning (reminders, access paused past the grace).
         ("expire-payment-holds", "payments.tasks.expire_payment_holds", LMS_SWEEP_SECONDS),
-        # Allocates peer reviews at deadlines, reassigns overdue reviews, closes review
-        # periods and releases scheduled grades; a missed tick catches up.
+        # Peer review allocation, reassignment, closing and grade release; catches up.
         ("review-tick", "reviews.tasks.review_tick", 60),
         # Re-evaluates running cohorts: catches an event whose evaluation was lost.
         ("badges-sweep", "badges.tasks.sweep_running_cohorts", 24 * 60 * 60),
@@ -452,6 +449,10 @@ CELERY_BEAT_SCHEDULE = {
         ("activation-emails", "lms.tasks.resume_activation_emails", LMS_SWEEP_SECONDS),
         # Community: posts whose notifications were not made, welcomes that were lost.
         ("community-resume", "community.tasks.resume", LMS_SWEEP_SECONDS),
+        # Memberships: access at a pause's end; invoices and anniversaries; Stripe's view.
+        ("memberships-sweep", "memberships.tasks.sweep", LMS_SWEEP_SECONDS),
+        ("memberships-daily", "memberships.tasks.daily", 60 * 60),
+        ("memberships-reconcile", "memberships.tasks.reconcile", 24 * 60 * 60),
     )
 }
 
@@ -465,8 +466,7 @@ LMS_BADGE_IMAGE_MAX_BYTES = int(os.environ.get("LMS_BADGE_IMAGE_MAX_BYTES", 512 
 # Shown on invoices: where students transfer the money to.
 LMS_INVOICE_PAYEE = os.environ.get("LMS_INVOICE_PAYEE", "Cohort LMS")
 LMS_INVOICE_IBAN = os.environ.get("LMS_INVOICE_IBAN", "NL00 BANK 0123 4567 89")
-# Stripe: with a secret key, paid cohorts are paid online through Stripe Checkout;
-# without one they are paid by invoice. STRIPE_API_BASE points the SDK elsewhere (tests).
+# Stripe: with a secret key, paid online through Stripe Checkout; else by invoice.
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
@@ -478,14 +478,16 @@ if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET.strip():
         "https://<host>/payments/stripe/webhook/ in Stripe's dashboard, or unset "
         "STRIPE_SECRET_KEY to invoice every paid cohort."
     )
-# Coupon codes that did not work, counted per user and per client address (behind
-# REST_FRAMEWORK["NUM_PROXIES"] proxies, from X-Forwarded-For) in the cache: past either
-# limit, codes are refused for the rest of the window.
+# Failed coupon codes per user and client address (cache): past either, refused a while.
 LMS_COUPON_FAILURES_PER_USER = int(os.environ.get("LMS_COUPON_FAILURES_PER_USER", "10"))
 LMS_COUPON_FAILURES_PER_ADDRESS = int(os.environ.get("LMS_COUPON_FAILURES_PER_ADDRESS", "30"))
 LMS_COUPON_FAILURE_WINDOW = int(os.environ.get("LMS_COUPON_FAILURE_WINDOW", "3600"))
 # Days a failed instalment may stay unpaid (while Stripe retries) before access pauses.
 LMS_PAYMENT_GRACE_DAYS = int(os.environ.get("LMS_PAYMENT_GRACE_DAYS", "7"))
+# Memberships paid by invoice: sent this many days before the period ends, due after.
+LMS_MEMBERSHIP_INVOICE_LEAD_DAYS = int(os.environ.get("LMS_MEMBERSHIP_INVOICE_LEAD_DAYS", "14"))
+LMS_MEMBERSHIP_INVOICE_DAYS = int(os.environ.get("LMS_MEMBERSHIP_INVOICE_DAYS", "14"))
+LMS_MEMBERSHIP_MAX_PAUSE_MONTHS = int(os.environ.get("LMS_MEMBERSHIP_MAX_PAUSE_MONTHS", "3"))
 
 # --- Email ----------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
@@ -525,10 +527,8 @@ SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
-# HTTPS only in production. HSTS tells browsers to use nothing but HTTPS for this host
-# for a year (31536000 s); 0 elsewhere, because a browser that saw it on localhost would
-# refuse plain http://localhost for that long. Lower it while trying HTTPS out, and
-# set INCLUDE_SUBDOMAINS/PRELOAD to false if a subdomain still serves plain HTTP.
+# HTTPS only in production. HSTS: a year there, 0 elsewhere (localhost would stay https);
+# lower it while trying HTTPS out; no INCLUDE_SUBDOMAINS/PRELOAD while a subdomain is http.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", PRODUCTION)
 SECURE_HSTS_SECONDS = int(
     os.environ.get("DJANGO_SECURE_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from lms.templatetags.lms_money import money
 from notifications.models import Kind
@@ -235,6 +236,80 @@ def _community_followed(p: dict) -> tuple[str, str]:
     )
 
 
+def _membership(p: dict) -> tuple[str, str]:
+    # One kind for every notice about a membership; "event" says which, the facts
+    # (tier, amount, moments) are rendered in the reader's language and zone.
+    facts = {
+        "tier": p.get("tier", ""),
+        "amount": money(p.get("amount") or 0, p.get("currency") or "EUR"),
+        "when": _when(p["when"]) if p.get("when") else "",
+    }
+    texts = {
+        "joined": (_("Welcome to %(tier)s"), _("Your %(tier)s membership has started.")),
+        "trial_started": (
+            _("Your %(tier)s trial has started"),
+            _("Your free trial of %(tier)s runs until %(when)s."),
+        ),
+        "changed": (
+            _("Your membership is now %(tier)s"),
+            _("Your membership changed to %(tier)s: %(amount)s per period from now on."),
+        ),
+        "change_scheduled": (
+            _("Your membership changes on %(when)s"),
+            _("On %(when)s your membership moves to %(tier)s at %(amount)s."),
+        ),
+        "price_moved": (
+            _("A new price for %(tier)s"),
+            _("From %(when)s your %(tier)s membership costs %(amount)s per period."),
+        ),
+        "paused": (
+            _("Your membership is paused"),
+            _("No payments until %(when)s; your access stays until your paid period ends."),
+        ),
+        "pause_ending": (
+            _("Your membership resumes on %(when)s"),
+            _("Your pause ends on %(when)s and your %(tier)s membership resumes at %(amount)s."),
+        ),
+        "cancel_requested": (
+            _("Your membership ends on %(when)s"),
+            _("You keep %(tier)s until %(when)s. You can stay with one click until then."),
+        ),
+        "ended": (
+            _("Your membership has ended"),
+            _("Your %(tier)s membership has ended. Your work and progress are kept."),
+        ),
+        "payment_failed": (
+            _("Your membership payment did not go through"),
+            _("We could not collect %(amount)s for %(tier)s. Update your payment method."),
+        ),
+        "suspended": (
+            _("Your membership access is paused"),
+            _("The payment for %(tier)s is overdue; access comes back once it is paid."),
+        ),
+        "recovered": (
+            _("Your membership access is back"),
+            _("Thank you: the payment for %(tier)s is in."),
+        ),
+        "invoice": (
+            _("Invoice for your %(tier)s membership"),
+            _("Please pay %(amount)s by %(when)s; your membership page has the details."),
+        ),
+    }
+    title, body = texts.get(p.get("event", ""), texts["changed"])
+    return title % facts, body % facts
+
+
+def _membership_milestone(p: dict) -> tuple[str, str]:
+    years = int(p.get("years") or 1)
+    return (
+        ngettext("%(n)s year a member!", "%(n)s years a member!", years) % {"n": years},
+        ngettext(
+            "Thank you for %(n)s year in %(tier)s.", "Thank you for %(n)s years in %(tier)s.", years
+        )
+        % {"n": years, "tier": p.get("tier", "")},
+    )
+
+
 RENDERERS: dict[str, Callable[[dict], tuple[str, str]]] = {
     Kind.SESSION_REMINDER: _session_reminder,
     Kind.SESSION_CHANGED: _session_changed,
@@ -254,6 +329,8 @@ RENDERERS: dict[str, Callable[[dict], tuple[str, str]]] = {
     Kind.REFUNDED: _refunded,
     Kind.DEFERRAL: _deferral,
     Kind.COMMUNITY_WELCOME: _community_welcome,
+    Kind.MEMBERSHIP: _membership,
+    Kind.MEMBERSHIP_MILESTONE: _membership_milestone,
     Kind.COMMUNITY_MENTION: _community_mention,
     Kind.COMMUNITY_REPLY: _community_reply,
     Kind.COMMUNITY_ANSWER: _community_answer,

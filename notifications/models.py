@@ -37,6 +37,8 @@ class Kind(models.TextChoices):
     COMMUNITY_ANSWER = "community_answer", _("Answers to your questions")
     COMMUNITY_ANNOUNCEMENT = "community_announcement", _("New announcements")
     COMMUNITY_FOLLOWED = "community_followed", _("New posts in threads you follow")
+    MEMBERSHIP = "membership", _("Your membership and its payments")
+    MEMBERSHIP_MILESTONE = "membership_milestone", _("Membership anniversaries")
 
 
 # Kinds that ignore preferences: emailed at once, never in a digest, and shown as fixed
@@ -53,6 +55,7 @@ ALWAYS_EMAILED: frozenset[str] = frozenset(
         Kind.ACCESS_RESTORED,
         Kind.REFUNDED,  # money back
         Kind.DEFERRAL,  # the answer to their own request to move their seat
+        Kind.MEMBERSHIP,  # what they pay, when, and what they have access to
     }
 )
 

@@ -36,6 +36,11 @@ def client() -> stripe.StripeClient:
     return stripe.StripeClient(settings.STRIPE_SECRET_KEY, **kwargs)
 
 
+def call(fn, *args, **kwargs):
+    """Make one SDK call; Stripe's errors become PaymentServiceDown."""
+    return _call(fn, *args, **kwargs)
+
+
 def _call(fn, *args, **kwargs):
     try:
         return fn(*args, **kwargs)

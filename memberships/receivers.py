@@ -1,0 +1,39 @@
+"""Memberships plug into the apps below them through the hooks those apps offer:
+payments' Stripe events, seat benefits, dunning and paid invoices."""
+
+from __future__ import annotations
+
+from django.dispatch import receiver
+
+from memberships.services import (
+    manual_invoice_paid,
+    seat_benefit_claim,
+    seat_benefit_offer,
+    seat_benefit_release,
+)
+from memberships.services import dunning_link
+from memberships.services.stripe_events import HANDLERS, SHAPES
+from payments import dunning, hooks, signals, webhooks
+
+for event_type, handler in HANDLERS.items():
+    webhooks.register_event_handler(event_type, handler, shape=SHAPES.get(event_type))
+
+hooks.register_seat_benefits(
+    offer=seat_benefit_offer, claim=seat_benefit_claim, release=seat_benefit_release
+)
+
+dunning.register_kind(
+    dunning_link.KIND,
+    suspend=dunning_link.suspend,
+    restore=dunning_link.restore,
+    describe=dunning_link.describe,
+)
+
+
+@receiver(signals.invoice_paid, dispatch_uid="memberships-invoice-paid")
+def invoice_paid(sender, invoice_id: int, **kwargs) -> None:
+    from payments.models import Invoice
+
+    invoice = Invoice.objects.filter(pk=invoice_id).first()
+    if invoice is not None:
+        manual_invoice_paid(invoice=invoice)

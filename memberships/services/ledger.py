@@ -1,0 +1,88 @@
+"""Every change of a membership goes through here: the status machine, the ledger row
+with its effect on MRR, and the access the tier gives (library enrolments), in one
+transaction. The revenue page reads the ledger alone."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from memberships.models import (
+    MEMBERSHIP_MACHINE,
+    PAYING_STATUSES,
+    INTERVAL_MONTHS,
+    ChangeKind,
+    Membership,
+    MembershipChange,
+    MembershipStatus,
+    Tier,
+)
+
+
+def mrr_of(membership: Membership) -> int:
+    """What the membership adds to monthly recurring revenue in its current state:
+    the recurring amount it pays per month while paying; trials, pauses, suspensions,
+    lifetime and free memberships add nothing."""
+    months = INTERVAL_MONTHS.get(membership.interval)
+    if membership.status not in PAYING_STATUSES or not months or not membership.amount:
+        return 0
+    return round(membership.amount / months)
+
+
+def is_paying(membership: Membership) -> bool:
+    return mrr_of(membership) > 0
+
+
+def record(
+    *,
+    membership: Membership,
+    kind: str,
+    now: dt.datetime,
+    source: str,
+    from_tier: Tier | None = None,
+    was_paying: bool | None = None,
+) -> MembershipChange:
+    """A ledger row for a change already made to ``membership`` (saved by the caller):
+    the MRR delta is the new share less the stored one, which it then updates."""
+    new_mrr = mrr_of(membership)
+    paying_now = new_mrr > 0
+    paying_before = membership.mrr > 0 if was_paying is None else was_paying
+    change = MembershipChange.objects.create(
+        membership=membership,
+        kind=kind,
+        at=now,
+        tier=membership.tier,
+        from_tier=from_tier,
+        currency=membership.currency,
+        mrr_delta=new_mrr - membership.mrr,
+        paying_delta=int(paying_now) - int(paying_before),
+        end_reason=membership.end_reason if kind == ChangeKind.ENDED else "",
+        source=source[:255],
+    )
+    if new_mrr != membership.mrr:
+        membership.mrr = new_mrr
+        Membership.objects.filter(pk=membership.pk).update(mrr=new_mrr)
+    return change
+
+
+def move(
+    *,
+    membership: Membership,
+    to: str,
+    kind: str,
+    now: dt.datetime,
+    source: str,
+    by=None,
+    end_reason: str = "",
+) -> Membership:
+    """Change the status through the machine, write the ledger row and bring access in
+    line. The caller holds the membership's row lock."""
+    from memberships.services.access import access_sync
+
+    if to == MembershipStatus.ENDED:
+        membership.end_reason = end_reason or membership.end_reason
+        membership.cancel_at_period_end = False
+        membership.scheduled_price = None
+    MEMBERSHIP_MACHINE.move(membership, to, by=by, reason=f"{kind}: {source}"[:100], now=now)
+    record(membership=membership, kind=kind, now=now, source=source)
+    access_sync(membership=membership, now=now)
+    return membership

@@ -1,0 +1,43 @@
+"""Anniversaries: each full year of membership is celebrated once (in-app and email,
+through notifications) and announced with ``signals.membership_anniversary`` so a
+badge rule can award it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dateutil.relativedelta import relativedelta
+from django.db import transaction
+from django.utils import timezone
+
+from memberships import signals
+from memberships.models import Membership, MembershipStatus
+from memberships.notices import milestone_notify
+
+
+def anniversaries_celebrate(*, now: dt.datetime | None = None) -> int:
+    now = now or timezone.now()
+    year_ago = now - relativedelta(years=1)
+    candidates = Membership.objects.filter(
+        started_at__lte=year_ago,
+    ).exclude(status__in=(MembershipStatus.ENDED, MembershipStatus.INCOMPLETE))
+    celebrated = 0
+    for membership_id in candidates.values_list("pk", flat=True):
+        with transaction.atomic():
+            membership = Membership.objects.select_for_update().select_related("tier").get(
+                pk=membership_id
+            )
+            years = relativedelta(now, membership.started_at).years
+            if years <= membership.anniversaries_celebrated:
+                continue
+            membership.anniversaries_celebrated = years
+            membership.save(update_fields=["anniversaries_celebrated", "updated_at"])
+            milestone_notify(membership=membership, years=years)
+            user_id = membership.user_id
+            transaction.on_commit(
+                lambda user_id=user_id, years=years: signals.membership_anniversary.send(
+                    sender=Membership, user_id=user_id, years=years
+                )
+            )
+            celebrated += 1
+    return celebrated
