@@ -33,6 +33,8 @@ def cohort_form(course, **changes) -> dict:
         "enrolment_opens_at": "2025-12-01 10:00",
         "enrolment_closes_at": "2026-01-12 10:00",
         "capacity": "20",
+        "pace": "cohort",
+        "self_paced_start": "join",
         **changes,
     }
 
