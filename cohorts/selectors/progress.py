@@ -117,9 +117,9 @@ def _student_access(user: User, cohort: Cohort, now: dt.datetime) -> CohortAcces
 
 
 def _weeks(cohort: Cohort, basis: schedule.Basis, modules: list[ModuleProgress], now):
-    """(current week, weeks in the term). A self-paced member's term is the course:
-    it ends with the week its last module opens in, not with the library's century."""
-    if not basis.personal:
+    """(current week, weeks in the term). A self-paced cohort's term is the course: it
+    ends with the week its last module opens in, not with the library's century."""
+    if not cohort.is_self_paced:
         return schedule.current_week(basis, now), schedule.term_weeks(basis)
     last_opening = max((m.slot.unlocks_at for m in modules), default=None)
     weeks = max(1, schedule.current_week(basis, last_opening)) if last_opening else 1
