@@ -23,11 +23,18 @@ from lms.timeutils import is_valid_timezone, local_moment, local_today
 
 
 class ScheduledCohort(Protocol):
-    starts_on: dt.date
-    ends_on: dt.date
-    timezone: str
-    unlock_weekday: int
-    unlock_time: dt.time
+    """What the schedule reads (a cohort, or a member's Basis); read-only."""
+
+    @property
+    def starts_on(self) -> dt.date: ...
+    @property
+    def ends_on(self) -> dt.date: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def unlock_weekday(self) -> int: ...
+    @property
+    def unlock_time(self) -> dt.time: ...
 
 
 @dataclass(frozen=True)
