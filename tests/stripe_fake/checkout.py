@@ -15,6 +15,7 @@ from tests.stripe_fake.wire import (
     StripeApiError,
     _bool,
     _choice,
+    _dict,
     _int,
     _list,
     _metadata,
@@ -37,9 +38,12 @@ class CheckoutMixin:
         ``payment`` mode: a payment_intent and its charge, both succeeded when ``paid``,
         ``processing``/``pending`` (``payment_status`` ``unpaid``, as with a bank debit) when not; a
         session whose total is 0 needs no payment (``no_payment_required``, no payment_intent).
-        ``subscription`` mode: a customer if the session had none, the subscription
-        (``active``/``trialing``, ``incomplete`` when not paid) and its first invoice.
-        Returns the session."""
+        ``subscription`` mode: a customer if the session had none, then the subscription and
+        its first invoice made as ``POST /v1/subscriptions`` makes them, with the card
+        collected in Checkout as its ``default_payment_method`` (none when
+        ``payment_method_collection=if_required`` and nothing is due now); when not ``paid``
+        the first charge fails (``incomplete``, invoice open). Logs the events, then
+        ``checkout.session.completed``. Returns the session."""
         with self._lock:
             session = self._find("checkout.session", session_id)
             if session["status"] != "open":
@@ -70,6 +74,7 @@ class CheckoutMixin:
                 self._complete_payment(session, extra, paid=paid, now=now)
             else:
                 self._complete_subscription(session, extra, paid=paid, now=now)
+            self._emit("checkout.session.completed", session, at=now)
             return copy.deepcopy(session)
 
     def settle_async_payment(self, session_id: str, *, succeeded: bool = True) -> Json:
@@ -242,8 +247,29 @@ class CheckoutMixin:
                 "You can not pass `payment_intent_data` in `subscription` mode.",
                 param="payment_intent_data",
             )
+        if mode == "subscription":
+            self._same_interval(
+                [line["price"] for line in lines if line["price"]["type"] == "recurring"],
+                "line_items",
+            )
+        trial_settings = _dict(
+            subscription_data.get("trial_settings"), "subscription_data[trial_settings]"
+        )
+        end_behavior = _dict(
+            trial_settings.get("end_behavior"), "subscription_data[trial_settings][end_behavior]"
+        )
         extra = {
             "lines": lines,
+            "payment_method_collection": _choice(
+                params, "payment_method_collection", ("always", "if_required"), default="always"
+            ),
+            "trial_end_behavior": _choice(
+                end_behavior,
+                "missing_payment_method",
+                ("cancel", "create_invoice", "pause"),
+                default="create_invoice",
+                prefix="subscription_data[trial_settings][end_behavior]",
+            ),
             "subscription_metadata": _metadata(
                 subscription_data.get("metadata"), "subscription_data[metadata]"
             ),
@@ -300,6 +326,7 @@ class CheckoutMixin:
             mode=mode,
             payment_intent=None,
             payment_method_configuration_details=None,
+            payment_method_collection=extra["payment_method_collection"],
             payment_method_types=_list(params.get("payment_method_types"), "payment_method_types")
             or ["card"],
             payment_status="unpaid",
@@ -444,3 +471,34 @@ class CheckoutMixin:
         self._save(charge)
         self._save(intent)
         session.update(payment_intent=intent_id, payment_status="paid" if paid else "unpaid")
+
+    def _complete_subscription(self, session: Json, extra: Json, *, paid: bool, now: int) -> None:
+        trial_days = extra["trial_period_days"]
+        collected = extra["payment_method_collection"] == "always" or (
+            session["amount_total"] > 0 and not trial_days
+        )
+        coupon = None
+        if session["discounts"]:
+            discount = session["discounts"][0]
+            coupon = (self._store["coupon"][discount["coupon"]], discount["promotion_code"])
+        subscription = self._subscription_start(
+            customer_id=session["customer"],
+            lines=extra["lines"],
+            trial_days=trial_days,
+            end_behavior=extra["trial_end_behavior"],
+            metadata=dict(extra["subscription_metadata"]),
+            payment_behavior="allow_incomplete",
+            payment_method=new_id("pm") if collected else None,
+            coupon=coupon,
+            at=now,
+            checkout_session=session["id"],
+            pay=paid,
+        )
+        invoice = self._store["invoice"][subscription["latest_invoice"]]
+        if trial_days or session["amount_total"] == 0:
+            payment_status = "no_payment_required"
+        else:
+            payment_status = "paid" if invoice["status"] == "paid" else "unpaid"
+        session.update(
+            subscription=subscription["id"], invoice=invoice["id"], payment_status=payment_status
+        )

@@ -43,6 +43,7 @@ coupons are not checked for redemption limits or expiry.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import functools
 import json
@@ -51,7 +52,7 @@ import secrets
 import string
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -61,7 +62,10 @@ from urllib.parse import parse_qsl, urlsplit
 import stripe
 
 from tests.stripe_fake.checkout import CheckoutMixin
-from tests.stripe_fake.subscriptions import SubscriptionsMixin
+from tests.stripe_fake.clock import ClockMixin
+from tests.stripe_fake.invoices import InvoicesMixin
+from tests.stripe_fake.schedules import SchedulesMixin
+from tests.stripe_fake.subscriptions import Billing, SubscriptionsMixin
 from tests.stripe_fake.wire import (
     _ALNUM,
     PORTAL_URL,
@@ -72,6 +76,7 @@ from tests.stripe_fake.wire import (
     _choice,
     _int,
     _list,
+    _merged_metadata,
     _metadata,
     _missing,
     _money,
@@ -128,7 +133,7 @@ Route = tuple[str, re.Pattern[str], Callable[..., Json]]
 # --- the fake ----------------------------------------------------------------------------
 
 
-class StripeFake(CheckoutMixin, SubscriptionsMixin):
+class StripeFake(CheckoutMixin, SubscriptionsMixin, InvoicesMixin, SchedulesMixin, ClockMixin):
     """Stripe's v1 API for one test: in-memory objects, served on 127.0.0.1.
 
     ``start()`` picks a free port unless one is given; ``url`` is what the SDK's api base is
@@ -146,8 +151,16 @@ class StripeFake(CheckoutMixin, SubscriptionsMixin):
         "refund",
         "invoice",
         "subscription",
+        "subscription_schedule",
+        "discount",
         "billing_portal.session",
         "event",
+    )
+    # lists answered newest first, by these fields: (resource, field)
+    INDEXED = (
+        ("subscription", "customer"),
+        ("invoice", "customer"),
+        ("invoice", "subscription"),
     )
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, api_key: str = TEST_API_KEY):
@@ -212,18 +225,26 @@ class StripeFake(CheckoutMixin, SubscriptionsMixin):
             self._saved: dict[tuple[str | None, str], _Saved] = {}
             self._sessions: dict[str, Json] = {}
             self._portal_configuration = new_id("bpc")
-            self._clock: int | None = None
+            self._seq: dict[str, int] = {}  # id -> creation order, for list cursors
+            self._order: dict[str, list[str]] = {name: [] for name in self.STORED}
+            self._index: dict[tuple[str, str, str], list[str]] = {}
+            self._billing: dict[str, Billing] = {}
+            self._cards: dict[str, bool | None] = {}
+            self._event_log: list[Json] = []
+            self._watching: set[str] = set()
+            self._request_meta: Json | None = None
+            self._fixed_now: int | None = None
 
     # -- time
 
     def now(self) -> int:
         """The fake's time (Unix seconds): the wall clock unless :meth:`set_now` fixed it."""
-        return self._clock if self._clock is not None else int(time.time())
+        return self._fixed_now if self._fixed_now is not None else int(time.time())
 
     def set_now(self, ts: int | None) -> None:
         """Fix the fake's time at ``ts`` (``None``: follow the wall clock again)."""
         with self._lock:
-            self._clock = ts
+            self._fixed_now = ts
 
     # -- inspecting state
 
@@ -258,23 +279,28 @@ class StripeFake(CheckoutMixin, SubscriptionsMixin):
         :func:`sign_webhook`. Also retrievable at ``GET /v1/events/{id}``."""
         if hasattr(obj, "to_dict"):
             obj = obj.to_dict()
+        with self._lock:
+            return copy.deepcopy(self._new_event(type, obj, previous_attributes, self.now()))
+
+    def _new_event(
+        self, type: str, obj: Mapping[str, Any], previous: Json | None, created: int
+    ) -> Json:
         data: Json = {"object": copy.deepcopy(dict(obj))}
-        if previous_attributes is not None:
-            data["previous_attributes"] = copy.deepcopy(previous_attributes)
+        if previous is not None:
+            data["previous_attributes"] = copy.deepcopy(previous)
         event = fixture("event")
         event.update(
             id=new_id("evt"),
             api_version=stripe.api_version,
-            created=self.now(),
+            created=created,
             data=data,
             livemode=False,
             pending_webhooks=1,
-            request={"id": None, "idempotency_key": None},
+            request=dict(self._request_meta or {"id": None, "idempotency_key": None}),
             type=type,
         )
-        with self._lock:
-            self._store["event"][event["id"]] = event
-            return copy.deepcopy(event)
+        self._store["event"][event["id"]] = event
+        return event
 
     # -- HTTP
 
@@ -297,9 +323,13 @@ class StripeFake(CheckoutMixin, SubscriptionsMixin):
         if idempotency_key:
             response_headers["Idempotency-Key"] = idempotency_key
         with self._lock:
-            status, payload, replayed = self._answer(
-                method, path, params, idempotency_key, api_key, request_id, response_headers
-            )
+            self._request_meta = {"id": request_id, "idempotency_key": idempotency_key}
+            try:
+                status, payload, replayed = self._answer(
+                    method, path, params, idempotency_key, api_key, request_id, response_headers
+                )
+            finally:
+                self._request_meta = None
             self.requests.append(
                 RecordedRequest(
                     method=method,
@@ -335,7 +365,17 @@ class StripeFake(CheckoutMixin, SubscriptionsMixin):
                 response_headers["Original-Request"] = saved.request_id
                 return saved.status, copy.deepcopy(saved.body), True
             handler, kwargs = self._route(method, path)
-            result = handler(params, **kwargs)
+            try:
+                result = handler(params, **kwargs)
+            except StripeApiError as error:
+                # A declined card is a result, kept for the key like a success; a request
+                # refused before anything was done can be retried with its key.
+                if error.status == 402 and method == "POST" and saved_key is not None:
+                    body = error.body(request_id)
+                    self._saved[saved_key] = _Saved(
+                        method, path, fingerprint, 402, copy.deepcopy(body), request_id
+                    )
+                raise
             result = self._expand(result, _list(params.get("expand"), "expand"))
             if method == "POST" and saved_key is not None:
                 self._saved[saved_key] = _Saved(
@@ -389,6 +429,7 @@ class StripeFake(CheckoutMixin, SubscriptionsMixin):
         table: list[tuple[str, str, Callable[..., Json]]] = [
             ("POST", "/v1/customers", self._create_customer),
             ("GET", "/v1/customers/{id}", retrieve("customer")),
+            ("POST", "/v1/customers/{id}", self._update_customer),
             ("POST", "/v1/products", self._create_product),
             ("GET", "/v1/products/{id}", retrieve("product")),
             ("POST", "/v1/prices", self._create_price),
@@ -405,9 +446,21 @@ class StripeFake(CheckoutMixin, SubscriptionsMixin):
             ("GET", "/v1/refunds/{id}", retrieve("refund")),
             ("GET", "/v1/payment_intents/{id}", retrieve("payment_intent")),
             ("GET", "/v1/charges/{id}", retrieve("charge")),
+            ("GET", "/v1/invoices", self._list_invoices),
+            ("POST", "/v1/invoices/create_preview", self._preview_invoice),
             ("GET", "/v1/invoices/{id}", retrieve("invoice")),
+            ("POST", "/v1/invoices/{id}/pay", self._pay_invoice),
+            ("POST", "/v1/subscriptions", self._create_subscription),
+            ("GET", "/v1/subscriptions", self._list_subscriptions),
             ("GET", "/v1/subscriptions/{id}", retrieve("subscription")),
+            ("POST", "/v1/subscriptions/{id}", self._update_subscription),
             ("DELETE", "/v1/subscriptions/{id}", self._cancel_subscription),
+            ("POST", "/v1/subscriptions/{id}/resume", self._resume_subscription),
+            ("POST", "/v1/subscription_schedules", self._create_schedule),
+            ("GET", "/v1/subscription_schedules/{id}", retrieve("subscription_schedule")),
+            ("POST", "/v1/subscription_schedules/{id}", self._update_schedule),
+            ("POST", "/v1/subscription_schedules/{id}/release", self._release_schedule),
+            ("POST", "/v1/subscription_schedules/{id}/cancel", self._cancel_schedule),
             ("POST", "/v1/billing_portal/sessions", self._create_portal_session),
             ("GET", "/v1/events/{id}", retrieve("event")),
         ]
@@ -457,8 +510,63 @@ class StripeFake(CheckoutMixin, SubscriptionsMixin):
         return copy.deepcopy(self._find(resource, obj_id))
 
     def _save(self, obj: Json) -> Json:
-        self._store[obj["object"]][obj["id"]] = obj
+        resource, obj_id = obj["object"], obj["id"]
+        if obj_id not in self._store[resource]:
+            self._seq[obj_id] = len(self._seq)
+            self._order[resource].append(obj_id)
+            for indexed, field in self.INDEXED:
+                if indexed == resource and obj.get(field):
+                    self._index.setdefault((resource, field, obj[field]), []).append(obj_id)
+        self._store[resource][obj_id] = obj
         return copy.deepcopy(obj)
+
+    def _page(
+        self,
+        resource: str,
+        ids: list[str],
+        params: Json,
+        wanted: Callable[[Json], bool],
+        url: str,
+    ) -> Json:
+        """One page of a list, newest first as Stripe lists: ``ids`` (oldest first) filtered
+        by ``wanted``, after ``starting_after`` or before ``ending_before``. A cursor is found
+        by bisection and only as many objects are looked at as the page needs (all of them
+        only when few match)."""
+        limit = _int(params.get("limit"), "limit", minimum=1, maximum=100) or 10
+        after = _str(params, "starting_after")
+        before = _str(params, "ending_before")
+        if after and before:
+            raise _only_one("ending_before", "starting_after")
+        objects = self._store[resource]
+        for cursor, param in ((after, "starting_after"), (before, "ending_before")):
+            if cursor and cursor not in objects:
+                raise _no_such(resource, cursor, status=400, param=param)
+        seq = self._seq.__getitem__
+        if after:
+            positions: Iterable[int] = range(
+                bisect.bisect_left(ids, seq(after), key=seq) - 1, -1, -1
+            )
+        elif before:
+            positions = range(bisect.bisect_right(ids, seq(before), key=seq), len(ids))
+        else:
+            positions = range(len(ids) - 1, -1, -1)
+        found = []
+        for position in positions:
+            obj = objects[ids[position]]
+            if wanted(obj):
+                found.append(obj)
+                if len(found) > limit:
+                    break
+        has_more = len(found) > limit
+        found = found[:limit]
+        if before:
+            found.reverse()
+        return {
+            "object": "list",
+            "data": copy.deepcopy(found),
+            "has_more": has_more,
+            "url": url,
+        }
 
     # -- customers, products, prices, coupons, promotion codes
 
@@ -479,10 +587,26 @@ class StripeFake(CheckoutMixin, SubscriptionsMixin):
             preferred_locales=_list(params.get("preferred_locales"), "preferred_locales"),
             shipping=None,
         )
-        return self._save(customer)
+        self._save(customer)
+        self._emit("customer.created", customer)
+        return copy.deepcopy(customer)
 
     def _create_customer(self, params: Json) -> Json:
         return self._new_customer(params)
+
+    def _update_customer(self, params: Json, obj_id: str) -> Json:
+        customer = self._find("customer", obj_id)
+        changes: Json = {}
+        for name in ("email", "name", "description", "phone"):
+            if name in params:
+                changes[name] = _str(params, name)
+        if "metadata" in params:
+            changes["metadata"] = _merged_metadata(customer["metadata"], params["metadata"])
+        if "preferred_locales" in params:
+            changes["preferred_locales"] = _list(params["preferred_locales"], "preferred_locales")
+        with self._changing(customer, self.now()):
+            customer.update(changes)
+        return copy.deepcopy(customer)
 
     def _new_product(self, params: Json, *, prefix: str = "") -> Json:
         product = fixture("product")
@@ -657,7 +781,7 @@ class StripeFake(CheckoutMixin, SubscriptionsMixin):
         )
         return self._save(promo)
 
-    # -- refunds, subscriptions, billing portal
+    # -- refunds, billing portal
 
     def _create_refund(self, params: Json) -> Json:
         intent_id = _str(params, "payment_intent")
@@ -721,27 +845,6 @@ class StripeFake(CheckoutMixin, SubscriptionsMixin):
         charge["refunded"] = charge["amount_refunded"] == charge["amount"]
         charge["refunds"]["data"].insert(0, copy.deepcopy(refund))
         return self._save(refund)
-
-    def _cancel_subscription(self, params: Json, obj_id: str) -> Json:
-        subscription = self._find("subscription", obj_id)
-        if subscription["status"] == "canceled":
-            # Stripe treats a cancelled subscription as deleted for a second cancel.
-            raise _no_such("subscription", obj_id)
-        details = params.get("cancellation_details") or {}
-        now = self.now()
-        subscription.update(
-            status="canceled",
-            canceled_at=now,
-            ended_at=now,
-            cancel_at=None,
-            cancel_at_period_end=False,
-            cancellation_details={
-                "comment": details.get("comment") or None,
-                "feedback": details.get("feedback") or None,
-                "reason": "cancellation_requested",
-            },
-        )
-        return copy.deepcopy(subscription)
 
     def _create_portal_session(self, params: Json) -> Json:
         customer = _str(params, "customer", required=True)

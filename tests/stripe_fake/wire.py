@@ -105,6 +105,11 @@ def _money(amount: int, currency: str) -> str:
     return f"{symbol}{amount / 100:.2f}" if symbol else f"{amount / 100:.2f} {currency.upper()}"
 
 
+def _day(ts: int) -> str:
+    """A date as Stripe writes it in line descriptions: ``15 Mar 2026``."""
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%d %b %Y")
+
+
 # --- errors ------------------------------------------------------------------------------
 
 
@@ -119,6 +124,7 @@ class StripeApiError(Exception):
         type: str = "invalid_request_error",
         code: str | None = None,
         param: str | None = None,
+        decline_code: str | None = None,
     ):
         super().__init__(message)
         self.status = status
@@ -126,12 +132,15 @@ class StripeApiError(Exception):
         self.type = type
         self.code = code
         self.param = param
+        self.decline_code = decline_code
 
     def body(self, request_id: str) -> Json:
         error: Json = {"type": self.type, "message": self.message}
         if self.code:
             error["code"] = self.code
             error["doc_url"] = f"https://stripe.com/docs/error-codes/{self.code.replace('_', '-')}"
+        if self.decline_code:
+            error["decline_code"] = self.decline_code
         if self.param:
             error["param"] = self.param
         error["request_log_url"] = f"https://dashboard.stripe.com/test/logs/{request_id}"
@@ -156,7 +165,27 @@ def _only_one(*params: str) -> StripeApiError:
     )
 
 
-def _int(value: Any, param: str, *, minimum: int | None = None) -> int | None:
+def _declined() -> StripeApiError:
+    return StripeApiError(
+        402,
+        "Your card was declined.",
+        type="card_error",
+        code="card_declined",
+        decline_code="generic_decline",
+    )
+
+
+def _no_payment_method(customer_id: str) -> StripeApiError:
+    return StripeApiError(
+        400,
+        f"This customer has no attached payment source or default payment method. Please "
+        f"consider adding a default payment method. (customer: {customer_id})",
+    )
+
+
+def _int(
+    value: Any, param: str, *, minimum: int | None = None, maximum: int | None = None
+) -> int | None:
     if value is None or value == "":
         return None
     try:
@@ -169,6 +198,13 @@ def _int(value: Any, param: str, *, minimum: int | None = None) -> int | None:
         raise StripeApiError(
             400,
             f"This value must be greater than or equal to {minimum}.",
+            code="parameter_invalid_integer",
+            param=param,
+        )
+    if maximum is not None and number > maximum:
+        raise StripeApiError(
+            400,
+            f"This value must be less than or equal to {maximum}.",
             code="parameter_invalid_integer",
             param=param,
         )
@@ -199,20 +235,36 @@ def _str(params: Json, name: str, *, required: bool = False, prefix: str = "") -
     return value
 
 
-def _choice(params: Json, name: str, choices: tuple[str, ...], *, default: str | None = None):
-    value = _str(params, name) or default
+def _choice(
+    params: Json,
+    name: str,
+    choices: tuple[str, ...],
+    *,
+    default: str | None = None,
+    prefix: str = "",
+):
+    value = _str(params, name, prefix=prefix) or default
     if value is not None and value not in choices:
         raise StripeApiError(
             400,
-            f"Invalid {name}: must be one of {', '.join(choices)}",
-            param=name,
+            f"Invalid {_p(prefix, name)}: must be one of {', '.join(choices)}",
+            param=_p(prefix, name),
         )
     return value
 
 
-def _metadata(value: Any, param: str = "metadata") -> dict[str, str]:
-    """Stripe's metadata rules: at most 50 keys, keys up to 40 characters, values up to 500;
-    an empty value removes the key."""
+def _dict(value: Any, param: str) -> Json:
+    """A nested object param (``pause_collection[behavior]=...``); absent is ``{}``."""
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict):
+        raise StripeApiError(400, "Invalid object", param=param)
+    return value
+
+
+def _checked_metadata(value: Any, param: str = "metadata") -> dict[str, str]:
+    """Stripe's metadata rules: at most 50 keys, keys up to 40 characters, values up to 500
+    (an empty value means "remove this key")."""
     if value in (None, ""):
         return {}
     if not isinstance(value, dict):
@@ -237,9 +289,27 @@ def _metadata(value: Any, param: str = "metadata") -> dict[str, str]:
                 "Invalid metadata: metadata values can be at most 500 characters.",
                 param=f"{param}[{key}]",
             )
-        if item != "":
-            result[key] = item
+        result[key] = item
     return result
+
+
+def _metadata(value: Any, param: str = "metadata") -> dict[str, str]:
+    """Metadata given on create: :func:`_checked_metadata` without the empty values."""
+    return {k: v for k, v in _checked_metadata(value, param).items() if v != ""}
+
+
+def _merged_metadata(current: dict[str, str], value: Any, param: str = "metadata") -> dict:
+    """Metadata given on update, as Stripe merges it: given keys are set, a key given an empty
+    value is removed, and ``metadata=""`` removes them all."""
+    if value == "":
+        return {}
+    merged = dict(current)
+    for key, item in _checked_metadata(value, param).items():
+        if item == "":
+            merged.pop(key, None)
+        else:
+            merged[key] = item
+    return merged
 
 
 def _list(value: Any, param: str) -> list[Any]:
