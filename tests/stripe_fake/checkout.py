@@ -3,7 +3,6 @@ mode), as :class:`~tests.stripe_fake.server.StripeFake` serves them."""
 
 from __future__ import annotations
 
-import copy
 import secrets
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -22,6 +21,7 @@ from tests.stripe_fake.wire import (
     _missing,
     _only_one,
     _str,
+    clone,
     fixture,
     new_id,
 )
@@ -58,7 +58,7 @@ class CheckoutMixin:
                 customer_id = self._new_customer({"email": email or "customer@example.com"})["id"]
             if customer_id and not email:
                 email = self._store["customer"][customer_id]["email"]
-            details = fixture("checkout.session")["customer_details"]
+            details = fixture("checkout.session", "customer_details")
             details.update(email=email or "customer@example.com", tax_ids=[])
             session.update(
                 status="complete",
@@ -75,7 +75,7 @@ class CheckoutMixin:
             else:
                 self._complete_subscription(session, extra, paid=paid, now=now)
             self._emit("checkout.session.completed", session, at=now)
-            return copy.deepcopy(session)
+            return clone(session)
 
     def settle_async_payment(self, session_id: str, *, succeeded: bool = True) -> Json:
         """A bank debit started in a completed ``payment`` session clears (or fails), as
@@ -98,7 +98,7 @@ class CheckoutMixin:
                 amount_captured=amount if succeeded else 0,
             )
             session["payment_status"] = "paid" if succeeded else "unpaid"
-            return copy.deepcopy(session)
+            return clone(session)
 
     def expire_checkout(self, session_id: str) -> Json:
         """An open session reaches its ``expires_at`` unpaid. Returns the session."""
@@ -107,7 +107,7 @@ class CheckoutMixin:
             if session["status"] != "open":
                 raise ValueError(f"{session_id} is {session['status']}, not open")
             session.update(status="expired", url=None)
-            return copy.deepcopy(session)
+            return clone(session)
 
     # -- checkout
 
@@ -133,7 +133,7 @@ class CheckoutMixin:
                 "`subscription` mode or use only one-time prices.",
                 param=f"{prefix}[price]",
             )
-        return {"price": copy.deepcopy(price), "quantity": quantity}
+        return {"price": clone(price), "quantity": quantity}
 
     def _discount(self, params: Json, subtotal: int, currency: str) -> tuple[Json | None, int]:
         discounts = _list(params.get("discounts"), "discounts")
@@ -356,7 +356,7 @@ class CheckoutMixin:
                 f'Checkout Session has a status of "{session["status"]}".',
             )
         session.update(status="expired", url=None)
-        return copy.deepcopy(session)
+        return clone(session)
 
     def _checkout_line_items(self, params: Json, obj_id: str) -> Json:
         session = self._find("checkout.session", obj_id)
@@ -384,7 +384,7 @@ class CheckoutMixin:
                     "amount_total": amount - share,
                     "currency": price["currency"],
                     "description": product.get("name"),
-                    "price": copy.deepcopy(price),
+                    "price": clone(price),
                     "quantity": quantity,
                 }
             )

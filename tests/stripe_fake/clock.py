@@ -9,11 +9,10 @@ on the wall clock."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from tests.stripe_fake.wire import Json, new_id
+from tests.stripe_fake.wire import Json, clone, new_id
 
 TRIAL_WILL_END = 3 * 86400  # Stripe's customer.subscription.trial_will_end: 3 days before
 INCOMPLETE_EXPIRES = 23 * 3600  # an unpaid first invoice: incomplete -> incomplete_expired
@@ -36,8 +35,8 @@ class ClockMixin:
     def drain_events(self) -> list[Json]:
         """Every event logged since the last drain, oldest first; the log is emptied."""
         with self._lock:
-            events, self._event_log = self._event_log, []
-            return copy.deepcopy(events)
+            ids, self._event_log = self._event_log, []
+            return self._events(ids)
 
     def _emit(
         self, type: str, obj: Json, *, previous: Json | None = None, at: int | None = None
@@ -45,7 +44,11 @@ class ClockMixin:
         if not self.record_events:
             return
         event = self._new_event(type, obj, previous, at if at is not None else self.now())
-        self._event_log.append(event)
+        self._event_log.append(event["id"])
+
+    def _events(self, ids: list[str]) -> list[Json]:
+        events = self._store["event"]
+        return [events[event_id] for event_id in ids]
 
     @contextmanager
     def _changing(self, obj: Json | None, at: int) -> Iterator[None]:
@@ -54,7 +57,7 @@ class ClockMixin:
         if obj is None or obj["id"] in self._watching:
             yield
             return
-        before = copy.deepcopy(obj)
+        before = clone(obj)
         self._watching.add(obj["id"])
         try:
             yield
@@ -145,7 +148,7 @@ class ClockMixin:
             else:  # pragma: no cover - a bug in _due
                 raise RuntimeError(f"{subscription_id} does not settle")
             state.clock = to
-            return copy.deepcopy(self._event_log[mark:])
+            return self._events(self._event_log[mark:])
 
     def retry(self, invoice_id: str) -> list[Json]:
         """One of Stripe's smart retries of an open invoice, at its subscription's time: paid
@@ -164,7 +167,7 @@ class ClockMixin:
             with self._changing(sub, at):
                 paid = self._collect(invoice, at)
                 self._settle(sub, invoice, paid, at)
-            return copy.deepcopy(self._event_log[mark:])
+            return self._events(self._event_log[mark:])
 
     def _default_target(self, sub: Json, clock: int) -> int:
         if sub["status"] == "incomplete":

@@ -8,7 +8,6 @@ why the two agree to the cent."""
 
 from __future__ import annotations
 
-import copy
 import secrets
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -26,6 +25,7 @@ from tests.stripe_fake.wire import (
     _no_payment_method,
     _only_one,
     _str,
+    clone,
     fixture,
     new_id,
 )
@@ -279,7 +279,7 @@ class InvoicesMixin:
         return invoice
 
     def _line_object(self, invoice_id: str, sub_id: str, spec: Json, preview: bool) -> Json:
-        line = fixture("invoice")["lines"]["data"][0]
+        line = fixture("invoice", "lines", "data", 0)
         price = spec["price"]
         details = line["parent"]["subscription_item_details"]
         details.update(
@@ -440,4 +440,4 @@ class InvoicesMixin:
             self._settle(sub, invoice, paid, at)
         if not paid:
             raise _declined()
-        return copy.deepcopy(invoice)
+        return clone(invoice)

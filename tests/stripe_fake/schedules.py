@@ -4,8 +4,6 @@ subscription's clock reaches a phase's end."""
 
 from __future__ import annotations
 
-import copy
-
 from tests.stripe_fake.subscriptions import PRORATION_BEHAVIORS
 from tests.stripe_fake.wire import (
     Json,
@@ -19,6 +17,7 @@ from tests.stripe_fake.wire import (
     _metadata,
     _missing,
     _only_one,
+    clone,
     fixture,
     new_id,
 )
@@ -32,11 +31,11 @@ class SchedulesMixin:
     def _phase(
         self, entries: list[tuple[Json, int]], start: int, end: int, proration: str, currency: str
     ) -> Json:
-        phase = fixture("subscription_schedule")["phases"][0]
+        phase = fixture("subscription_schedule", "phases", 0)
         template = phase["items"][0]
         items = []
         for price, quantity in entries:
-            item = copy.deepcopy(template)
+            item = clone(template)
             item.update(
                 billing_thresholds=None,
                 discounts=[],
@@ -141,7 +140,7 @@ class SchedulesMixin:
         self._emit("subscription_schedule.created", schedule, at=at)
         with self._changing(sub, at):
             sub["schedule"] = schedule["id"]
-        return copy.deepcopy(schedule)
+        return clone(schedule)
 
     def _update_schedule(self, params: Json, obj_id: str) -> Json:
         schedule = self._live_schedule(obj_id, "update")
@@ -182,7 +181,7 @@ class SchedulesMixin:
             if change is not None:
                 with self._changing(sub, at):
                     self._apply_change(sub, change, at)
-        return copy.deepcopy(schedule)
+        return clone(schedule)
 
     def _phases_param(self, value: object, schedule: Json, sub: Json, at: int) -> list[Json]:
         raw = _list(value, "phases")
@@ -261,7 +260,7 @@ class SchedulesMixin:
         schedule = self._live_schedule(obj_id, "release")
         sub = self._store["subscription"][schedule["subscription"]]
         self._release(schedule, sub, self._billing[sub["id"]].clock)
-        return copy.deepcopy(schedule)
+        return clone(schedule)
 
     def _cancel_schedule(self, params: Json, obj_id: str) -> Json:
         """Cancels the schedule and its subscription at once, as Stripe does."""
@@ -275,7 +274,7 @@ class SchedulesMixin:
                 "reason": "cancellation_requested",
             }
             self._end_subscription(sub, at)
-        return copy.deepcopy(schedule)
+        return clone(schedule)
 
     # -- what happens on its own
 

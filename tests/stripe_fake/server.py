@@ -52,6 +52,7 @@ import secrets
 import string
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -84,6 +85,7 @@ from tests.stripe_fake.wire import (
     _only_one,
     _p,
     _str,
+    clone,
     decode_params,
     fixture,
     new_id,
@@ -230,7 +232,8 @@ class StripeFake(CheckoutMixin, SubscriptionsMixin, InvoicesMixin, SchedulesMixi
             self._index: dict[tuple[str, str, str], list[str]] = {}
             self._billing: dict[str, Billing] = {}
             self._cards: dict[str, bool | None] = {}
-            self._event_log: list[Json] = []
+            self._store["event"] = _Packed()
+            self._event_log: list[str] = []  # event ids, for drain_events()
             self._watching: set[str] = set()
             self._request_meta: Json | None = None
             self._fixed_now: int | None = None
@@ -253,13 +256,13 @@ class StripeFake(CheckoutMixin, SubscriptionsMixin, InvoicesMixin, SchedulesMixi
         with self._lock:
             for objects in self._store.values():
                 if obj_id in objects:
-                    return copy.deepcopy(objects[obj_id])
+                    return clone(objects[obj_id])
         raise KeyError(obj_id)
 
     def all(self, resource: str) -> list[Json]:
         """Every stored object of one kind (``"checkout.session"``, ``"refund"``…), oldest first."""
         with self._lock:
-            return copy.deepcopy(list(self._store[resource].values()))
+            return clone(list(self._store[resource].values()))
 
     def requests_to(self, method: str, path: str, *, replays: bool = True) -> list[RecordedRequest]:
         """The recorded requests to one endpoint; ``replays=False`` leaves idempotent
@@ -279,15 +282,16 @@ class StripeFake(CheckoutMixin, SubscriptionsMixin, InvoicesMixin, SchedulesMixi
         :func:`sign_webhook`. Also retrievable at ``GET /v1/events/{id}``."""
         if hasattr(obj, "to_dict"):
             obj = obj.to_dict()
+        obj = copy.deepcopy(dict(obj))  # whatever the caller passed, not only our own data
         with self._lock:
-            return copy.deepcopy(self._new_event(type, obj, previous_attributes, self.now()))
+            return clone(self._new_event(type, obj, previous_attributes, self.now()))
 
     def _new_event(
         self, type: str, obj: Mapping[str, Any], previous: Json | None, created: int
     ) -> Json:
-        data: Json = {"object": copy.deepcopy(dict(obj))}
+        data: Json = {"object": clone(dict(obj))}
         if previous is not None:
-            data["previous_attributes"] = copy.deepcopy(previous)
+            data["previous_attributes"] = clone(previous)
         event = fixture("event")
         event.update(
             id=new_id("evt"),
@@ -363,7 +367,7 @@ class StripeFake(CheckoutMixin, SubscriptionsMixin, InvoicesMixin, SchedulesMixi
                 self._check_same_request(saved, method, path, fingerprint, idempotency_key)
                 response_headers["Idempotent-Replayed"] = "true"
                 response_headers["Original-Request"] = saved.request_id
-                return saved.status, copy.deepcopy(saved.body), True
+                return saved.status, clone(saved.body), True
             handler, kwargs = self._route(method, path)
             try:
                 result = handler(params, **kwargs)
@@ -373,13 +377,13 @@ class StripeFake(CheckoutMixin, SubscriptionsMixin, InvoicesMixin, SchedulesMixi
                 if error.status == 402 and method == "POST" and saved_key is not None:
                     body = error.body(request_id)
                     self._saved[saved_key] = _Saved(
-                        method, path, fingerprint, 402, copy.deepcopy(body), request_id
+                        method, path, fingerprint, 402, clone(body), request_id
                     )
                 raise
             result = self._expand(result, _list(params.get("expand"), "expand"))
             if method == "POST" and saved_key is not None:
                 self._saved[saved_key] = _Saved(
-                    method, path, fingerprint, 200, copy.deepcopy(result), request_id
+                    method, path, fingerprint, 200, clone(result), request_id
                 )
             return 200, result, False
         except StripeApiError as error:
@@ -507,7 +511,7 @@ class StripeFake(CheckoutMixin, SubscriptionsMixin, InvoicesMixin, SchedulesMixi
             raise _no_such(resource, obj_id, status=status, param=param) from None
 
     def _retrieve(self, resource: str, params: Json, obj_id: str) -> Json:
-        return copy.deepcopy(self._find(resource, obj_id))
+        return clone(self._find(resource, obj_id))
 
     def _save(self, obj: Json) -> Json:
         resource, obj_id = obj["object"], obj["id"]
@@ -518,7 +522,7 @@ class StripeFake(CheckoutMixin, SubscriptionsMixin, InvoicesMixin, SchedulesMixi
                 if indexed == resource and obj.get(field):
                     self._index.setdefault((resource, field, obj[field]), []).append(obj_id)
         self._store[resource][obj_id] = obj
-        return copy.deepcopy(obj)
+        return clone(obj)
 
     def _page(
         self,
@@ -563,7 +567,7 @@ class StripeFake(CheckoutMixin, SubscriptionsMixin, InvoicesMixin, SchedulesMixi
             found.reverse()
         return {
             "object": "list",
-            "data": copy.deepcopy(found),
+            "data": clone(found),
             "has_more": has_more,
             "url": url,
         }
@@ -589,7 +593,7 @@ class StripeFake(CheckoutMixin, SubscriptionsMixin, InvoicesMixin, SchedulesMixi
         )
         self._save(customer)
         self._emit("customer.created", customer)
-        return copy.deepcopy(customer)
+        return clone(customer)
 
     def _create_customer(self, params: Json) -> Json:
         return self._new_customer(params)
@@ -606,7 +610,7 @@ class StripeFake(CheckoutMixin, SubscriptionsMixin, InvoicesMixin, SchedulesMixi
             changes["preferred_locales"] = _list(params["preferred_locales"], "preferred_locales")
         with self._changing(customer, self.now()):
             customer.update(changes)
-        return copy.deepcopy(customer)
+        return clone(customer)
 
     def _new_product(self, params: Json, *, prefix: str = "") -> Json:
         product = fixture("product")
@@ -843,7 +847,7 @@ class StripeFake(CheckoutMixin, SubscriptionsMixin, InvoicesMixin, SchedulesMixi
         )
         charge["amount_refunded"] += amount
         charge["refunded"] = charge["amount_refunded"] == charge["amount"]
-        charge["refunds"]["data"].insert(0, copy.deepcopy(refund))
+        charge["refunds"]["data"].insert(0, clone(refund))
         return self._save(refund)
 
     def _create_portal_session(self, params: Json) -> Json:
@@ -863,6 +867,24 @@ class StripeFake(CheckoutMixin, SubscriptionsMixin, InvoicesMixin, SchedulesMixi
             url=PORTAL_URL.format(token=secrets.token_urlsafe(24)),
         )
         return self._save(portal)
+
+
+class _Packed(dict):
+    """Events, kept as compressed JSON: each carries a full snapshot of an object, and a
+    benchmark's thousands of subscriptions make hundreds of thousands of them. Reading one
+    gives a fresh copy."""
+
+    def __setitem__(self, key: str, value: Json) -> None:
+        super().__setitem__(key, zlib.compress(json.dumps(value).encode(), 1))
+
+    def __getitem__(self, key: str) -> Json:
+        return json.loads(zlib.decompress(super().__getitem__(key)))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self else default  # noqa: SIM401 (that is this method)
+
+    def values(self) -> list[Json]:  # type: ignore[override]
+        return [self[key] for key in self]
 
 
 class _Server(ThreadingHTTPServer):

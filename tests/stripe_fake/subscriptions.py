@@ -9,7 +9,6 @@ renews on the last day of shorter months and on the 31st again after them)."""
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -33,6 +32,7 @@ from tests.stripe_fake.wire import (
     _no_payment_method,
     _no_such,
     _str,
+    clone,
     fixture,
     new_id,
 )
@@ -99,7 +99,7 @@ def recurring(price: Json) -> tuple[str, int]:
 
 def plan_of(price: Json) -> Json:
     """The legacy ``plan`` Stripe still shows beside a subscription item's price."""
-    plan = fixture("subscription")["items"]["data"][0]["plan"]
+    plan = fixture("subscription", "items", "data", 0, "plan")
     interval, count = recurring(price)
     plan.update(
         id=price["id"],
@@ -155,7 +155,7 @@ class SubscriptionsMixin:
         ]
 
     def _item(self, price: Json, quantity: int, sub_id: str, period: tuple, at: int) -> Json:
-        item = fixture("subscription")["items"]["data"][0]
+        item = fixture("subscription", "items", "data", 0)
         item.update(
             id=new_id("si", 14),
             billing_thresholds=None,
@@ -165,7 +165,7 @@ class SubscriptionsMixin:
             discounts=[],
             metadata={},
             plan=plan_of(price),
-            price=copy.deepcopy(price),
+            price=clone(price),
             quantity=quantity,
             subscription=sub_id,
         )
@@ -241,7 +241,7 @@ class SubscriptionsMixin:
             coupon=self._coupon_param(params.get("discounts"), currency),
             at=self.now(),
         )
-        return copy.deepcopy(subscription)
+        return clone(subscription)
 
     def _payment_method_param(self, params: Json) -> str | None:
         value = _str(params, "default_payment_method")
@@ -470,7 +470,7 @@ class SubscriptionsMixin:
                     sub["discounts"] = [discount["id"]]
             if change is not None:
                 self._apply_change(sub, change, at)
-        return copy.deepcopy(sub)
+        return clone(sub)
 
     def _cancellation_details(self, params: Json) -> Json:
         details = _dict(params.get("cancellation_details"), "cancellation_details")
@@ -638,7 +638,7 @@ class SubscriptionsMixin:
                 continue
             item = old[item_id]
             if item["price"]["id"] != price["id"]:
-                item.update(price=copy.deepcopy(price), plan=plan_of(price))
+                item.update(price=clone(price), plan=plan_of(price))
             item["quantity"] = quantity
             items.append(item)
         sub["items"]["data"] = items
@@ -751,7 +751,7 @@ class SubscriptionsMixin:
                 "reason": "cancellation_requested",
             }
             self._end_subscription(sub, at)
-        return copy.deepcopy(sub)
+        return clone(sub)
 
     def _end_subscription(self, sub: Json, at: int, *, reason: str | None = None) -> None:
         """``sub`` ends now: ``canceled``, its schedule cancelled, its open invoices no longer
@@ -795,4 +795,4 @@ class SubscriptionsMixin:
             self._finalize(invoice, at)
             if invoice["status"] == "open":
                 self._settle(sub, invoice, self._collect(invoice, at), at)
-        return copy.deepcopy(sub)
+        return clone(sub)

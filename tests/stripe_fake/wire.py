@@ -4,10 +4,11 @@ Stripe-shaped errors and the checks Stripe makes on parameters."""
 from __future__ import annotations
 
 import calendar
-import copy
 import datetime as dt
 import functools
 import json
+import pickle
+import random
 import re
 import secrets
 import string
@@ -39,14 +40,33 @@ def _fixtures() -> Mapping[str, Json]:
     return json.loads(FIXTURES_PATH.read_text(encoding="utf-8"))["resources"]
 
 
-def fixture(resource: str) -> Json:
-    """A fresh copy of Stripe's example object for ``resource`` (e.g. ``"checkout.session"``)."""
-    return copy.deepcopy(_fixtures()[resource])
+@functools.cache
+def _fixture_text(resource: str, path: tuple[str | int, ...]) -> str:
+    node: Any = _fixtures()[resource]
+    for key in path:
+        node = node[key]
+    return json.dumps(node)
+
+
+def fixture(resource: str, *path: str | int) -> Json:
+    """A fresh copy of Stripe's example object for ``resource`` (e.g. ``"checkout.session"``),
+    or of one part of it: ``fixture("subscription", "items", "data", 0)``."""
+    return json.loads(_fixture_text(resource, path))
+
+
+def clone(obj: Any) -> Any:
+    """A deep copy of the fake's own JSON-shaped data, several times faster than
+    ``copy.deepcopy`` (it matters when a test seeds thousands of subscriptions)."""
+    return pickle.loads(pickle.dumps(obj, pickle.HIGHEST_PROTOCOL))  # noqa: S301 (own data)
+
+
+# Ids need no secrecy, only uniqueness; a generator of our own is not reseeded by tests.
+_IDS = random.Random(secrets.randbits(128))
 
 
 def new_id(prefix: str, length: int = 24) -> str:
     """An id shaped like Stripe's: ``cus_…``, ``pi_…``, ``cs_test_…``."""
-    return f"{prefix}_{''.join(secrets.choice(_ALNUM) for _ in range(length))}"
+    return f"{prefix}_{''.join(_IDS.choices(_ALNUM, k=length))}"
 
 
 def decode_params(pairs: Iterable[tuple[str, str]]) -> Json:
