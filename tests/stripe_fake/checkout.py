@@ -468,8 +468,8 @@ class CheckoutMixin:
             status="succeeded" if paid else "processing",
             transfer_data=None,
         )
-        self._save(charge)
-        self._save(intent)
+        self._keep(charge)
+        self._keep(intent)
         session.update(payment_intent=intent_id, payment_status="paid" if paid else "unpaid")
 
     def _complete_subscription(self, session: Json, extra: Json, *, paid: bool, now: int) -> None:

@@ -130,7 +130,8 @@ class ClockMixin:
 
         ``to`` defaults to the end of the current period (the renewal, or the trial's end), or
         for an ``incomplete`` subscription the moment it expires. Returns the events logged on
-        the way (also left in the log for :meth:`drain_events`)."""
+        the way (also left in the log for :meth:`drain_events`; none while
+        ``record_events`` is off)."""
         with self._lock:
             sub = self._store["subscription"][subscription_id]
             state = self._billing[subscription_id]
@@ -148,6 +149,17 @@ class ClockMixin:
             else:  # pragma: no cover - a bug in _due
                 raise RuntimeError(f"{subscription_id} does not settle")
             state.clock = to
+            return self._events(self._event_log[mark:])
+
+    def advance_all(self, *, to: int, pay: bool = True) -> list[Json]:
+        """:meth:`advance` every subscription still running to ``to`` (one already past
+        ``to`` stays where it is), oldest first. Returns the events logged."""
+        with self._lock:
+            mark = len(self._event_log)
+            for sub_id in self._order["subscription"]:
+                sub = self._store["subscription"][sub_id]
+                if sub["status"] not in ("canceled", "incomplete_expired"):
+                    self.advance(sub_id, to=max(to, self._billing[sub_id].clock), pay=pay)
             return self._events(self._event_log[mark:])
 
     def retry(self, invoice_id: str) -> list[Json]:

@@ -146,7 +146,7 @@ class InvoicesMixin:
             coupon["times_redeemed"] += 1
             if promo_id:
                 self._store["promotion_code"][promo_id]["times_redeemed"] += 1
-        self._save(discount)
+        self._keep(discount)
         return discount
 
     def _applicable_discounts(
@@ -323,7 +323,7 @@ class InvoicesMixin:
     ) -> Json:
         """A draft invoice of ``specs``, saved as ``sub``'s latest invoice."""
         invoice = self._build_invoice(sub, specs, reason=reason, at=at, period=period)
-        self._save(invoice)
+        self._keep(invoice)
         sub["latest_invoice"] = invoice["id"]
         self._emit("invoice.created", invoice, at=at)
         return invoice

@@ -136,7 +136,7 @@ class SchedulesMixin:
             subscription=sub_id,
             test_clock=None,
         )
-        self._save(schedule)
+        self._keep(schedule)
         self._emit("subscription_schedule.created", schedule, at=at)
         with self._changing(sub, at):
             sub["schedule"] = schedule["id"]
@@ -255,6 +255,27 @@ class SchedulesMixin:
                 entry["id"] = current[n]["id"]
             items.append(entry)
         return items
+
+    def _scheduled_entries(self, sub: Json, when: int) -> list[tuple[str | None, Json, int]]:
+        """The items ``sub`` will have at ``when`` (its period's end): the next phase's when
+        its schedule moves on by then, else the current ones."""
+        entries = self._entries(sub)
+        schedule = self._store["subscription_schedule"].get(sub["schedule"] or "")
+        if schedule is None or schedule["status"] != "active":
+            return entries
+        phases = schedule["phases"]
+        ending = schedule["current_phase"]["end_date"]
+        n = next(i for i, phase in enumerate(phases) if phase["end_date"] == ending)
+        if ending > when or n + 1 == len(phases):
+            return entries
+        return [
+            (
+                entries[k][0] if k < len(entries) else None,
+                self._store["price"][item["price"]],
+                item["quantity"],
+            )
+            for k, item in enumerate(phases[n + 1]["items"])
+        ]
 
     def _release_schedule(self, params: Json, obj_id: str) -> Json:
         schedule = self._live_schedule(obj_id, "release")

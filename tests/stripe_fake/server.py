@@ -9,36 +9,74 @@ resource (``fixtures.json``, a subset of Stripe's ``openapi/fixtures3.json``, MI
 
 Routes (anything else answers a Stripe-shaped 404):
 
-    POST   /v1/customers                     GET /v1/customers/{id}
-    POST   /v1/products                      GET /v1/products/{id}
-    POST   /v1/prices                        GET /v1/prices/{id}
-    POST   /v1/coupons                       GET /v1/coupons/{id}
-    POST   /v1/promotion_codes               GET /v1/promotion_codes/{id}
-    POST   /v1/checkout/sessions             GET /v1/checkout/sessions/{id}
-    POST   /v1/checkout/sessions/{id}/expire GET /v1/checkout/sessions/{id}/line_items
-    POST   /v1/refunds                       GET /v1/refunds/{id}
-    GET    /v1/payment_intents/{id}          GET /v1/charges/{id}
-    GET    /v1/invoices/{id}                 GET /v1/subscriptions/{id}
-    DELETE /v1/subscriptions/{id}            (cancel)
-    POST   /v1/billing_portal/sessions       GET /v1/events/{id}
+    POST   /v1/customers                     GET  /v1/customers/{id}
+    POST   /v1/customers/{id}                (update: email, name, description, phone, metadata)
+    POST   /v1/products                      GET  /v1/products/{id}
+    POST   /v1/prices                        GET  /v1/prices/{id}
+    POST   /v1/coupons                       GET  /v1/coupons/{id}
+    POST   /v1/promotion_codes               GET  /v1/promotion_codes/{id}
+    POST   /v1/checkout/sessions             GET  /v1/checkout/sessions/{id}
+    POST   /v1/checkout/sessions/{id}/expire GET  /v1/checkout/sessions/{id}/line_items
+    POST   /v1/refunds                       GET  /v1/refunds/{id}
+    GET    /v1/payment_intents/{id}          GET  /v1/charges/{id}
+    POST   /v1/subscriptions                 GET  /v1/subscriptions (list)
+    GET    /v1/subscriptions/{id}            POST /v1/subscriptions/{id} (update)
+    DELETE /v1/subscriptions/{id} (cancel)   POST /v1/subscriptions/{id}/resume
+    GET    /v1/invoices (list)               GET  /v1/invoices/{id}
+    POST   /v1/invoices/{id}/pay             POST /v1/invoices/create_preview
+    POST   /v1/subscription_schedules        GET  /v1/subscription_schedules/{id}
+    POST   /v1/subscription_schedules/{id}   (update: phases, end_behavior, metadata)
+    POST   /v1/subscription_schedules/{id}/release
+    POST   /v1/subscription_schedules/{id}/cancel
+    POST   /v1/billing_portal/sessions       GET  /v1/events/{id}
 
-What Stripe does on its own (a customer paying, a session running out) is done by the
-test through :meth:`StripeFake.complete_checkout` and :meth:`StripeFake.expire_checkout`;
-webhook deliveries are built with :meth:`StripeFake.event` and signed with
-:func:`sign_webhook`.
+Lists are Stripe list objects, newest first, ``limit`` 1..100 (default 10), paged with
+``starting_after`` or ``ending_before``; a page costs what it returns, not the whole list.
+
+What Stripe does on its own is done by the test: :meth:`StripeFake.complete_checkout`,
+:meth:`StripeFake.expire_checkout` and :meth:`StripeFake.settle_async_payment` for Checkout;
+:meth:`StripeFake.advance` (a subscription's clock: trials, renewals, pauses, schedules,
+cancelling at the period's end; :meth:`StripeFake.advance_all` for all of them),
+:meth:`StripeFake.retry` (a smart retry of an open invoice) and :meth:`StripeFake.set_card`
+(the customer's card works, is declined, or is gone) for billing. :meth:`StripeFake.set_now`
+fixes the time new objects are made at (``clock.py`` tells how subscriptions keep time).
+
+Every change the fake makes to a customer, subscription, schedule or invoice is logged as
+the Stripe event that reports it (``customer.subscription.updated`` with
+``data.previous_attributes``, ``invoice.paid``...), with ``request.id`` set when a request
+caused it; :meth:`StripeFake.drain_events` hands them over, oldest first. As at Stripe,
+``customer.subscription.paused``/``.resumed`` report the status ``paused`` (a trial that
+ended without a card), while setting or clearing ``pause_collection`` is a
+``customer.subscription.updated``. Webhook deliveries of any object are built with
+:meth:`StripeFake.event` and signed with :func:`sign_webhook`.
+
+The fake is split by concern: ``wire.py`` (fixtures, ids, params, errors), this module (the
+server, routing, idempotency, catalogue objects, refunds), ``checkout.py``,
+``subscriptions.py``, ``invoices.py``, ``schedules.py`` and ``clock.py`` (events, cards, time).
 
 Idempotency follows Stripe: a POST with an ``Idempotency-Key`` that was seen before with the
 same method, path and parameters replays the first response (same object, same id, header
 ``Idempotent-Replayed: true``) without doing anything; the same key with other parameters or
 on another endpoint is a 400 ``idempotency_error``. Keys are scoped by API key. As at Stripe,
-requests that fail validation save no result, so they can be retried with the same key.
-Requests are handled one at a time, so concurrent requests with one key also create one
-object. Every request, replays and errors included, is appended to ``StripeFake.requests``.
+requests that fail validation save no result, so they can be retried with the same key,
+while a declined card (402) is saved like a success. Requests are handled one at a time, so
+concurrent requests with one key also create one object. Every request, replays and errors
+included, is appended to ``StripeFake.requests``.
 
-Known simplifications: no tax, no shipping, no currency conversion, no proration; a
-subscription's first invoice is paid without a payment_intent or charge of its own, and
-with a trial every line of it is 0; a cancelled subscription is not invoiced again;
-coupons are not checked for redemption limits or expiry.
+Known simplifications: no tax, no shipping, no currency conversion. Invoices are paid
+without a payment_intent or charge of their own (``invoice.payment_succeeded`` is not
+logged: ``invoice.paid`` tells the same); a renewal is invoiced, finalized and charged at
+the period's end at once (Stripe waits about an hour before finalizing); smart retries
+happen only when the test calls :meth:`StripeFake.retry`. Prorations are computed as in
+Stripe's ``classic`` billing mode, on list prices: they are not discounted, and a coupon
+applies to the other lines of an invoice. A trial's first invoice is 0 on every line (a
+one-time price of a Checkout Session too). Subscription items can be changed and added, not
+removed; one discount per subscription; no customer-level discounts; coupons are not
+checked for redemption limits or expiry. Schedules are made ``from_subscription`` only, end
+by ``release`` or ``cancel``, and a phase without ``end_date`` lasts one period of its price
+(Stripe's default ``iterations=1``). ``incomplete_expired`` is reported as
+``customer.subscription.updated``. ``payment_behavior=pending_if_incomplete`` acts as
+``allow_incomplete``; ``resume`` takes ``billing_cycle_anchor=now`` only.
 """
 
 from __future__ import annotations
@@ -514,6 +552,12 @@ class StripeFake(CheckoutMixin, SubscriptionsMixin, InvoicesMixin, SchedulesMixi
         return clone(self._find(resource, obj_id))
 
     def _save(self, obj: Json) -> Json:
+        """Store ``obj`` and answer a copy of it."""
+        self._keep(obj)
+        return clone(obj)
+
+    def _keep(self, obj: Json) -> None:
+        """Store ``obj`` (the stored object is ``obj`` itself, changed in place later)."""
         resource, obj_id = obj["object"], obj["id"]
         if obj_id not in self._store[resource]:
             self._seq[obj_id] = len(self._seq)
@@ -522,7 +566,6 @@ class StripeFake(CheckoutMixin, SubscriptionsMixin, InvoicesMixin, SchedulesMixi
                 if indexed == resource and obj.get(field):
                     self._index.setdefault((resource, field, obj[field]), []).append(obj_id)
         self._store[resource][obj_id] = obj
-        return clone(obj)
 
     def _page(
         self,
@@ -591,7 +634,7 @@ class StripeFake(CheckoutMixin, SubscriptionsMixin, InvoicesMixin, SchedulesMixi
             preferred_locales=_list(params.get("preferred_locales"), "preferred_locales"),
             shipping=None,
         )
-        self._save(customer)
+        self._keep(customer)
         self._emit("customer.created", customer)
         return clone(customer)
 

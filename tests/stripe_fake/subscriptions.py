@@ -327,7 +327,7 @@ class SubscriptionsMixin:
             clock=at, anchor=trial_end or at, cycle=0 if trial_end else 1
         )
         mark = len(self._event_log)
-        self._save(sub)
+        self._keep(sub)
         if coupon:
             discount = self._new_discount(
                 *coupon,
@@ -719,8 +719,8 @@ class SubscriptionsMixin:
             return self._build_invoice(
                 sub, specs, reason="upcoming", at=at, period=(at, at), preview=True
             )
-        entries = change.entries if change else self._entries(sub)
         start, end = self._period(sub)
+        entries = change.entries if change else self._scheduled_entries(sub, end)
         interval = recurring(entries[0][1])
         following = (end, self._bound(sub, state.cycle + 1, interval))
         specs = [

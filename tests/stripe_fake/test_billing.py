@@ -107,7 +107,7 @@ def test_a_customer_with_a_card_gets_an_active_subscription_and_a_paid_invoice(
     assert set(fixture("event")) <= set(created)
     assert (created["api_version"], created["created"]) == (stripe.api_version, T0)
     assert created["data"]["object"]["status"] == "active"
-    assert created["request"]["id"].startswith("req_")
+    assert created["request"]["id"] == fake.requests_to("POST", "/v1/subscriptions")[0].request_id
     assert [e["data"]["object"]["status"] for e in events[1:]] == ["draft", "open", "paid"]
     assert fake.drain_events() == []
 
@@ -272,8 +272,7 @@ def test_a_failed_renewal_is_past_due_and_a_working_card_brings_it_back(fake, cl
 
 
 def test_the_fourth_failed_attempt_cancels_the_subscription(fake, client, prices):
-    cus = customer(client, fake, card=False)
-    fake.set_card(cus, True)
+    cus = customer(client, fake)
     sub = subscribe(client, cus, prices["monthly"])
     fake.set_card(cus, False)
     events = fake.advance(sub.id)
@@ -566,6 +565,8 @@ def test_a_schedule_downgrades_at_the_period_end_without_proration(fake, client,
     assert [p.end_date for p in updated.phases] == [end, at(2026, 3, 28)]
     with pytest.raises(stripe.InvalidRequestError, match="managed by the subscription schedule"):
         client.v1.subscriptions.update(sub.id, params={"cancel_at_period_end": True})
+    preview = client.v1.invoices.create_preview(params={"subscription": sub.id})
+    assert (preview.amount_due, preview.created) == (1000, end)
     fake.drain_events()
 
     fake.advance(sub.id)
@@ -874,3 +875,41 @@ def test_a_canceled_subscription_only_takes_metadata_and_cancellation_details(fa
         )
     noted = client.v1.subscriptions.update(sub.id, params={"metadata": {"note": "refunded"}})
     assert noted.metadata["note"] == "refunded"
+
+
+def test_events_tell_which_request_caused_them(fake, client, prices):
+    cus = customer(client, fake)
+    sub = subscribe(client, cus, prices["monthly"], idempotency_key="join-7")
+    [request] = fake.requests_to("POST", "/v1/subscriptions")
+    assert {e["request"]["id"] for e in fake.drain_events()} == {request.request_id}
+    renewal = fake.advance(sub.id)
+    assert {e["request"]["id"] for e in renewal} == {None}
+
+
+def test_a_page_reads_only_the_subscriptions_it_returns(fake, client, prices):
+    fake.record_events = False
+    cus = customer(client, fake)
+    made = [subscribe(client, cus, prices["monthly"]).id for _ in range(250)]
+
+    class Counting(dict):
+        reads = 0
+
+        def __getitem__(self, key):
+            Counting.reads += 1
+            return super().__getitem__(key)
+
+    fake._store["subscription"] = Counting(fake._store["subscription"])
+    page = client.v1.subscriptions.list(params={"limit": 100, "starting_after": made[200]})
+    assert [s.id for s in page.data] == made[199:99:-1]
+    assert Counting.reads <= 101 + 1  # the page, the look-ahead for has_more, the cursor
+
+
+def test_advance_all_renews_every_running_subscription(fake, client, prices):
+    cus = customer(client, fake)
+    monthly = subscribe(client, cus, prices["monthly"])
+    yearly = subscribe(client, cus, prices["yearly"])
+    client.v1.subscriptions.cancel(subscribe(client, cus, prices["monthly"]).id)
+    events = fake.advance_all(to=at(2026, 3, 1))
+    paid = [e["data"]["object"]["subscription"] for e in events if e["type"] == "invoice.paid"]
+    assert paid == [monthly.id]
+    assert fake.clock(yearly.id) == at(2026, 3, 1)
