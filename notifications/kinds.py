@@ -107,7 +107,7 @@ def _waitlist_promoted(p: dict) -> tuple[str, str]:
 
 
 def _invoice(p: dict) -> tuple[str, str]:
-    if "course" not in p:  # an invoice of its own (a membership), not for a seat
+    if not p.get("course"):  # an invoice of its own (a membership), not for a seat
         return (
             _("Invoice %(number)s: %(description)s")
             % {"number": p["invoice_number"], "description": p["description"]},
@@ -127,7 +127,7 @@ def _invoice(p: dict) -> tuple[str, str]:
 
 
 def _receipt(p: dict) -> tuple[str, str]:
-    if "course" not in p:
+    if not p.get("course"):
         return (
             _("Payment received: %(description)s") % {"description": p["description"]},
             _("We received your payment of %(amount)s for %(description)s. Thank you.")
