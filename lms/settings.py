@@ -465,8 +465,7 @@ LMS_BADGE_IMAGE_MAX_BYTES = int(os.environ.get("LMS_BADGE_IMAGE_MAX_BYTES", 512 
 # Shown on invoices: where students transfer the money to.
 LMS_INVOICE_PAYEE = os.environ.get("LMS_INVOICE_PAYEE", "Cohort LMS")
 LMS_INVOICE_IBAN = os.environ.get("LMS_INVOICE_IBAN", "NL00 BANK 0123 4567 89")
-# Stripe: with a secret key, paid cohorts are paid online through Stripe Checkout;
-# without one they are paid by invoice. STRIPE_API_BASE points the SDK elsewhere (tests).
+# Stripe: with a secret key paid cohorts are paid in Checkout, else by invoice (API_BASE: tests).
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
@@ -479,13 +478,14 @@ if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET.strip():
         "STRIPE_SECRET_KEY to invoice every paid cohort."
     )
 # Coupon codes that did not work, counted per user and per client address (behind
-# REST_FRAMEWORK["NUM_PROXIES"] proxies, from X-Forwarded-For) in the cache: past either
-# limit, codes are refused for the rest of the window.
+# NUM_PROXIES proxies, from X-Forwarded-For): past either limit, codes are refused.
 LMS_COUPON_FAILURES_PER_USER = int(os.environ.get("LMS_COUPON_FAILURES_PER_USER", "10"))
 LMS_COUPON_FAILURES_PER_ADDRESS = int(os.environ.get("LMS_COUPON_FAILURES_PER_ADDRESS", "30"))
 LMS_COUPON_FAILURE_WINDOW = int(os.environ.get("LMS_COUPON_FAILURE_WINDOW", "3600"))
-# Days a failed instalment may stay unpaid (while Stripe retries) before access pauses.
+# Days a failed payment (an instalment, a membership) may stay unpaid before access
+# pauses, and the days after the failure a reminder is emailed (each once).
 LMS_PAYMENT_GRACE_DAYS = int(os.environ.get("LMS_PAYMENT_GRACE_DAYS", "7"))
+LMS_DUNNING_REMINDER_DAYS = os.environ.get("LMS_DUNNING_REMINDER_DAYS", "3,6")
 
 # --- Email ----------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
