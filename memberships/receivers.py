@@ -27,6 +27,7 @@ dunning.register_kind(
     suspend=dunning_link.suspend,
     restore=dunning_link.restore,
     describe=dunning_link.describe,
+    url=dunning_link.url,
 )
 
 
@@ -36,4 +37,13 @@ def invoice_paid(sender, invoice_id: int, **kwargs) -> None:
 
     invoice = Invoice.objects.filter(pk=invoice_id).first()
     if invoice is not None:
-        manual_invoice_paid(invoice=invoice)
+        manual_invoice_paid(invoice=invoice, now=invoice.paid_at)
+
+
+@receiver(signals.invoice_voided, dispatch_uid="memberships-invoice-voided")
+def invoice_voided(sender, invoice_id: int, **kwargs) -> None:
+    from memberships.models import BillStatus, MembershipBill
+
+    MembershipBill.objects.filter(invoice_id=invoice_id).exclude(status=BillStatus.PAID).update(
+        status=BillStatus.VOID
+    )

@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from memberships import gateway
 from memberships.models import Membership, MembershipProvider, MembershipStatus, ReconciliationRun
-from memberships.notices import membership_notify
 from memberships.services import dunning_link
 from memberships.services.stripe_sync import bill_record, subscription_apply
 
@@ -87,7 +86,6 @@ def on_invoice(*, obj: Json, source: str, now) -> str | None:
         dunning_link.settle(membership=membership, now=now)
     elif bill.status == "failed":
         dunning_link.open(membership=membership, reference=obj["id"], now=now)
-        membership_notify(membership=membership, event="payment_failed", key=obj["id"])
     outcome = _sync(membership, subscription, source, now) if subscription else "recorded"
     return f"invoice {bill.status}; {outcome}"
 

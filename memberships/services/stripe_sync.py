@@ -218,8 +218,6 @@ def _move(membership, before, target, sub, now, source, was_paying) -> None:
         membership_notify(
             membership=membership, event=event, key="start", when=membership.trial_ends_at
         )
-    elif kind == ChangeKind.RECOVERED:
-        membership_notify(membership=membership, event="recovered", key=str(int(now.timestamp())))
 
 
 def bill_record(*, membership: Membership, invoice: Json, now=None) -> tuple[MembershipBill, str]:

@@ -20,11 +20,10 @@ from memberships.models import (
     Membership,
     MembershipChange,
     MembershipStatus,
-    Tier,
-    TierPrice,
 )
 from payments.services import invoice_mark_paid
 from tests.factories import UserFactory, course_page, staff_user
+from tests.memberships.conftest import make_tier
 
 pytestmark = pytest.mark.django_db
 
@@ -34,13 +33,6 @@ NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 @pytest.fixture(autouse=True)
 def no_stripe(settings):
     settings.STRIPE_SECRET_KEY = ""
-
-
-def make_tier(name="Basic", level=1, *, prices=(("month", 3000), ("year", 30000)), **fields):
-    tier = Tier.objects.create(name=name, slug=name.lower(), level=level, **fields)
-    for interval, amount in prices:
-        TierPrice.objects.create(tier=tier, interval=interval, amount=amount)
-    return tier
 
 
 def pay(membership: Membership, now: dt.datetime):
