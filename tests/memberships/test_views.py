@@ -42,6 +42,12 @@ pytestmark = pytest.mark.django_db
 WRITES = (Membership, Membership.history.model, MembershipBill, MembershipChange)
 
 
+@pytest.fixture(autouse=True)
+def no_stripe(settings):
+    """Stripe is not configured unless a test says so (stripe_on)."""
+    settings.STRIPE_SECRET_KEY = ""
+
+
 @pytest.fixture
 def student(db):
     return UserFactory(username="pat", email="pat@example.com")
