@@ -47,10 +47,12 @@ class SeatPolicy:
     """Free seats: what cohorts does when no app sells them. An app that sells seats
     registers a subclass."""
 
-    def quote(self, *, cohort: Cohort, coupon_code: str = "", instalments: int = 1) -> Any:
-        """What a seat costs now with this code and plan (shown on the enrol page), or
-        None when it is free. A code or plan that cannot be used raises a DomainError
-        naming its field (``coupon``, ``instalments``)."""
+    def quote(
+        self, *, cohort: Cohort, coupon_code: str = "", instalments: int = 1, user: Any = None
+    ) -> Any:
+        """What a seat costs ``user`` now with this code and plan (shown on the enrol
+        page), or None when it is free. A code or plan that cannot be used raises a
+        DomainError naming its field (``coupon``, ``instalments``)."""
         return None
 
     def start(

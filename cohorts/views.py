@@ -85,7 +85,9 @@ def enrol_check(request: HttpRequest, cohort_id: int) -> HttpResponse:
     policy = seat_policy()
     try:
         with policy.code_attempt(request=request, code=code):
-            preview = policy.quote(cohort=cohort, coupon_code=code, instalments=instalments)
+            preview = policy.quote(
+                cohort=cohort, coupon_code=code, instalments=instalments, user=request.user
+            )
     except DomainError as error:
         if error.field not in ("coupon", "instalments"):
             raise

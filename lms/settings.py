@@ -482,7 +482,7 @@ if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET.strip():
 LMS_COUPON_FAILURES_PER_USER = int(os.environ.get("LMS_COUPON_FAILURES_PER_USER", "10"))
 LMS_COUPON_FAILURES_PER_ADDRESS = int(os.environ.get("LMS_COUPON_FAILURES_PER_ADDRESS", "30"))
 LMS_COUPON_FAILURE_WINDOW = int(os.environ.get("LMS_COUPON_FAILURE_WINDOW", "3600"))
-# Days a failed instalment may stay unpaid (while Stripe retries) before access pauses.
+# Days a failed payment may stay unpaid before access pauses; reminder days (once each).
 LMS_PAYMENT_GRACE_DAYS = int(os.environ.get("LMS_PAYMENT_GRACE_DAYS", "7"))
 # Memberships paid by invoice: sent this many days before the period ends, due after.
 LMS_MEMBERSHIP_INVOICE_LEAD_DAYS = int(os.environ.get("LMS_MEMBERSHIP_INVOICE_LEAD_DAYS", "14"))

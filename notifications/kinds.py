@@ -108,6 +108,17 @@ def _waitlist_promoted(p: dict) -> tuple[str, str]:
 
 
 def _invoice(p: dict) -> tuple[str, str]:
+    if not p.get("course"):  # an invoice of its own (a membership), not for a seat
+        return (
+            _("Invoice %(number)s: %(description)s")
+            % {"number": p["invoice_number"], "description": p["description"]},
+            _("Invoice %(number)s for %(description)s is due on %(due_on)s.")
+            % {
+                "number": p["invoice_number"],
+                "description": p["description"],
+                "due_on": date_format(dt.date.fromisoformat(p["due_on"]), "DATE_FORMAT"),
+            },
+        )
     return (
         _("Invoice %(number)s: %(course)s")
         % {"number": p["invoice_number"], "course": p["course"]},
@@ -117,6 +128,12 @@ def _invoice(p: dict) -> tuple[str, str]:
 
 
 def _receipt(p: dict) -> tuple[str, str]:
+    if not p.get("course"):
+        return (
+            _("Payment received: %(description)s") % {"description": p["description"]},
+            _("We received your payment of %(amount)s for %(description)s. Thank you.")
+            % {"amount": money(p["amount"], p["currency"]), "description": p["description"]},
+        )
     return (
         _("Payment received: %(course)s") % {"course": p["course"]},
         _("We received your payment for %(course)s (%(cohort)s). Your seat is confirmed.")
@@ -307,6 +324,46 @@ def _membership_milestone(p: dict) -> tuple[str, str]:
             "Thank you for %(n)s year in %(tier)s.", "Thank you for %(n)s years in %(tier)s.", years
         )
         % {"n": years, "tier": p.get("tier", "")},
+def _payment_failed(p: dict) -> tuple[str, str]:
+    return (
+        _("Your payment for %(subject)s did not go through") % {"subject": p["subject"]},
+        _(
+            "A payment for %(subject)s could not be collected. Please check your payment "
+            "method within %(days)s days."
+        )
+        % {"subject": p["subject"], "days": p["grace_days"]},
+    )
+
+
+def _payment_reminder(p: dict) -> tuple[str, str]:
+    return (
+        _("Reminder: your payment for %(subject)s is still due") % {"subject": p["subject"]},
+        _(
+            "The payment for %(subject)s is still due. Unless it is made, your access pauses "
+            "on %(when)s."
+        )
+        % {"subject": p["subject"], "when": _when(p["pauses_at"])},
+    )
+
+
+def _payment_access_paused(p: dict) -> tuple[str, str]:
+    return (
+        _("Your access to %(subject)s is paused") % {"subject": p["subject"]},
+        _("The payment for %(subject)s is still due, so your access is paused until it is made.")
+        % {"subject": p["subject"]},
+    )
+
+
+def _payment_settled(p: dict) -> tuple[str, str]:
+    if p.get("restored"):
+        return (
+            _("Your access to %(subject)s is back") % {"subject": p["subject"]},
+            _("The payment for %(subject)s is in and your access is back.")
+            % {"subject": p["subject"]},
+        )
+    return (
+        _("Your payment for %(subject)s is in") % {"subject": p["subject"]},
+        _("The payment for %(subject)s that was due is in. Thank you.") % {"subject": p["subject"]},
     )
 
 
@@ -328,6 +385,10 @@ RENDERERS: dict[str, Callable[[dict], tuple[str, str]]] = {
     Kind.ACCESS_RESTORED: _access_restored,
     Kind.REFUNDED: _refunded,
     Kind.DEFERRAL: _deferral,
+    Kind.PAYMENT_FAILED: _payment_failed,
+    Kind.PAYMENT_REMINDER: _payment_reminder,
+    Kind.PAYMENT_ACCESS_PAUSED: _payment_access_paused,
+    Kind.PAYMENT_SETTLED: _payment_settled,
     Kind.COMMUNITY_WELCOME: _community_welcome,
     Kind.MEMBERSHIP: _membership,
     Kind.MEMBERSHIP_MILESTONE: _membership_milestone,

@@ -31,6 +31,10 @@ class Kind(models.TextChoices):
     ACCESS_RESTORED = "access_restored", _("Access back after a payment")
     REFUNDED = "refunded", _("Refunds")
     DEFERRAL = "deferral", _("Requests to move your seat")
+    PAYMENT_FAILED = "payment_failed", _("A payment did not go through")
+    PAYMENT_REMINDER = "payment_reminder", _("Reminders of a payment still due")
+    PAYMENT_ACCESS_PAUSED = "payment_access_paused", _("Access paused for a payment due")
+    PAYMENT_SETTLED = "payment_settled", _("A payment due was made")
     COMMUNITY_WELCOME = "community_welcome", _("Welcome to a cohort's community")
     COMMUNITY_MENTION = "community_mention", _("Someone mentioned you")
     COMMUNITY_REPLY = "community_reply", _("Replies to your posts")
@@ -56,6 +60,10 @@ ALWAYS_EMAILED: frozenset[str] = frozenset(
         Kind.REFUNDED,  # money back
         Kind.DEFERRAL,  # the answer to their own request to move their seat
         Kind.MEMBERSHIP,  # what they pay, when, and what they have access to
+        Kind.PAYMENT_FAILED,  # access pauses unless they act within the grace days
+        Kind.PAYMENT_REMINDER,
+        Kind.PAYMENT_ACCESS_PAUSED,
+        Kind.PAYMENT_SETTLED,
     }
 )
 

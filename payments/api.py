@@ -35,6 +35,18 @@ class QuoteSerializer(serializers.Serializer):
     currency = serializers.CharField()
     list_amount = serializers.IntegerField(help_text="The price of the day, in cents.")
     discount_amount = serializers.IntegerField()
+    discount_source = serializers.ChoiceField(
+        choices=["coupon", "benefit", ""],
+        help_text="What gave the discount: the code, a seat benefit (e.g. a membership), "
+        "or nothing. They do not stack: the larger discount applies.",
+    )
+    benefit_label = serializers.CharField(
+        allow_blank=True, help_text="The seat benefit that applies, in words; empty if none."
+    )
+    set_aside = serializers.CharField(
+        allow_blank=True,
+        help_text="The discount that did not apply because the other one was larger.",
+    )
     total_amount = serializers.IntegerField()
     early_bird = serializers.BooleanField()
     instalments = serializers.IntegerField()
@@ -76,6 +88,10 @@ class OrderSerializer(serializers.Serializer):
     currency = serializers.CharField(source="order.currency")
     list_amount = serializers.IntegerField(source="order.list_amount")
     discount_amount = serializers.IntegerField(source="order.discount_amount")
+    benefit_label = serializers.CharField(
+        source="order.benefit_label",
+        help_text="The seat benefit that gave the discount (instead of a code); empty if none.",
+    )
     total_amount = serializers.IntegerField(source="order.total_amount")
     received = serializers.IntegerField()
     refunded_amount = serializers.IntegerField(source="order.refunded_amount")
@@ -169,7 +185,8 @@ class QuoteApi(CouponThrottleMixin, ApiView):
         responses={200: QuoteSerializer, 400: ERROR, 404: ERROR, 409: ERROR, 429: ERROR},
         tags=["payments"],
         description=(
-            "What a seat costs you now: early-bird, code and instalments applied. Codes "
+            "What a seat costs you now: early-bird, code or seat benefit (the larger "
+            "discount) and instalments applied; enrolling charges exactly this. Codes "
             "that do not work are counted per user and address: past the limit, 429 "
             "with Retry-After."
         ),
@@ -183,6 +200,7 @@ class QuoteApi(CouponThrottleMixin, ApiView):
             cohort=cohort,
             coupon_code=params.validated_data.get("coupon", ""),
             instalments=params.validated_data["instalments"],
+            user=request.user,
         )
         if quote is None:
             return Response(
@@ -195,6 +213,9 @@ class QuoteApi(CouponThrottleMixin, ApiView):
                     "currency": quote.currency,
                     "list_amount": quote.list_amount,
                     "discount_amount": quote.discount_amount,
+                    "discount_source": quote.discount_source,
+                    "benefit_label": quote.benefit.label if quote.benefit else "",
+                    "set_aside": _set_aside(quote),
                     "total_amount": quote.total_amount,
                     "early_bird": quote.early_bird,
                     "instalments": quote.instalments,
@@ -204,6 +225,12 @@ class QuoteApi(CouponThrottleMixin, ApiView):
                 }
             ).data
         )
+
+
+def _set_aside(quote) -> str:
+    if quote.coupon_set_aside is not None:
+        return _("Code %(code)s") % {"code": quote.coupon_set_aside.code}
+    return quote.benefit_set_aside.label if quote.benefit_set_aside is not None else ""
 
 
 class MyOrdersApi(ApiView):

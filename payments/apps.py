@@ -11,5 +11,8 @@ class PaymentsConfig(AppConfig):
         # imports payments).
         from cohorts.seats import seat_policy_register
         from payments.seats import PaidSeats
+        from payments.services.instalments import instalment_dunning_register
 
         seat_policy_register(PaidSeats())
+        # Instalment plans in arrears are chased like anything else paid for.
+        instalment_dunning_register()

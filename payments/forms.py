@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from lms.money import MoneyField
+from payments.models import CouponScope
 
 
 class DeferralForm(forms.Form):
@@ -65,6 +66,15 @@ class CouponForm(WagtailAdminModelForm):
         min_minor=1,
         help_text=_("In the coupon's currency. Give this or a percentage, not both."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "applies_to" in self.fields:
+            # Left out (an older form, a script posting the fields it always did): seats.
+            self.fields["applies_to"].required = False
+
+    def clean_applies_to(self) -> str:
+        return self.cleaned_data.get("applies_to") or CouponScope.SEATS
 
 
 class MarkPaidForm(forms.Form):

@@ -1,5 +1,6 @@
-"""What payments tells the buyer: invoices, receipts, instalments that failed, access
-paused and back, refunds, answers to a request to move their seat. Each is called
+"""What payments tells the buyer: invoices (an order's, or one on its own), receipts,
+instalments that failed, access paused and back, refunds, answers to a request to move
+their seat. Each is called
 inside the transaction that makes its fact (the order paid, the refund recorded), so
 the notification exists exactly when the fact does; every payment kind is always
 emailed (preferences do not apply) and keeps the email key it always had."""
@@ -11,7 +12,7 @@ from django.urls import reverse
 
 from notifications.models import Kind
 from notifications.services import notify_user
-from payments.models import Deferral, Order
+from payments.models import Deferral, Invoice, Order
 
 
 def _notify(kind: str, key: str, order, **facts) -> bool:
@@ -91,6 +92,53 @@ def payment_notify(*, order_id: int, kind: str, reference: str) -> bool:
         grace_days=settings.LMS_PAYMENT_GRACE_DAYS,
         refunded_amount=order.refunded_amount,
         provider=order.provider,
+    )
+
+
+def _invoice_facts(invoice: Invoice) -> dict:
+    """An invoice issued on its own (no order, no seat): what it is for instead."""
+    return {
+        "invoice_id": invoice.pk,
+        "invoice_number": invoice.number,
+        "description": invoice.description,
+        "amount": invoice.amount,
+        "currency": invoice.currency,
+    }
+
+
+def invoice_issued_notify(*, invoice_id: int) -> bool:
+    """The bill of an invoice on its own: always emailed, once."""
+    invoice = Invoice.objects.filter(pk=invoice_id, order__isnull=True).first()
+    if invoice is None or not invoice.is_open:
+        return False
+    return notify_user(
+        kind=Kind.INVOICE,
+        key=f"invoice-issued:{invoice.pk}",
+        user_id=invoice.user_id,
+        params={
+            **_invoice_facts(invoice),
+            "due_on": invoice.due_on.isoformat(),
+            "payee": settings.LMS_INVOICE_PAYEE,
+            "iban": settings.LMS_INVOICE_IBAN,
+            "payment_reference": invoice.payment_reference,
+        },
+        url=reverse("payments:portal"),
+    )
+
+
+def invoice_paid_notify(*, invoice_id: int) -> bool:
+    """The receipt of an invoice on its own: always emailed, once."""
+    invoice = Invoice.objects.filter(
+        pk=invoice_id, order__isnull=True, paid_at__isnull=False
+    ).first()
+    if invoice is None:
+        return False
+    return notify_user(
+        kind=Kind.RECEIPT,
+        key=f"invoice-paid:{invoice.pk}",
+        user_id=invoice.user_id,
+        params=_invoice_facts(invoice),
+        url=reverse("payments:portal"),
     )
 
 

@@ -16,8 +16,12 @@ from payments.pricing import Quote
 
 
 class PaidSeats(SeatPolicy):
-    def quote(self, *, cohort: Cohort, coupon_code: str = "", instalments: int = 1) -> Quote | None:
-        return selectors.quote_get(cohort=cohort, coupon_code=coupon_code, instalments=instalments)
+    def quote(
+        self, *, cohort: Cohort, coupon_code: str = "", instalments: int = 1, user=None
+    ) -> Quote | None:
+        return selectors.quote_get(
+            cohort=cohort, coupon_code=coupon_code, instalments=instalments, user=user
+        )
 
     def start(
         self,

@@ -15,12 +15,14 @@ from cohorts import schedule
 from cohorts.models import Cohort, CohortPace, CohortStatus, Enrolment, EnrolmentStatus
 from lms.api import MAX_ID
 from lms.errors import NotFound, ValidationFailed
-from payments import pricing
+from payments import hooks, pricing
 from payments.models import (
     CohortPrice,
     Coupon,
+    CouponScope,
     Deferral,
     DeferralStatus,
+    Invoice,
     Order,
     OrderStatus,
     Payment,
@@ -55,13 +57,47 @@ def payment_provider(*, price: CohortPrice) -> str:
 
 
 def coupon_for(*, code: str, cohort: Cohort, currency: str, now: dt.datetime) -> Coupon:
-    """The coupon behind a code a student typed, or a message saying why it cannot be
-    used."""
+    """The coupon behind a code a student typed for a seat in ``cohort``, or a message
+    saying why it cannot be used."""
+    return _coupon_usable(
+        code=code, currency=currency, now=now, purpose=CouponScope.SEATS, cohort=cohort
+    )
+
+
+def coupon_for_membership(*, code: str, currency: str, now: dt.datetime) -> Coupon:
+    """The coupon behind a code typed for a membership (sold by an app above payments),
+    or a message saying why it cannot be used: the same checks as for a seat, and a
+    code for seats only is refused (``coupon_not_for_memberships``). Wrap the call in
+    payments.throttling's ``coupon_attempt`` (pages) or ``CouponThrottleMixin`` (API):
+    codes that did not work are counted with those typed for seats."""
+    return _coupon_usable(code=code, currency=currency, now=now, purpose=CouponScope.MEMBERSHIPS)
+
+
+def _coupon_usable(
+    *, code: str, currency: str, now: dt.datetime, purpose: str, cohort: Cohort | None = None
+) -> Coupon:
+    # Every refusal's code starts with "coupon_": payments.throttling counts it.
     coupon = Coupon.objects.filter(code__iexact=code.strip()).first()
     if coupon is None or not coupon.active:
         raise ValidationFailed(
             _("“%(code)s” is not a valid code. Check the spelling.") % {"code": code.strip()},
             code="coupon_invalid",
+            field="coupon",
+        )
+    if purpose == CouponScope.SEATS and coupon.applies_to == CouponScope.MEMBERSHIPS:
+        raise ValidationFailed(
+            _("The code “%(code)s” is for memberships, not for a seat in a cohort.")
+            % {"code": coupon.code},
+            code="coupon_not_for_seats",
+            field="coupon",
+        )
+    if purpose == CouponScope.MEMBERSHIPS and (
+        coupon.applies_to == CouponScope.SEATS or coupon.cohort_id is not None
+    ):
+        raise ValidationFailed(
+            _("The code “%(code)s” is for seats in a cohort, not for a membership.")
+            % {"code": coupon.code},
+            code="coupon_not_for_memberships",
             field="coupon",
         )
     if coupon.expires_at is not None and now >= coupon.expires_at:
@@ -70,7 +106,7 @@ def coupon_for(*, code: str, cohort: Cohort, currency: str, now: dt.datetime) ->
             code="coupon_expired",
             field="coupon",
         )
-    if coupon.cohort_id is not None and coupon.cohort_id != cohort.pk:
+    if cohort is not None and coupon.cohort_id is not None and coupon.cohort_id != cohort.pk:
         raise ValidationFailed(
             _("The code “%(code)s” is not valid for this cohort.") % {"code": coupon.code},
             code="coupon_other_cohort",
@@ -82,17 +118,22 @@ def coupon_for(*, code: str, cohort: Cohort, currency: str, now: dt.datetime) ->
             code="coupon_invalid",
             field="coupon",
         )
-    if coupon.max_uses is not None:
-        used = Order.objects.filter(
-            coupon=coupon, status__in=(OrderStatus.PENDING, OrderStatus.PAID)
-        ).count()
-        if used >= coupon.max_uses:
-            raise ValidationFailed(
-                _("The code “%(code)s” has been used up.") % {"code": coupon.code},
-                code="coupon_used_up",
-                field="coupon",
-            )
+    if coupon.max_uses is not None and coupon_uses(coupon=coupon) >= coupon.max_uses:
+        raise ValidationFailed(
+            _("The code “%(code)s” has been used up.") % {"code": coupon.code},
+            code="coupon_used_up",
+            field="coupon",
+        )
     return coupon
+
+
+def coupon_uses(*, coupon: Coupon) -> int:
+    """How often a coupon is in use: orders awaiting payment or paid, and the uses
+    apps above payments report (payments.hooks.register_coupon_uses)."""
+    in_orders = Order.objects.filter(
+        coupon=coupon, status__in=(OrderStatus.PENDING, OrderStatus.PAID)
+    ).count()
+    return in_orders + hooks.coupon_uses_elsewhere(coupon=coupon)
 
 
 def quote_get(
@@ -101,8 +142,11 @@ def quote_get(
     coupon_code: str = "",
     instalments: int = 1,
     now: dt.datetime | None = None,
+    user=None,
 ) -> pricing.Quote | None:
-    """What this student would pay now, or None for a free cohort."""
+    """What this student would pay now, or None for a free cohort: the price of the
+    day with the code, or the seat benefit offered to ``user`` (payments.hooks) when
+    it takes more off, and the plan."""
     now = now or timezone.now()
     price = cohort_price_get(cohort=cohort)
     if price is None:
@@ -126,7 +170,10 @@ def quote_get(
         if coupon_code and coupon_code.strip()
         else None
     )
-    return pricing.quote(price=price, now=now, coupon=coupon, instalments=instalments)
+    benefit = hooks.seat_benefit_offer(user=user, cohort=cohort, now=now)
+    return pricing.quote(
+        price=price, now=now, coupon=coupon, instalments=instalments, benefit=benefit
+    )
 
 
 def money_received(*, order: Order) -> int:
@@ -388,6 +435,36 @@ def order_for_staff(*, order_id: int) -> Order:
     if order is None:
         raise NotFound(_("There is no such order."), code="order_not_found")
     return order
+
+
+def invoices_of(*, user) -> list[Invoice]:
+    """The user's invoices issued on their own (no order: a membership billed by
+    invoice), newest first, voided ones left out; for the page of what they pay for."""
+    return list(
+        Invoice.objects.filter(user=user, order__isnull=True, voided_at__isnull=True).order_by(
+            "-created_at", "-pk"
+        )[:50]
+    )
+
+
+def invoices_open_on_their_own() -> list[Invoice]:
+    """Invoices issued without an order (memberships) still to be paid, for staff."""
+    return list(
+        Invoice.objects.filter(order__isnull=True, paid_at__isnull=True, voided_at__isnull=True)
+        .select_related("user")
+        .order_by("due_on", "pk")[:200]
+    )
+
+
+def invoice_for_staff(*, invoice_id: int) -> Invoice:
+    invoice = (
+        Invoice.objects.select_related("order", "user").filter(pk=invoice_id).first()
+        if invoice_id <= MAX_ID
+        else None
+    )
+    if invoice is None:
+        raise NotFound(_("There is no such invoice."), code="invoice_not_found")
+    return invoice
 
 
 def deferral_for_staff(*, deferral_id: int) -> Deferral:

@@ -59,12 +59,10 @@ def end_instalment_plan(order_id: int) -> None:
 
 @shared_task(autoretry_for=())  # a beat tick: the next tick is its retry
 def expire_payment_holds() -> tuple[int, int, int]:
-    """Holds that ran out, access paused for instalments unpaid past the grace period,
-    and provider calls whose task was lost (a late payment to refund, a plan to stop)."""
-    from payments.services import (
-        instalments_suspend_overdue,
-        payment_holds_expire,
-        provider_actions_resume,
-    )
+    """Holds that ran out, payments in arrears (reminders due, access paused past the
+    grace period: instalments and whatever else registered with payments.dunning), and
+    provider calls whose task was lost (a late payment to refund, a plan to stop)."""
+    from payments.dunning import dunning_sweep
+    from payments.services import payment_holds_expire, provider_actions_resume
 
-    return payment_holds_expire(), instalments_suspend_overdue(), provider_actions_resume()
+    return payment_holds_expire(), dunning_sweep().suspended, provider_actions_resume()

@@ -17,6 +17,14 @@ urlpatterns = [
     path("staff/orders/<id:order_id>/refund/", views.staff_refund, name="staff_refund"),
     path("staff/orders/<id:order_id>/mark-paid/", views.staff_mark_paid, name="staff_mark_paid"),
     path(
+        "staff/invoices/<id:invoice_id>/mark-paid/",
+        views.staff_invoice_mark_paid,
+        name="staff_invoice_mark_paid",
+    ),
+    path(
+        "staff/invoices/<id:invoice_id>/void/", views.staff_invoice_void, name="staff_invoice_void"
+    ),
+    path(
         "staff/deferrals/<id:deferral_id>/decide/",
         views.staff_deferral_decide,
         name="staff_deferral_decide",

@@ -151,6 +151,7 @@ def staff_overview(request: HttpRequest) -> HttpResponse:
             "rows": selectors.revenue_by_cohort(),
             "deferrals": selectors.deferrals_open(),
             "problems": selectors.orders_with_payment_problems(),
+            "invoices": selectors.invoices_open_on_their_own(),
         },
     )
 
@@ -208,6 +209,30 @@ def staff_mark_paid(request: HttpRequest, order_id: int) -> HttpResponse:
     services.order_mark_paid(order=order, by=request.user, reference=form.cleaned_data["reference"])
     messages.success(request, _("Marked paid; the student's seat is confirmed."))
     return redirect("payments:staff_cohort", cohort_id=order.enrolment.cohort_id)
+
+
+@orders_manager_required
+@require_POST
+def staff_invoice_mark_paid(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    """An invoice issued on its own (no order) was paid by transfer."""
+    invoice = selectors.invoice_for_staff(invoice_id=invoice_id)
+    form = MarkPaidForm(request.POST)
+    if not form.is_valid():
+        raise ValidationFailed(_("Give the bank reference of the transfer, or leave it empty."))
+    services.invoice_mark_paid(
+        invoice=invoice, by=request.user, reference=form.cleaned_data["reference"]
+    )
+    messages.success(request, _("Invoice %(number)s marked paid.") % {"number": invoice.number})
+    return redirect("payments:staff_overview")
+
+
+@orders_manager_required
+@require_POST
+def staff_invoice_void(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    invoice = selectors.invoice_for_staff(invoice_id=invoice_id)
+    services.invoice_void(invoice=invoice, by=request.user, reason=request.POST.get("reason", ""))
+    messages.success(request, _("Invoice %(number)s voided.") % {"number": invoice.number})
+    return redirect("payments:staff_overview")
 
 
 @orders_manager_required

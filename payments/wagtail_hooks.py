@@ -68,9 +68,10 @@ class CouponViewSet(ModelViewSet):
         "max_uses",
         "expires_at",
         "cohort",
+        "applies_to",
         "active",
     ]
-    list_filter = ["active", "cohort"]
+    list_filter = ["active", "applies_to", "cohort"]
     search_fields = ["code"]
     edit_handler = ObjectList(
         [
@@ -79,6 +80,7 @@ class CouponViewSet(ModelViewSet):
                 [FieldPanel("percent_off"), FieldPanel("amount_off"), FieldPanel("currency")]
             ),
             FieldRowPanel([FieldPanel("max_uses"), FieldPanel("expires_at")]),
+            FieldPanel("applies_to"),
             FieldPanel("cohort"),
             FieldPanel("active"),
         ],

@@ -6,13 +6,21 @@ nothing. Handlers look at the state Stripe reports, not at the order events arri
 ``invoice.paid`` before ``checkout.session.completed`` confirms the order just the same,
 and the later event finds the payment recorded. Events we do not handle are recorded and
 acknowledged.
+
+Apps above payments (memberships) register handlers for events that are not about an
+order of ours (``register_event_handler``): an event of a type payments does not handle,
+or one of a handled type that matches no order (a Checkout Session whose metadata names
+a ``membership_id``, a subscription that is not an instalment plan). They run inside the
+transaction that records the event, so a duplicate delivery is still a no-op and a
+handler that fails rolls the record back (Stripe delivers the event again).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -59,9 +67,72 @@ _SHAPES: dict[str, dict[str, tuple[type, ...]]] = {
 }
 
 
+class EventHandler(Protocol):
+    def __call__(self, *, obj: Json, source: str, now: dt.datetime) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class _Registered:
+    handler: EventHandler
+    shape: dict[str, tuple[type, ...]]
+
+
+_REGISTERED: dict[str, list[_Registered]] = {}
+
+
+def register_event_handler(
+    event_type: str, handler: EventHandler, shape: dict[str, Any] | None = None
+) -> None:
+    """Run ``handler(*, obj, source, now) -> str | None`` for Stripe events of
+    ``event_type`` that are not about an order of ours; the first handler that returns
+    a string gives the outcome recorded with the event. ``shape`` maps keys of
+    ``data.object`` to the type, or tuple of types, each must have (``type(None)`` in
+    the tuple: may be absent or null); a signed event of another shape is refused with
+    400 before anything is recorded. For a type payments handles itself, the shape is
+    checked on events whose metadata names no order of ours. Registered in the
+    registering app's AppConfig.ready()."""
+    if not event_type or len(event_type) > 100:
+        raise ValueError("A Stripe event type has 1 to 100 characters.")
+    normalised = {
+        key: types if isinstance(types, tuple) else (types,) for key, types in (shape or {}).items()
+    }
+    registered = _REGISTERED.setdefault(event_type, [])
+    if all(entry.handler is not handler for entry in registered):
+        registered.append(_Registered(handler=handler, shape=normalised))
+
+
+def unregister_event_handler(event_type: str, handler: EventHandler) -> None:
+    registered = [e for e in _REGISTERED.get(event_type, []) if e.handler is not handler]
+    if registered:
+        _REGISTERED[event_type] = registered
+    else:
+        _REGISTERED.pop(event_type, None)
+
+
+def _shape_problem(obj: Json, shape: dict[str, tuple[type, ...]]) -> str | None:
+    for key, types in shape.items():
+        value = obj.get(key)
+        required = type(None) not in types
+        if (required and key not in obj) or (
+            not isinstance(value, types) or (isinstance(value, bool) and bool not in types)
+        ):
+            return f"data.object.{key} is missing or of the wrong type."
+    return None
+
+
+def _names_our_order(event_type: str, obj: Json) -> bool:
+    if (obj.get("metadata") or {}).get("order_id"):
+        return True
+    if event_type.startswith("invoice."):
+        details = (obj.get("parent") or {}).get("subscription_details") or {}
+        return bool((details.get("metadata") or {}).get("order_id"))
+    return False
+
+
 def event_problem(event: Any) -> str | None:
     """Why a verified payload cannot be handled, or None when it has the shape we rely
-    on. Only the types we handle are checked in depth."""
+    on. The types we handle are checked in depth, and the types apps above payments
+    registered as they declared them."""
     if not isinstance(event, dict):
         return "The payload is not a Stripe event."
     if not isinstance(event.get("id"), str) or not 0 < len(event["id"]) <= 255:
@@ -71,17 +142,19 @@ def event_problem(event: Any) -> str | None:
     data = event.get("data")
     if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
         return "The event has no data.object."
-    if event["type"] not in HANDLERS:
-        return None
     obj = data["object"]
-    kind = event["type"].rsplit(".", 1)[0]
-    for key, types in _SHAPES[kind].items():
-        value = obj.get(key)
-        required = type(None) not in types
-        if (required and key not in obj) or (
-            not isinstance(value, types) or isinstance(value, bool)
-        ):
-            return f"data.object.{key} is missing or of the wrong type."
+    problem = _own_shape_problem(event["type"], obj) if event["type"] in HANDLERS else None
+    if problem is None and not (event["type"] in HANDLERS and _names_our_order(event["type"], obj)):
+        for entry in _REGISTERED.get(event["type"], []):
+            problem = problem or _shape_problem(obj, entry.shape)
+    return problem
+
+
+def _own_shape_problem(event_type: str, obj: Json) -> str | None:
+    kind = event_type.rsplit(".", 1)[0]
+    problem = _shape_problem(obj, _SHAPES[kind])
+    if problem is not None:
+        return problem
     for value in (obj.get("metadata") or {}).values():
         if not isinstance(value, str):
             return "data.object.metadata holds something other than text."
@@ -119,15 +192,24 @@ def stripe_event_receive(*, event: Json, now: dt.datetime | None = None) -> str:
         handler = HANDLERS.get(record.type)
         obj = (event.get("data") or {}).get("object") or {}
         order = _order_for(record.type, obj) if handler else None
-        if handler is None:
-            outcome = "not handled"
-        elif order is None:
-            outcome = "no order of ours"
+        source = f"Stripe event {record.event_id}"
+        if order is not None and handler is not None:
+            outcome = handler(order, obj, source, now)
         else:
-            outcome = handler(order, obj, f"Stripe event {record.event_id}", now)
+            outcome = _registered_outcome(record.type, obj, source, now) or (
+                "not handled" if handler is None else "no order of ours"
+            )
         record.order, record.outcome = order, outcome[:255]
         record.save(update_fields=["order", "outcome"])
         return outcome
+
+
+def _registered_outcome(event_type: str, obj: Json, source: str, now: dt.datetime) -> str | None:
+    for entry in list(_REGISTERED.get(event_type, [])):
+        outcome = entry.handler(obj=obj, source=source, now=now)
+        if isinstance(outcome, str):
+            return outcome
+    return None
 
 
 def _order_for(event_type: str, obj: Json) -> Order | None:

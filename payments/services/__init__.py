@@ -2,9 +2,18 @@
 (django-simple-history on orders and invoices; Payment and Refund rows). The seat itself
 is always taken and released by cohorts.services, under the cohort's row lock.
 
-Other apps import from here; the modules split the work by concern.
+Other apps import from here; the modules split the work by concern. Dunning (arrears
+of anything paid for) lives in payments.dunning, with its registry; its services are
+re-exported here.
 """
 
+from payments.dunning import (
+    arrears_close,
+    arrears_open,
+    arrears_settle,
+    arrears_suspend,
+    dunning_sweep,
+)
 from payments.services.checkout import (
     ASYNC_PAYMENT_HOLD,
     checkout_start,
@@ -18,16 +27,22 @@ from payments.services.deferrals import (
     deferral_request,
 )
 from payments.services.instalments import (
+    INSTALMENT,
     instalment_failed,
     instalment_plan_end,
     instalment_plan_ended_unpaid,
     instalments_suspend_overdue,
 )
+from payments.services.invoices import (
+    invoice_issue,
+    invoice_mark_paid,
+    invoice_reconcile,
+    invoice_void,
+)
 from payments.services.orders import (
     CHECKOUT_MIN_MINUTES,
     enrolment_start,
     expected_payment,
-    invoice_reconcile,
     order_expire,
     order_for_promotion,
     order_mark_paid,
@@ -48,16 +63,25 @@ from payments.services.refunds import (
 __all__ = [
     "ASYNC_PAYMENT_HOLD",
     "CHECKOUT_MIN_MINUTES",
+    "INSTALMENT",
+    "arrears_close",
+    "arrears_open",
+    "arrears_settle",
+    "arrears_suspend",
     "checkout_start",
     "deferral_decide",
     "deferral_request",
+    "dunning_sweep",
     "enrolment_start",
     "expected_payment",
     "instalment_failed",
     "instalment_plan_end",
     "instalment_plan_ended_unpaid",
     "instalments_suspend_overdue",
+    "invoice_issue",
+    "invoice_mark_paid",
     "invoice_reconcile",
+    "invoice_void",
     "late_payment_refund",
     "order_expire",
     "order_for_promotion",

@@ -55,6 +55,8 @@ def checkout_start(*, order: Order, base_url: str, now: dt.datetime | None = Non
     name = f"{cohort.course.title}: {cohort.name}"
     if order.coupon_id:
         name += " " + _("(code %(code)s applied)") % {"code": order.coupon.code}
+    elif order.benefit_label:
+        name += f" ({order.benefit_label})"
     order_url = base_url + reverse("payments:order", args=[order.pk])
     session = stripe_gateway.checkout_session_create(
         order_id=order.pk,

@@ -26,10 +26,11 @@ from cohorts.services import (
     enrolment_seat_for_late_payment,
     enrolment_transition,
 )
-from lms.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from lms.errors import Conflict, NotAllowed
 from lms.models import User
 from lms.timeutils import local_moment, local_today
-from payments import notices, pricing, selectors, stripe_gateway, tasks
+from payments import hooks, notices, pricing, selectors, stripe_gateway, tasks
+from payments.invoice_numbers import invoice_number_next, payment_reference
 from payments.models import (
     ORDER_MACHINE,
     CohortPrice,
@@ -41,6 +42,7 @@ from payments.models import (
     ProviderAction,
 )
 from payments.services.checkout import checkout_start, order_hold_for_bank_debit
+from payments.services.instalments import instalment_arrears_close, instalment_arrears_settle
 
 # Stripe will not expire a Checkout Session sooner than this after creating it.
 CHECKOUT_MIN_MINUTES = 30
@@ -56,8 +58,26 @@ def order_transition(
 ) -> Order:
     """The one function that changes an order's status: ORDER_MACHINE checks the table,
     stamps ``paid_at`` on payment, saves the order with the other fields the caller set,
-    records who and why, and signals on commit. Caller holds the order's row lock."""
-    return ORDER_MACHINE.move(order, to, by=by, reason=reason, now=now)
+    records who and why, and signals on commit. Caller holds the order's row lock.
+
+    An order that held a seat benefit (payments.hooks) and ends unpaid or refunded gives
+    it back, once the change committed."""
+    was = order.status
+    ORDER_MACHINE.move(order, to, by=by, reason=reason, now=now)
+    if order.benefit_key and was in _HOLDING_BENEFIT and to in _ENDING_BENEFIT:
+        hooks.seat_benefit_release_on_commit(
+            key=order.benefit_key, enrolment_id=order.enrolment_id, now=now or timezone.now()
+        )
+    if was == OrderStatus.PAID and order.failing_since is not None:
+        # Refunded: nothing is owed any more, so no reminder follows.
+        instalment_arrears_close(order=order, now=now or timezone.now())
+    return order
+
+
+# An order holds its benefit while it waits for payment or is paid; it gives it back
+# when it ends unpaid or is refunded in full (an order that expired gave it back then).
+_HOLDING_BENEFIT = frozenset({OrderStatus.PENDING, OrderStatus.PAID})
+_ENDING_BENEFIT = frozenset({OrderStatus.EXPIRED, OrderStatus.CANCELLED, OrderStatus.REFUNDED})
 
 
 @transaction.atomic
@@ -71,35 +91,57 @@ def paid_enrolment_start(
 ) -> tuple[Enrolment, Order | None]:
     """Enrol in a cohort, paying where it is paid for.
 
-    A free cohort (or a 100 % coupon: a scholarship) gives an active seat at once. A paid
-    one holds the seat (pending_payment) and opens an order the student pays; a full one
-    puts the student on the waitlist with no order yet (one opens when a seat frees).
+    A free cohort (or a 100 % coupon or seat benefit: a scholarship) gives an active
+    seat at once. A paid one holds the seat (pending_payment) and opens an order the
+    student pays; a full one puts the student on the waitlist with no order yet (one
+    opens when a seat frees). A seat benefit the order uses is claimed under the
+    cohort's lock before anything commits: its refusal (a Conflict) refuses it all.
     """
     now = now or timezone.now()
     quote = selectors.quote_get(
-        cohort=cohort, coupon_code=coupon_code, instalments=instalments, now=now
+        cohort=cohort, coupon_code=coupon_code, instalments=instalments, now=now, user=user
     )
     needs_payment = quote is not None and not quote.is_free
     enrolment = enrolment_create(cohort=cohort, user=user, now=now, pending_payment=needs_payment)
     if quote is None or enrolment.status == EnrolmentStatus.WAITLISTED:
         return enrolment, None
-    if quote.is_free:  # a scholarship: recorded, so the coupon's uses are counted
-        order = Order(
-            enrolment=enrolment,
-            user=user,
-            status=OrderStatus.PAID,
-            provider=Provider.NONE,
-            currency=quote.currency,
-            list_amount=quote.list_amount,
-            discount_amount=quote.discount_amount,
-            total_amount=0,
-            coupon=quote.coupon,
-            paid_at=now,
-        )
-        order._change_reason = "scholarship"
-        order.save()
-        return enrolment, order
+    if quote.benefit is not None:
+        hooks.seat_benefit_claim(benefit=quote.benefit, enrolment=enrolment, now=now)
+    if quote.is_free:
+        return enrolment, _scholarship_record(enrolment, quote, now)
     return enrolment, _order_open(enrolment, quote, now)
+
+
+def _scholarship_record(enrolment: Enrolment, quote: pricing.Quote, now: dt.datetime) -> Order:
+    """Nothing to pay: recorded all the same, so the coupon's uses are counted and the
+    benefit can be given back."""
+    order = Order(
+        enrolment=enrolment,
+        user=enrolment.user,
+        status=OrderStatus.PAID,
+        provider=Provider.NONE,
+        currency=quote.currency,
+        list_amount=quote.list_amount,
+        discount_amount=quote.discount_amount,
+        total_amount=0,
+        coupon=quote.coupon,
+        paid_at=now,
+        **_benefit_fields(quote),
+    )
+    order._change_reason = "scholarship"
+    order.save()
+    return order
+
+
+def _benefit_fields(quote: pricing.Quote) -> dict:
+    benefit = quote.benefit
+    if benefit is None:
+        return {}
+    return {
+        "benefit_key": benefit.key,
+        "benefit_label": benefit.label,
+        "benefit_percent_off": benefit.percent_off,
+    }
 
 
 def enrolment_start(
@@ -133,9 +175,25 @@ def enrolment_start(
 
 def order_for_promotion(*, enrolment: Enrolment, price: CohortPrice, now: dt.datetime) -> Order:
     """A waitlisted student moved into a paid seat, held for them (pending_payment):
-    open their order at today's price. The caller (cohorts.services, through the seat
-    policy) holds the cohort lock and read ``price`` under it."""
-    return _order_open(enrolment, pricing.quote(price=price, now=now), now, price=price)
+    open their order at today's price, with the seat benefit offered to them if it can
+    still be claimed (a refusal does not stop the waitlist: they pay the price). A
+    100 % benefit confirms the seat at once. The caller (cohorts.services, through the
+    seat policy) holds the cohort lock and read ``price`` under it."""
+    benefit = hooks.seat_benefit_offer(user=enrolment.user, cohort=enrolment.cohort, now=now)
+    quote = pricing.quote(price=price, now=now, benefit=benefit)
+    if quote.benefit is not None:
+        try:
+            with transaction.atomic():
+                hooks.seat_benefit_claim(benefit=quote.benefit, enrolment=enrolment, now=now)
+        except Conflict:
+            quote = pricing.quote(price=price, now=now)
+    if quote.is_free:
+        order = _scholarship_record(enrolment, quote, now)
+        enrolment_transition(
+            enrolment=enrolment, to=EnrolmentStatus.ACTIVE, reason="seat included", now=now
+        )
+        return order
+    return _order_open(enrolment, quote, now, price=price)
 
 
 def _order_open(
@@ -157,6 +215,7 @@ def _order_open(
         total_amount=quote.total_amount,
         instalments=quote.instalments,
         coupon=quote.coupon,
+        **_benefit_fields(quote),
     )
     order._change_reason = "opened"
     if provider == Provider.MANUAL:
@@ -167,7 +226,8 @@ def _order_open(
         order.save()
         Invoice.objects.create(
             order=order,
-            number=f"{now:%Y}-{order.pk:06d}",
+            user=enrolment.user,
+            number=invoice_number_next(now=now),
             amount=quote.total_amount,
             currency=quote.currency,
             due_on=due_on,
@@ -181,14 +241,6 @@ def _order_open(
         order.hold_expires_at = now + dt.timedelta(minutes=minutes)
         order.save()
     return order
-
-
-def payment_reference(order_id: int) -> str:
-    """A reference for the bank transfer with two check digits (ISO 7064 mod 97-10), so
-    a mistyped reference is recognised when payments are reconciled."""
-    body = f"{order_id:010d}"
-    check = 98 - (int(body) * 100) % 97
-    return f"LMS{check:02d}{body}"
 
 
 @transaction.atomic
@@ -217,6 +269,7 @@ def order_mark_paid(
         order.failing_since = None
         order._history_user, order._change_reason = by, "rest of the plan paid by transfer"
         order.save()
+        instalment_arrears_settle(order=order, now=now)
         enrolment_restore(enrolment=order.enrolment, reason="paid", now=now)
         return order
     enrolment = Enrolment.objects.select_for_update().get(pk=order.enrolment_id)
@@ -249,31 +302,6 @@ def order_mark_paid(
     )
     notices.receipt_notify(order_id=order.pk)
     return order
-
-
-def invoice_reconcile(*, reference: str, amount: int, by: User, now=None) -> Order:
-    """Match a bank transfer to its invoice by the payment reference (spaces and case do
-    not matter); a wrong reference or amount is refused with the reason."""
-    cleaned = "".join(reference.split()).upper()
-    invoice = Invoice.objects.select_related("order").filter(payment_reference=cleaned).first()
-    if invoice is None:
-        raise NotFound(
-            _("No invoice has the payment reference “%(ref)s”.") % {"ref": reference},
-            code="unknown_reference",
-        )
-    if amount != invoice.amount:
-        raise ValidationFailed(
-            _("Invoice %(number)s is for %(expected)s, the transfer was %(got)s.")
-            % {
-                "number": invoice.number,
-                "expected": f"{invoice.amount / 100:.2f} {invoice.currency}",
-                "got": f"{amount / 100:.2f} {invoice.currency}",
-            },
-            code="amount_mismatch",
-        )
-    return order_mark_paid(
-        order=invoice.order, by=by, reference=f"transfer-{invoice.number}", now=now
-    )
 
 
 def payment_holds_expire(*, now: dt.datetime | None = None) -> int:
@@ -422,6 +450,7 @@ def payment_confirm(
         )
         if enrolment is not None:
             order.enrolment = enrolment
+            _benefit_claim_again(order, enrolment, now)
             order_transition(
                 order=order, to=OrderStatus.PAID, reason="paid after the hold ended", now=now
             )
@@ -433,16 +462,27 @@ def payment_confirm(
         order.save()
         tasks.refund_late_payment.delay_on_commit(order.pk)
         return "paid late: cohort full, refund started"
-    # A later instalment.
+    # A later instalment: a plan in arrears is settled, and access comes back.
     order._change_reason = f"instalment {order.instalments_paid} paid"
-    restored = order.failing_since is not None
     order.failing_since = None
     order.save()
-    if restored:
-        enrolment_restore(enrolment=order.enrolment, reason="instalment paid", now=now)
-        notices.payment_notify(order_id=order.pk, kind="access_restored", reference=reference)
+    instalment_arrears_settle(order=order, now=now)
     _plan_complete_check(order)
     return f"instalment {order.instalments_paid} of {order.instalments} paid"
+
+
+def _benefit_claim_again(order: Order, enrolment: Enrolment, now: dt.datetime) -> None:
+    """Money for an order that ended unpaid (its benefit given back then) takes the seat
+    after all: the benefit is claimed again. The student paid the price they were
+    shown, so a refusal keeps the money and the seat; the order then no longer holds
+    the benefit and gives nothing back later."""
+    if not order.benefit_key or order.benefit_percent_off is None:
+        return
+    benefit = hooks.SeatBenefit(
+        percent_off=order.benefit_percent_off, label=order.benefit_label, key=order.benefit_key
+    )
+    if not hooks.seat_benefit_reclaim(benefit=benefit, enrolment=enrolment, now=now):
+        order.benefit_key = ""
 
 
 def _plan_complete_check(order: Order) -> None:

@@ -37,6 +37,10 @@ def test_payments_seats_and_deferrals_are_always_emailed_and_badges_follow_prefe
         Kind.REFUNDED,
         Kind.DEFERRAL,
         Kind.WAITLIST_PROMOTED,
+        Kind.PAYMENT_FAILED,
+        Kind.PAYMENT_REMINDER,
+        Kind.PAYMENT_ACCESS_PAUSED,
+        Kind.PAYMENT_SETTLED,
     } == ALWAYS_EMAILED
     assert Kind.BADGE_AWARDED not in ALWAYS_EMAILED
 
@@ -175,6 +179,19 @@ def test_an_account_email_and_a_notification_email_share_one_way_of_sending(stud
         (Kind.ACCESS_SUSPENDED, INVOICE, "is paused"),
         (Kind.ACCESS_RESTORED, INVOICE, "is back"),
         (Kind.REFUNDED, {**INVOICE, "refunded_amount": 1000}, "Refund for Writing"),
+        (
+            Kind.INVOICE,
+            {**INVOICE, "course": None, "description": "Premium membership 2027"},
+            "Invoice 2026-0001: Premium membership 2027",
+        ),
+        (
+            Kind.PAYMENT_REMINDER,
+            {"subject": "Premium membership", "pauses_at": "2026-03-04T09:00:00+00:00"},
+            "Reminder: your payment for Premium membership is still due",
+        ),
+        (Kind.PAYMENT_FAILED, {"subject": "Premium", "grace_days": 7}, "did not go through"),
+        (Kind.PAYMENT_ACCESS_PAUSED, {"subject": "Premium"}, "is paused"),
+        (Kind.PAYMENT_SETTLED, {"subject": "Premium", "restored": True}, "is back"),
         (
             Kind.DEFERRAL,
             {

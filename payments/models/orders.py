@@ -1,4 +1,5 @@
-"""Prices and offers of a cohort, coupons, orders and the manual-invoice provider.
+"""Prices and offers of a cohort, coupons, orders, money in and out, Stripe's events
+and requests to move a seat.
 
 Money is integer minor units plus a currency code. Orders keep their full history:
 money never moves without a record of who or what moved it.
@@ -105,6 +106,15 @@ class CohortPrice(TimeStampedModel):
             raise ValidationError(errors)
 
 
+class CouponScope(models.TextChoices):
+    """What a code may be used for: seats in a cohort, memberships (sold by an app
+    above payments), or both."""
+
+    SEATS = "seats", _("Cohort seats")
+    MEMBERSHIPS = "memberships", _("Memberships")
+    BOTH = "both", _("Seats and memberships")
+
+
 class Coupon(TimeStampedModel):
     """A code that takes a percentage or an amount off. 100% off is a scholarship: the
     student enrols without a payment step."""
@@ -136,6 +146,12 @@ class Coupon(TimeStampedModel):
         related_name="coupons",
         help_text=_("Empty: valid for every cohort."),
     )
+    applies_to = models.CharField(
+        _("applies to"),
+        max_length=12,
+        choices=CouponScope.choices,
+        default=CouponScope.SEATS,
+    )
     active = models.BooleanField(_("active"), default=True)
 
     history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
@@ -162,6 +178,10 @@ class Coupon(TimeStampedModel):
         if self.percent_off is None and self.amount_off is None:
             message = _("Give a percentage or an amount off (100 % is a scholarship).")
             raise ValidationError({"percent_off": message})
+        if self.applies_to == CouponScope.MEMBERSHIPS and self.cohort_id is not None:
+            raise ValidationError(
+                {"cohort": _("A code for memberships only cannot be limited to a cohort.")}
+            )
         if self.code:
             clash = Coupon.objects.filter(code__iexact=self.code.strip()).exclude(pk=self.pk)
             if clash.exists():
@@ -243,6 +263,14 @@ class Order(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="orders",
     )
+    # A seat benefit offered by an app above payments (payments.hooks) that gave the
+    # discount instead of a coupon: its key (opaque here, handed back when the order
+    # ends unpaid or refunded) and the words the student saw.
+    benefit_key = models.CharField(_("benefit"), max_length=100, blank=True)
+    benefit_label = models.CharField(_("benefit shown"), max_length=200, blank=True)
+    benefit_percent_off = models.PositiveSmallIntegerField(
+        _("benefit percent off"), null=True, blank=True
+    )
     hold_expires_at = models.DateTimeField(_("seat held until"), null=True, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     provider_reference = models.CharField(_("provider reference"), max_length=255, blank=True)
@@ -253,6 +281,7 @@ class Order(TimeStampedModel):
     subscription = models.CharField(_("Stripe subscription"), max_length=255, blank=True)
     instalments_paid = models.PositiveSmallIntegerField(_("instalments paid"), default=0)
     # An instalment failed and has not been paid since: the grace period runs from here.
+    # Kept for pages and the API; the dunning itself runs on payments.Arrears.
     failing_since = models.DateTimeField(_("instalment failing since"), null=True, blank=True)
     # A payment reported for this order did not match it (amount, currency or how it
     # is paid): nothing was recorded, the seat stays as it was, staff decide.
@@ -481,33 +510,3 @@ DEFERRAL_MACHINE = StateMachine(
     refused_code="deferral_decided",
     stamps={DeferralStatus.APPROVED: "decided_at", DeferralStatus.DECLINED: "decided_at"},
 )
-
-
-class Invoice(TimeStampedModel):
-    """The manual provider's bill: paid by bank transfer with its reference, marked paid
-    by staff."""
-
-    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="invoice")
-    number = models.CharField(_("invoice number"), max_length=32, unique=True)
-    amount = models.PositiveIntegerField(_("amount (cents)"))
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
-    due_on = models.DateField(_("due on"))
-    payment_reference = models.CharField(_("payment reference"), max_length=32, unique=True)
-    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
-    paid_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("marked paid by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-
-    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
-
-    class Meta:
-        verbose_name = _("invoice")
-        verbose_name_plural = _("invoices")
-
-    def __str__(self) -> str:
-        return self.number
