@@ -10,6 +10,7 @@ from community.models import ReportReason
 from community.services.moderation import MAX_MUTE_DAYS
 from community.services.posting import MAX_TITLE
 from lms.errors import DomainError
+from lms.forms import add_domain_error
 
 MARKDOWN_HINT = _(
     "Markdown works: **bold**, *italic*, `code`, - lists, > quotes, [link](https://…). "
@@ -137,5 +138,4 @@ FIELD_ALIASES = {"links": "link_1", "image": "image"}
 
 def add_error(form: forms.Form, exc: DomainError) -> None:
     """Put a service's refusal at the field it names, else above the form."""
-    field = FIELD_ALIASES.get(exc.field or "", exc.field)
-    form.add_error(field if field in form.fields else None, exc.message)
+    add_domain_error(form, exc, FIELD_ALIASES)

@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("live.urls")),
     path("notifications/", include("notifications.urls")),
     path("community/", include("community.urls")),
+    path("memberships/", include("memberships.urls")),
     path("api/v1/", include("lms.api_urls")),
     path("", include(wagtail_urls)),
 ]

@@ -66,6 +66,11 @@ def pricing_get() -> list[TierCard]:
     return [TierCard(tier=t, prices={p.interval: p for p in t.offered}) for t in tiers]
 
 
+def tier_card_get(*, tier: Tier) -> TierCard:
+    """One tier with its offered prices, open or not. 1 query."""
+    return TierCard(tier=tier, prices={p.interval: p for p in tier.prices.filter(active=True)})
+
+
 def tier_get(*, slug: str) -> Tier | None:
     return Tier.objects.filter(slug=slug).first()
 
@@ -124,7 +129,7 @@ def portal_get(*, user) -> Portal:
             .first()
         )
     shown = membership or last_ended
-    bills = list(shown.bills.all()[:24]) if shown else []
+    bills = list(shown.bills.select_related("invoice")[:24]) if shown else []
     options: list[TierPrice] = []
     if membership is not None and membership.price_id:
         options = [
@@ -142,6 +147,42 @@ def membership_for_user(*, user) -> Membership | None:
 
 
 # --- Staff ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetiredPrice:
+    """A price no longer offered that live memberships still pay, with the tier's
+    current price for the same interval (None: the tier offers that interval no more)."""
+
+    price: TierPrice
+    current: TierPrice | None
+    members: int
+
+
+def retired_prices_with_members(*, price_id: int | None = None) -> list[RetiredPrice]:
+    """Retired prices with live members (or the one ``price_id``). 2 queries."""
+    retired = (
+        TierPrice.objects.filter(active=False)
+        .select_related("tier")
+        .annotate(live=Count("memberships", filter=~Q(memberships__status=MembershipStatus.ENDED)))
+        .filter(live__gt=0)
+        .order_by("tier__level", "interval", "created_at")
+    )
+    if price_id is not None:
+        retired = retired.filter(pk=price_id)
+    retired = list(retired)
+    if not retired:
+        return []
+    current = {
+        (p.tier_id, p.interval): p
+        for p in TierPrice.objects.select_related("tier").filter(
+            active=True, tier_id__in={p.tier_id for p in retired}
+        )
+    }
+    return [
+        RetiredPrice(price=p, current=current.get((p.tier_id, p.interval)), members=p.live)
+        for p in retired
+    ]
 
 
 def members_list(*, tier_id: int | None = None, status: str = "", query: str = "", limit=100):

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.http import HttpRequest
 from django.urls import reverse
 
-from community.forms import add_error
-from lms.errors import DomainError
+from community.forms import FIELD_ALIASES
+from lms.forms import FormRun
+from lms.forms import run_form as lms_run_form
 from lms.links import local_next
 
 
@@ -19,26 +19,9 @@ def next_url(request: HttpRequest, default: str) -> str:
     return local_next(request, default)
 
 
-@dataclass
-class FormRun:
-    done: bool  # the action ran: the view redirects
-    status: int = 200  # otherwise the status to show the form with
-    result: Any = None  # what the action returned
-
-
 def run_form(request: HttpRequest, form: forms.Form, action: Callable[[dict], Any]) -> FormRun:
-    """A form page's POST: with valid input, ``action(cleaned_data)`` (one service
-    call). Not done: 200 for a GET, 400 for invalid input, or the service's own 4xx
-    with its message at the field it names (nothing was written)."""
-    if request.method != "POST":
-        return FormRun(done=False)
-    if not form.is_valid():
-        return FormRun(done=False, status=400)
-    try:
-        return FormRun(done=True, result=action(form.cleaned_data))
-    except DomainError as exc:
-        add_error(form, exc)
-        return FormRun(done=False, status=exc.status_code)
+    """lms.forms.run_form with the community forms' field names."""
+    return lms_run_form(request, form, action, aliases=FIELD_ALIASES)
 
 
 def thread_url(thread_id: int, post_id: int | None = None) -> str:

@@ -68,10 +68,28 @@ def test_site_pages_load_under_the_policy(live_server, page):
         "/badges/mine/",
         "/calendar/",
         "/payments/",
+        "/memberships/",
+        "/memberships/me/",
         "/accounts/preferences/",
     ):
         watch.visit(path)
 
+    assert watch.problems == [], "\n".join(watch.problems)
+
+
+def test_the_revenue_charts_are_drawn_from_their_tables_under_the_policy(live_server, page):
+    from django.contrib.auth.models import Permission
+
+    user = UserFactory(username="finance")
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="memberships", codename="manage_memberships")
+    )
+    watch = Watch(page, live_server.url)
+    login(page, live_server.url, "/accounts/login/", "finance")
+
+    watch.visit(reverse("memberships:staff_revenue"), ready="#moves-chart canvas")
+
+    assert page.locator(".chart-box canvas").count() == 2
     assert watch.problems == [], "\n".join(watch.problems)
 
 

@@ -90,6 +90,12 @@ EXCLUDED = {
     "community:report_dismiss": "POST only",
     "community:unmute": "POST only",
     "community:image": "an image",
+    "memberships:pay": "POST only (goes on to Stripe Checkout)",
+    "memberships:payment_method": "POST only (goes on to Stripe's portal)",
+    "memberships:retention_accept": "POST only",
+    "memberships:keep": "POST only",
+    "memberships:rejoin": "POST only",
+    "memberships:staff_revenue_csv": "a download (.csv)",
 }
 
 
@@ -171,6 +177,20 @@ PAGES: dict[str, Callable[[SimpleNamespace], list[str]]] = {
     "community:mute": lambda s: [_r("community:mute", s.running.pk, s.post.author_id)],
     "community:pulse": lambda s: [_r("community:pulse", s.running.pk)],
     "community:image_upload": lambda s: [_r("community:image_upload", s.running.pk)],
+    "memberships:pricing": lambda s: [
+        _r("memberships:pricing"),
+        _r("memberships:pricing") + "?interval=year",
+    ],
+    "memberships:join": lambda s: [_r("memberships:join") + f"?tier={s.tier.slug}&interval=year"],
+    "memberships:portal": lambda s: [_r("memberships:portal")],
+    "memberships:change": lambda s: [_r("memberships:change", s.other_price.pk)],
+    "memberships:pause": lambda s: [_r("memberships:pause")],
+    "memberships:cancel": lambda s: [_r("memberships:cancel")],
+    "memberships:staff_revenue": lambda s: [_r("memberships:staff_revenue")],
+    "memberships:staff_members": lambda s: [_r("memberships:staff_members")],
+    "memberships:staff_price_move": lambda s: [
+        _r("memberships:staff_price_move", s.retired_price.pk)
+    ],
     # Wagtail serves the curriculum: one live page of every page type.
     "wagtail_serve": lambda s: s.page_urls,
 }
@@ -231,7 +251,11 @@ def demo_scene() -> SimpleNamespace:
         assert page is not None, f"the demo has no live {model.__name__}: this page is not covered"
         pages.append(page.relative_url(None))
     thread, post, spaces = _community_demo(running, student)
+    tier, other_price, retired_price = _memberships_demo(student)
     return SimpleNamespace(
+        tier=tier,
+        other_price=other_price,
+        retired_price=retired_price,
         thread=thread,
         post=post,
         spaces=spaces,
@@ -285,6 +309,37 @@ def _community_demo(running, student):
     services.report_create(member=host, post_id=reply.pk, reason="other", note="Just a test")
     # The student's own post: its edit, delete and history pages open for its author.
     return thread, Post.objects.get(pk=reply.pk), spaces
+
+
+def _memberships_demo(student):
+    """Three tiers (free, yearly or monthly, one with a trial); the student a paying
+    yearly member by invoice on a price since retired, so that the portal, the change
+    page and the move to the current price have something to show."""
+    from memberships import services
+    from memberships.models import Tier, TierPrice
+
+    Tier.objects.create(
+        name="Community", slug="overflow-community", level=101, highlights="Live Q&A each month"
+    )
+    plus = Tier.objects.create(
+        name="Plus with a rather long name",
+        slug="overflow-plus",
+        level=102,
+        seat_discount_percent=20,
+        included_seats_per_year=1,
+        retention_percent_off=50,
+        highlights="Every library course at your own pace\n20% off every cohort seat",
+    )
+    pro = Tier.objects.create(name="Pro", slug="overflow-pro", level=103, trial_days=14)
+    TierPrice.objects.create(tier=plus, interval="month", amount=1500)
+    retired = TierPrice.objects.create(tier=plus, interval="year", amount=15000)
+    other = TierPrice.objects.create(tier=pro, interval="year", amount=30000)
+    TierPrice.objects.create(tier=pro, interval="month", amount=3000)
+    membership = services.membership_join(user=student, tier=plus, interval="year")
+    services.manual_invoice_paid(invoice=membership.bills.get().invoice)
+    TierPrice.objects.filter(pk=retired.pk).update(active=False)
+    TierPrice.objects.create(tier=plus, interval="year", amount=16000)
+    return pro, other, retired
 
 
 # Finds what sticks out past the right edge of the viewport. Inside a container that
