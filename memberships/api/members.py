@@ -138,7 +138,7 @@ class RejoinApi(MemberWriteApi):
 
 class ChangePreviewApi(MemberWriteApi):
     @extend_schema(
-        request=s.PriceInputSerializer,
+        request=s.ChangePreviewInputSerializer,
         responses={200: s.ChangePreviewSerializer, 400: ERROR, **REFUSALS},
         tags=TAGS,
         description="What changing to a plan would do, before you confirm: upgrades and "
@@ -147,7 +147,7 @@ class ChangePreviewApi(MemberWriteApi):
     )
     def post(self, request: Request) -> Response:
         membership = _current(request.user)
-        data = s.PriceInputSerializer(data=request.data)
+        data = s.ChangePreviewInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         preview = services.membership_change_preview(
             membership=membership, to_price=data.validated_data["price"]
@@ -199,7 +199,7 @@ class PauseApi(MemberWriteApi):
 
 class CancelApi(MemberWriteApi):
     @extend_schema(
-        request=s.CancelInputSerializer,
+        request=s.MembershipCancelInputSerializer,
         responses={200: s.MembershipSerializer, 400: ERROR, **REFUSALS},
         tags=TAGS,
         description="End the membership at the end of the paid period (a free one ends "
@@ -207,7 +207,7 @@ class CancelApi(MemberWriteApi):
     )
     def post(self, request: Request) -> Response:
         membership = _current(request.user)
-        data = s.CancelInputSerializer(data=request.data)
+        data = s.MembershipCancelInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.membership_cancel(membership=membership, **data.validated_data)
         return Response(_membership(request.user))

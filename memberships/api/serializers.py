@@ -380,7 +380,7 @@ class JoinInputSerializer(serializers.Serializer):
         return tier
 
 
-class PriceInputSerializer(serializers.Serializer):
+class ChangePreviewInputSerializer(serializers.Serializer):
     price = _price_field(help_text="The `id` of a plan from change_options.")
 
     def validate_price(self, price_id: int):
@@ -393,7 +393,7 @@ class PriceInputSerializer(serializers.Serializer):
 _AMOUNT = gettext_lazy("Send the amount you were shown (amount_now of the preview) in cents.")
 
 
-class ChangeInputSerializer(PriceInputSerializer):
+class ChangeInputSerializer(ChangePreviewInputSerializer):
     expected_amount = serializers.IntegerField(
         min_value=0,
         max_value=MAX_INT32,
@@ -427,7 +427,7 @@ class PauseInputSerializer(serializers.Serializer):
             field.error_messages[key] = message
 
 
-class CancelInputSerializer(serializers.Serializer):
+class MembershipCancelInputSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(
         choices=CancelReason.choices,
         error_messages={

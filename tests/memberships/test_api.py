@@ -12,6 +12,7 @@ from dateutil.relativedelta import relativedelta
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 from rest_framework.test import APIClient
+from rest_framework.throttling import ScopedRateThrottle
 
 from memberships.models import (
     BillStatus,
@@ -385,6 +386,18 @@ def test_a_membership_paid_by_invoice_has_no_card_to_update(yearly, member):
     assert assert_error(response, 400)["errors"] == {
         "return_url": ["Give an address on this site."]
     }
+
+
+def test_a_member_writing_too_often_hears_429_with_retry_after(yearly, member, monkeypatch):
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"memberships": "2/hour"})
+    client = _as(member)
+    for _ in range(2):
+        assert client.post(f"{API}/me/keep/").status_code == 409
+    with unchanged(*MEMBERSHIP_ROWS):
+        response = client.post(f"{API}/me/pause/", {"months": 1}, format="json")
+    assert_error(response, 429, "throttled")
+    assert int(response["Retry-After"]) > 0
+    assert client.get(f"{API}/me/").status_code == 200  # reading is not limited
 
 
 # --- Changing plan ----------------------------------------------------------------------
