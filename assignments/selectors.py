@@ -15,7 +15,8 @@ from wagtail.models import Page
 from assignments.deadlines import Deadlines, deadlines_for
 from assignments.models import CohortAssignment, Submission, SubmissionVersion
 from cms.models import AssignmentPage
-from cohorts.models import Cohort
+from cohorts import schedule
+from cohorts.models import Cohort, Enrolment
 from cohorts.selectors import CohortAccess, ModuleSlot, cohort_schedule
 from lms.errors import NotFound
 from lms.models import User
@@ -42,8 +43,16 @@ class AssignmentSlot:
         return self.is_open and now < self.deadlines.due_at
 
 
-def _slots(cohort: Cohort, assignments: QuerySet, now: dt.datetime) -> list[AssignmentSlot]:
-    modules = {slot.module.path: slot for slot in cohort_schedule(cohort=cohort, now=now)}
+def _slots(
+    cohort: Cohort, assignments: QuerySet, now: dt.datetime, enrolment: Enrolment | None = None
+) -> list[AssignmentSlot]:
+    """Deadlines count from the module's unlock: on the cohort's calendar, or (given
+    ``enrolment``) a self-paced member's own, in the member's zone."""
+    modules = {
+        slot.module.path: slot
+        for slot in cohort_schedule(cohort=cohort, now=now, enrolment=enrolment)
+    }
+    tz_name = schedule.basis(cohort, enrolment, now=now).timezone
     result = []
     for assignment in assignments.order_by("path"):
         module = modules.get(assignment.path[:-STEPLEN])
@@ -54,26 +63,33 @@ def _slots(cohort: Cohort, assignments: QuerySet, now: dt.datetime) -> list[Assi
                 assignment=assignment,
                 module=module,
                 deadlines=deadlines_for(
-                    assignment=assignment, unlocks_at=module.unlocks_at, tz_name=cohort.timezone
+                    assignment=assignment, unlocks_at=module.unlocks_at, tz_name=tz_name
                 ),
             )
         )
     return result
 
 
-def assignment_slots(*, cohort: Cohort, now: dt.datetime | None = None) -> list[AssignmentSlot]:
-    """Every live assignment of the cohort's course, in curriculum order. 3 queries."""
+def assignment_slots(
+    *, cohort: Cohort, now: dt.datetime | None = None, enrolment: Enrolment | None = None
+) -> list[AssignmentSlot]:
+    """Every live assignment of the cohort's course, in curriculum order, for the
+    cohort or (``enrolment``) one student's schedule. 3 queries."""
     live = AssignmentPage.objects.live().filter(path__startswith=cohort.course.path)
-    return _slots(cohort, live, now or timezone.now())
+    return _slots(cohort, live, now or timezone.now(), enrolment)
 
 
 def assignment_slot_get(
-    *, cohort: Cohort, assignment_id: int, now: dt.datetime | None = None
+    *,
+    cohort: Cohort,
+    assignment_id: int,
+    now: dt.datetime | None = None,
+    enrolment: Enrolment | None = None,
 ) -> AssignmentSlot:
     live = AssignmentPage.objects.live().filter(
         pk=assignment_id, path__startswith=cohort.course.path
     )
-    slots = _slots(cohort, live, now or timezone.now())
+    slots = _slots(cohort, live, now or timezone.now(), enrolment)
     if not slots:
         raise NotFound(_("This course has no assignment with that id."), code="not_found")
     return slots[0]
@@ -159,7 +175,7 @@ def assignment_list_get(
 
     cohort = cohort_get(cohort_id=cohort_id)
     access = cohort_access(user=user, cohort=cohort)
-    slots = assignment_slots(cohort=cohort, now=now)
+    slots = assignment_slots(cohort=cohort, now=now, enrolment=access.enrolment)
     mine = {
         s.cohort_assignment.assignment_id: s
         for s in Submission.objects.filter(

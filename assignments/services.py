@@ -284,7 +284,9 @@ def submission_submit(
             _("Only students with an active seat in this cohort hand in work."),
             code="not_a_student",
         )
-    slot = assignment_slot_get(cohort=cohort, assignment_id=assignment_id, now=now)
+    slot = assignment_slot_get(
+        cohort=cohort, assignment_id=assignment_id, now=now, enrolment=access.enrolment
+    )
     run = cohort_assignment_get_or_create(cohort=cohort, assignment=slot.assignment)
     # Serialises hand-ins with the allocation of this assignment's reviews.
     run = CohortAssignment.objects.select_for_update().get(pk=run.pk)

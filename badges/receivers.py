@@ -12,6 +12,17 @@ def _evaluate(sender, *, cohort_id: int, user_id: int, **kwargs) -> None:
     student_evaluation_request(cohort_id=cohort_id, user_id=user_id)
 
 
+def _anniversary(sender, *, user_id: int, **kwargs) -> None:
+    """A member's anniversary counts in every course they are enrolled in (a badge of
+    years is usually on a library course of their tier)."""
+    from badges.services import student_evaluation_request
+    from cohorts.models import CURRICULUM_ACCESS, Enrolment
+
+    cohort_ids = Enrolment.objects.filter(user_id=user_id, status__in=CURRICULUM_ACCESS)
+    for cohort_id in cohort_ids.values_list("cohort_id", flat=True).distinct():
+        student_evaluation_request(cohort_id=cohort_id, user_id=user_id)
+
+
 def _badge_class_published(sender, instance, **kwargs) -> None:
     from badges.services import badge_class_published
 
@@ -24,6 +35,7 @@ def connect() -> None:
     from badges.models import BadgeClass
     from cohorts import signals as cohort_signals
     from live import signals as live_signals
+    from memberships import signals as membership_signals
     from reviews import signals as review_signals
 
     for signal in (
@@ -35,4 +47,7 @@ def connect() -> None:
         live_signals.attendance_recorded,
     ):
         signal.connect(_evaluate, dispatch_uid=f"badges-evaluate-{id(signal)}")
+    membership_signals.membership_anniversary.connect(
+        _anniversary, dispatch_uid="badges-membership-anniversary"
+    )
     published.connect(_badge_class_published, sender=BadgeClass, dispatch_uid="badges-published")

@@ -25,7 +25,7 @@ from functools import cached_property
 from django import forms
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from lms.errors import ValidationFailed
 
@@ -153,6 +153,20 @@ class Facts:
             .values_list("user_id")
             .annotate(n=Count("pk"))
             .values_list("user_id", "n")
+        )
+
+    @cached_property
+    def membership_years(self) -> dict[int, int]:
+        """Student id → full years of membership celebrated (their longest membership)."""
+        from django.db.models import Max
+
+        from memberships.models import Membership
+
+        return dict(
+            Membership.objects.filter(user__in=self.user_ids)
+            .values_list("user_id")
+            .annotate(years=Max("anniversaries_celebrated"))
+            .values_list("user_id", "years")
         )
 
 
@@ -429,3 +443,34 @@ class AwardedByInstructor(RuleKind):
 
     def progress(self, config, enrolment, facts):
         return Progress(0, 0)
+
+
+@register
+class MembershipAnniversary(RuleKind):
+    kind = "membership_years"
+    label = gettext_lazy("Years of membership")
+
+    def form_fields(self):
+        return {
+            "years": forms.IntegerField(
+                required=False, min_value=1, max_value=50, label=gettext_lazy("Years a member")
+            )
+        }
+
+    def clean(self, config, *, course):
+        return {
+            "years": _int(
+                config.get("years"),
+                field="years",
+                minimum=1,
+                maximum=50,
+                message=_("Say after how many years of membership (1 to 50)."),
+            )
+        }
+
+    def progress(self, config, enrolment, facts):
+        return Progress(facts.membership_years.get(enrolment.user_id, 0), config["years"])
+
+    def describe(self, config):
+        years = config["years"]
+        return ngettext("A member for %(n)s year", "A member for %(n)s years", years) % {"n": years}

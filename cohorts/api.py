@@ -150,7 +150,7 @@ class RosterEntrySerializer(serializers.Serializer):
     last_activity = serializers.DateTimeField(allow_null=True)
 
     def get_behind(self, obj) -> bool:
-        return obj.due_done < self.context["lessons_due"]
+        return obj.is_behind
 
 
 class CompletionInputSerializer(serializers.Serializer):
@@ -420,9 +420,7 @@ class RosterApi(ApiView):
             page=params.validated_data["page"],
             behind_only=params.validated_data["behind"],
         )
-        entries = RosterEntrySerializer(
-            roster.page.object_list, many=True, context={"lessons_due": roster.lessons_due}
-        ).data
+        entries = RosterEntrySerializer(roster.page.object_list, many=True).data
         return Response(
             {
                 "count": roster.page.paginator.count,

@@ -28,8 +28,20 @@ class CohortStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class CohortPace(models.TextChoices):
+    COHORT = "cohort", _("Fixed term: everyone together")
+    SELF_PACED = "self_paced", _("Self-paced: each member on their own calendar")
+
+
+class SelfPacedStart(models.TextChoices):
+    JOIN = "join", _("When their access begins")
+    FIRST_OPEN = "first_open", _("When they first open the course")
+
+
 class Cohort(TimeStampedModel):
-    """A group that takes a course together over a fixed term.
+    """A group that takes a course together over a fixed term, or (pace self_paced) the
+    library cohort of a course: one per course, in which each member follows the same
+    weekly rule from their own start day (``Enrolment.starts_on``).
 
     Whether it is upcoming, running or ended follows from its dates; the stored status
     only says whether it was cancelled.
@@ -61,6 +73,31 @@ class Cohort(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=16, choices=CohortStatus.choices, default=CohortStatus.SCHEDULED
     )
+    pace = models.CharField(
+        _("pace"),
+        max_length=16,
+        choices=CohortPace.choices,
+        default=CohortPace.COHORT,
+        help_text=_(
+            "Self-paced: the course's library cohort for members; each member's weeks "
+            "count from their own start day. It is not sold seat by seat."
+        ),
+    )
+    self_paced_start = models.CharField(
+        _("members start"),
+        max_length=16,
+        choices=SelfPacedStart.choices,
+        default=SelfPacedStart.JOIN,
+        help_text=_("Self-paced only: the day a member's week 1 opens."),
+    )
+    all_at_once = models.BooleanField(
+        _("all modules at once"),
+        default=False,
+        help_text=_(
+            "Every module opens when week 1 opens (the term's start, or a self-paced "
+            "member's start) instead of week by week."
+        ),
+    )
 
     history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
 
@@ -80,6 +117,12 @@ class Cohort(TimeStampedModel):
                 condition=Q(enrolment_closes_at__gt=models.F("enrolment_opens_at")),
                 name="cohort_window_closes_after_opening",
             ),
+            # One library cohort per course: memberships find it by its course.
+            models.UniqueConstraint(
+                fields=["course"],
+                condition=Q(pace="self_paced"),
+                name="one_library_cohort_per_course",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -88,6 +131,10 @@ class Cohort(TimeStampedModel):
     @property
     def is_cancelled(self) -> bool:
         return self.status == CohortStatus.CANCELLED
+
+    @property
+    def is_self_paced(self) -> bool:
+        return self.pace == CohortPace.SELF_PACED
 
 
 class ModuleUnlockOverride(TimeStampedModel):
@@ -169,6 +216,11 @@ class Enrolment(TimeStampedModel):
     waitlisted_at = models.DateTimeField(_("waitlisted at"), null=True, blank=True)
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # A self-paced member's own calendar: the day their week 1 opens, in their zone.
+    # Empty for fixed-term cohorts (the cohort's dates rule) and for a member of a
+    # "first open" library cohort who has not opened the course yet.
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    timezone = models.CharField(_("timezone"), max_length=64, blank=True)
 
     history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
 

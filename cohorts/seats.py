@@ -128,7 +128,11 @@ def enrolment_start(
     """The one way the enrol form and the enrol API take a seat: a seat (held while the
     student pays, in a paid cohort) or a place on the waitlist, and where to pay. Not
     atomic: the seat is taken in its own transaction (cohorts.services), a payment
-    page is opened only once that committed."""
+    page is opened only once that committed. A self-paced cohort is refused: its course
+    comes with a membership."""
+    from cohorts.services import cohort_seat_sale_check
+
+    cohort_seat_sale_check(cohort=cohort)
     return seat_policy().start(
         cohort=cohort,
         user=user,

@@ -80,6 +80,7 @@ def enrol_check(request: HttpRequest, cohort_id: int) -> HttpResponse:
     """Check a code before enrolling: the price with the code, early-bird and plan
     applied. Nothing is held."""
     cohort = selectors.cohort_get(cohort_id=cohort_id)
+    services.cohort_seat_sale_check(cohort=cohort)
     code, instalments = _enrol_choices(request) if request.method == "POST" else ("", 1)
     policy = seat_policy()
     try:

@@ -153,6 +153,7 @@ class CohortViewSet(ModelViewSet):
         "starts_on",
         "ends_on",
         "capacity",
+        "pace",
         # The stored status only tells cancelled from not; show the phase its dates give.
         Column(
             "phase",
@@ -160,7 +161,7 @@ class CohortViewSet(ModelViewSet):
             accessor=lambda cohort: selectors.cohort_status_label(cohort=cohort),
         ),
     ]
-    list_filter = ["status", "course"]
+    list_filter = ["status", "pace", "course"]
     search_fields = ["name"]
     add_view_class = CohortCreateView
     edit_view_class = CohortEditView
@@ -187,6 +188,19 @@ class CohortViewSet(ModelViewSet):
                     FieldRowPanel([FieldPanel("unlock_weekday"), FieldPanel("unlock_time")]),
                 ],
                 heading=_("Term and weekly unlock"),
+            ),
+            MultiFieldPanel(
+                [
+                    FieldPanel("pace"),
+                    FieldPanel("self_paced_start"),
+                    FieldPanel("all_at_once"),
+                ],
+                heading=_("Pace"),
+                help_text=_(
+                    "A self-paced cohort is a course's membership library: members start "
+                    "when they join (or first open the course) and each week opens on "
+                    "their own calendar, at the unlock weekday and time above."
+                ),
             ),
             MultiFieldPanel(
                 [

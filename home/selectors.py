@@ -44,7 +44,11 @@ def cohort_dashboard_get(
     student = board.access.enrolment is not None
     return CohortDashboard(
         board=board,
-        work=student_work_get(cohort=board.cohort, user=user, now=now) if student else None,
+        work=student_work_get(
+            cohort=board.cohort, user=user, now=now, enrolment=board.access.enrolment
+        )
+        if student
+        else None,
         badges=cohort_awards_of(cohort=board.cohort, user=user) if student else [],
         sessions=upcoming_sessions(
             user=user, cohort=board.cohort, now=now, limit=DASHBOARD_SESSIONS
@@ -68,7 +72,11 @@ def module_page_get(*, cohort_id: int, module_id: int, user: User) -> CohortModu
     shows its title and unlock moment only: no assignments either."""
     view = module_view_get(cohort_id=cohort_id, module_id=module_id, user=user)
     assignments = (
-        [s for s in assignment_slots(cohort=view.cohort) if s.module.module.pk == module_id]
+        [
+            s
+            for s in assignment_slots(cohort=view.cohort, enrolment=view.access.enrolment)
+            if s.module.module.pk == module_id
+        ]
         if view.readable
         else []
     )

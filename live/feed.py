@@ -13,13 +13,13 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
-from cohorts.models import CURRICULUM_ACCESS, Cohort
+from cohorts.models import CURRICULUM_ACCESS, Cohort, Enrolment
 from live.models import LiveSession
 from lms.links import absolute_url, base_url
 from lms.models import User
@@ -85,12 +85,34 @@ def live_sessions_source(user: User, cohorts: list[Cohort]) -> list[FeedEvent]:
     return [session_event(s) for s in sessions]
 
 
+def _calendar_of(user: User, cohort: Cohort) -> tuple[bool, Enrolment | None]:
+    """(whether the cohort's schedule belongs in the user's feed, the enrolment whose
+    calendar it is on). A self-paced cohort has no shared calendar: its members see
+    their own unlocks and deadlines once their course has started; those who only
+    teach it see none."""
+    if not cohort.is_self_paced:
+        return True, None
+    if getattr(cohort, "my_enrolment_id", None) is None or cohort.my_starts_on is None:
+        return False, None
+    return True, Enrolment(
+        pk=cohort.my_enrolment_id,
+        cohort=cohort,
+        user=user,
+        starts_on=cohort.my_starts_on,
+        timezone=cohort.my_timezone or "",
+    )
+
+
 def module_unlocks_source(user: User, cohorts: list[Cohort]) -> list[FeedEvent]:
+    """Each module's opening: on the cohort's calendar, or a self-paced member's own."""
     from cohorts.selectors import cohort_schedule
 
     events = []
     for cohort in cohorts:
-        for slot in cohort_schedule(cohort=cohort):
+        listed, enrolment = _calendar_of(user, cohort)
+        if not listed:
+            continue
+        for slot in cohort_schedule(cohort=cohort, enrolment=enrolment):
             module = slot.module
             events.append(
                 FeedEvent(
@@ -113,7 +135,10 @@ def assignment_deadlines_source(user: User, cohorts: list[Cohort]) -> list[FeedE
 
     events = []
     for cohort in cohorts:
-        for slot in assignment_slots(cohort=cohort):
+        listed, enrolment = _calendar_of(user, cohort)
+        if not listed:
+            continue
+        for slot in assignment_slots(cohort=cohort, enrolment=enrolment):
             due = slot.deadlines.due_at
             events.append(
                 FeedEvent(
@@ -138,13 +163,22 @@ SOURCES: list[Source] = [live_sessions_source, module_unlocks_source, assignment
 
 def feed_cohorts(user: User) -> list[Cohort]:
     """The cohorts whose events are in the user's feed: those they study in (active or
-    completed) or teach. Cancelled cohorts are left out."""
+    completed) or teach. Cancelled cohorts are left out. Each comes with the user's own
+    enrolment's calendar (``my_*``), which a self-paced cohort's schedule is on."""
+    mine = Enrolment.objects.filter(
+        cohort=OuterRef("pk"), user=user, status__in=CURRICULUM_ACCESS
+    ).order_by("-pk")
     return list(
         Cohort.objects.filter(
             Q(enrolments__user=user, enrolments__status__in=CURRICULUM_ACCESS) | Q(instructors=user)
         )
         .exclude(status="cancelled")
         .select_related("course")
+        .annotate(
+            my_enrolment_id=Subquery(mine.values("pk")[:1]),
+            my_starts_on=Subquery(mine.values("starts_on")[:1]),
+            my_timezone=Subquery(mine.values("timezone")[:1]),
+        )
         .distinct()
         .order_by("starts_on", "pk")
     )

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cohorts.selectors import cohort_get
+from cohorts.services import cohort_seat_sale_check
 from lms.api import ERROR, MAX_ID, MAX_INT32, ApiView
 from payments import selectors, services
 from payments.models import Deferral
@@ -165,7 +166,7 @@ class CohortPaymentsSerializer(serializers.Serializer):
 class QuoteApi(CouponThrottleMixin, ApiView):
     @extend_schema(
         parameters=[QuoteRequestSerializer],
-        responses={200: QuoteSerializer, 400: ERROR, 404: ERROR, 429: ERROR},
+        responses={200: QuoteSerializer, 400: ERROR, 404: ERROR, 409: ERROR, 429: ERROR},
         tags=["payments"],
         description=(
             "What a seat costs you now: early-bird, code and instalments applied. Codes "
@@ -177,6 +178,7 @@ class QuoteApi(CouponThrottleMixin, ApiView):
         params = QuoteRequestSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         cohort = cohort_get(cohort_id=params.validated_data["cohort"])
+        cohort_seat_sale_check(cohort=cohort)
         quote = selectors.quote_get(
             cohort=cohort,
             coupon_code=params.validated_data.get("coupon", ""),

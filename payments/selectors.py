@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cohorts import schedule
-from cohorts.models import Cohort, CohortStatus, Enrolment, EnrolmentStatus
+from cohorts.models import Cohort, CohortPace, CohortStatus, Enrolment, EnrolmentStatus
 from lms.api import MAX_ID
 from lms.errors import NotFound, ValidationFailed
 from payments import pricing
@@ -299,6 +299,7 @@ def deferral_options(*, user, cohort_id: int):
         course_id=enrolment.cohort.course_id,
         starts_on__gt=enrolment.cohort.starts_on,
         status__in=[c for c in CohortStatus if c != CohortStatus.CANCELLED],
+        pace=CohortPace.COHORT,  # the library cohort comes with a membership, not a seat
     ).order_by("starts_on")
     return enrolment, later
 

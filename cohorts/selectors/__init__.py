@@ -5,7 +5,8 @@
 - ``catalogue``: courses with their cohorts, seats and enrolment windows.
 - ``enrolments``: the user's seats and waitlist places, cohorts taught, a cohort's
   active students.
-- ``unlocks``: when each module of a cohort opens.
+- ``unlocks``: when each module of a cohort opens, for the cohort or (``enrolment=``)
+  one student: a self-paced member's own calendar (``cohorts.schedule.basis``).
 - ``progress``: the dashboard, module and lesson pages (cohort facts only).
 - ``roster``: students and their progress, for instructors and staff.
 - ``reading`` and ``search``: which curriculum pages (and media) a user may read, and
@@ -73,6 +74,7 @@ from cohorts.selectors.unlocks import (
     lesson_is_unlocked,
     lesson_slot_get,
     module_slot_get,
+    schedule_of,
 )
 
 __all__ = [
@@ -117,6 +119,7 @@ __all__ = [
     "my_enrolments",
     "roster_get",
     "running_cohorts",
+    "schedule_of",
     "search_curriculum",
     "search_words",
     "taught_cohorts",

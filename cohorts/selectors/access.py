@@ -54,6 +54,10 @@ def cohort_access(*, user: User, cohort: Cohort) -> CohortAccess:
             .order_by("-pk")
             .first()
         )
+        if enrolment is not None:
+            # Both are at hand: a self-paced schedule reads them (the member's zone)
+            # without a query.
+            enrolment.user, enrolment.cohort = user, cohort
         if enrolment is not None and enrolment.gives_access:
             return CohortAccess(role="student", enrolment=enrolment)
         if cohort.instructors.filter(pk=user.pk).exists():

@@ -80,7 +80,9 @@ def _listing(cohort: Cohort, now: dt.datetime, my_status: str | None) -> CohortL
     )
 
 
-def cohort_phase(*, cohort: Cohort, now: dt.datetime) -> str:
+def cohort_phase(*, cohort: schedule.ScheduledCohort, now: dt.datetime) -> str:
+    """Upcoming, running or ended: of a cohort's term, or (given a member's
+    ``schedule.basis``) of a self-paced member's own calendar."""
     if now < schedule.term_starts_at(cohort):
         return "upcoming"
     if now < schedule.term_ends_at(cohort):
@@ -130,12 +132,22 @@ def _current_listings(user: User, now: dt.datetime, **filters) -> list[CohortLis
     return [x for x in listings if x.phase != "ended"]
 
 
+def _split_library(listings: list[CohortListing]) -> tuple[list[CohortListing], list]:
+    """(fixed-term cohorts, the self-paced library cohort): the library cohort is no
+    cohort one enrols in, so it stays out of the lists of cohorts to come."""
+    cohorts = [x for x in listings if not x.cohort.is_self_paced]
+    return cohorts, [x for x in listings if x.cohort.is_self_paced]
+
+
 def catalogue_list(*, user: User, now: dt.datetime | None = None) -> list[CourseListing]:
     """Live courses with their cohorts that are still running or to come. 3 queries."""
     now = now or timezone.now()
     courses = list(CoursePage.objects.live().public().order_by("path"))
     by_course: dict[int, list[CohortListing]] = {}
-    for listing in _current_listings(user, now, course__in=courses, status=CohortStatus.SCHEDULED):
+    listings, _library = _split_library(
+        _current_listings(user, now, course__in=courses, status=CohortStatus.SCHEDULED)
+    )
+    for listing in listings:
         by_course.setdefault(listing.cohort.course_id, []).append(listing)
     return [CourseListing(course=c, cohorts=by_course.get(c.pk, [])) for c in courses]
 
@@ -144,6 +156,8 @@ def catalogue_list(*, user: User, now: dt.datetime | None = None) -> list[Course
 class CourseOutline:
     modules: list[ModuleOutline]
     cohorts: list[CohortListing]
+    # The course's self-paced library cohort, when it is in the membership library.
+    library: CohortListing | None = None
 
 
 def course_outline(
@@ -151,15 +165,20 @@ def course_outline(
 ) -> CourseOutline:
     """The public face of a course: module titles and summaries, and its cohorts."""
     now = now or timezone.now()
+    cohorts, library = _split_library(
+        _current_listings(user, now, course=course, status=CohortStatus.SCHEDULED)
+    )
     return CourseOutline(
         modules=modules_outline(course=course),
-        cohorts=_current_listings(user, now, course=course, status=CohortStatus.SCHEDULED),
+        cohorts=cohorts,
+        library=library[0] if library else None,
     )
 
 
 def cohort_list(*, user: User, now: dt.datetime | None = None) -> list[CohortListing]:
-    """Every cohort of a published course that is running or to come, for the API."""
-    return _current_listings(user, now or timezone.now(), course__live=True)
+    """Every cohort of a published course that is running or to come, for the API (the
+    self-paced library cohorts are not among them: nobody enrols in those)."""
+    return _split_library(_current_listings(user, now or timezone.now(), course__live=True))[0]
 
 
 def cohorts_with_free_seats_and_waitlist() -> QuerySet[Cohort]:

@@ -1,6 +1,11 @@
 """The learner's pages of a cohort, cohort facts only: progress through the modules
 (the dashboard), a module with its lessons, a lesson with its neighbours. The pages
-that add live sessions, assignments, reviews and badges compose these in home."""
+that add live sessions, assignments, reviews and badges compose these in home.
+
+A student sees their own schedule (``schedule.basis``): the cohort's in a fixed-term
+cohort, their own calendar in a self-paced one. Opening one of these pages is what
+starts a "first open" member's calendar (``services.self_paced_start``): one UPDATE,
+once per member."""
 
 from __future__ import annotations
 
@@ -60,6 +65,8 @@ class Dashboard:
     term_weeks: int
     modules: list[ModuleProgress]
     instructors: list[User]
+    # The calendar the weeks are counted on: the cohort's, or a self-paced member's.
+    basis: schedule.Basis | None = None
 
     @property
     def this_week(self) -> list[ModuleProgress]:
@@ -68,8 +75,9 @@ class Dashboard:
         lessons to students early."""
         if self.current_week == 0:
             return []
-        opens = schedule.module_unlocks_at(self.cohort, unit="week", offset=self.current_week)
-        closes = schedule.module_unlocks_at(self.cohort, unit="week", offset=self.current_week + 1)
+        calendar = self.basis or schedule.basis(self.cohort)
+        opens = schedule.module_unlocks_at(calendar, unit="week", offset=self.current_week)
+        closes = schedule.module_unlocks_at(calendar, unit="week", offset=self.current_week + 1)
         return [
             m
             for m in self.modules
@@ -96,8 +104,30 @@ class Dashboard:
         return round(100 * self.lessons_completed / total) if total else 0
 
 
+def _student_access(user: User, cohort: Cohort, now: dt.datetime) -> CohortAccess:
+    """The viewer's access; a "first open" member who opens the course for the first
+    time starts their calendar today (one UPDATE, only then)."""
+    access = cohort_access(user=user, cohort=cohort)
+    enrolment = access.enrolment
+    if enrolment is not None and cohort.is_self_paced and enrolment.starts_on is None:
+        from cohorts.services import self_paced_start
+
+        self_paced_start(enrolment=enrolment, now=now)
+    return access
+
+
+def _weeks(cohort: Cohort, basis: schedule.Basis, modules: list[ModuleProgress], now):
+    """(current week, weeks in the term). A self-paced cohort's term is the course: it
+    ends with the week its last module opens in, not with the library's century."""
+    if not cohort.is_self_paced:
+        return schedule.current_week(basis, now), schedule.term_weeks(basis)
+    last_opening = max((m.slot.unlocks_at for m in modules), default=None)
+    weeks = max(1, schedule.current_week(basis, last_opening)) if last_opening else 1
+    return min(schedule.current_week(basis, now), weeks), weeks
+
+
 def _progress(cohort: Cohort, access: CohortAccess, now: dt.datetime) -> list[ModuleProgress]:
-    slots = cohort_schedule(cohort=cohort, now=now)
+    slots = cohort_schedule(cohort=cohort, now=now, enrolment=access.enrolment)
     done: set[int] = set()
     if access.enrolment is not None:
         done = set(
@@ -118,15 +148,19 @@ def dashboard_get(*, cohort_id: int, user: User, now: dt.datetime | None = None)
     the page adds sessions, work and badges in ``home.selectors``."""
     now = now or timezone.now()
     cohort = cohort_get(cohort_id=cohort_id)
-    access = cohort_access(user=user, cohort=cohort)
+    access = _student_access(user, cohort, now)
+    basis = schedule.basis(cohort, access.enrolment, now=now)
+    modules = _progress(cohort, access, now)
+    current_week, term_weeks = _weeks(cohort, basis, modules, now)
     return Dashboard(
         cohort=cohort,
         access=access,
-        phase=cohort_phase(cohort=cohort, now=now),
-        current_week=schedule.current_week(cohort, now),
-        term_weeks=schedule.term_weeks(cohort),
-        modules=_progress(cohort, access, now),
+        phase=cohort_phase(cohort=basis, now=now),
+        current_week=current_week,
+        term_weeks=term_weeks,
+        modules=modules,
         instructors=list(cohort.instructors.order_by("display_name", "username")),
+        basis=basis,
     )
 
 
@@ -148,8 +182,8 @@ def module_view_get(
     they see title, summary and unlock moment only."""
     now = now or timezone.now()
     cohort = cohort_get(cohort_id=cohort_id)
-    access = cohort_access(user=user, cohort=cohort)
-    slot = module_slot_get(cohort=cohort, module_id=module_id, now=now)
+    access = _student_access(user, cohort, now)
+    slot = module_slot_get(cohort=cohort, module_id=module_id, now=now, enrolment=access.enrolment)
     progress = ModuleProgress(slot=slot)
     if slot.is_unlocked or access.reads_locked:
         lessons = lessons_outline(under=slot.module, depth=slot.module.depth + 1)
@@ -186,14 +220,14 @@ def lesson_view_get(
     the locked notice when ``readable`` is false and must not render the body."""
     now = now or timezone.now()
     cohort = cohort_get(cohort_id=cohort_id)
-    access = cohort_access(user=user, cohort=cohort)
+    access = _student_access(user, cohort, now)
     lesson = (
         LessonPage.objects.live().filter(pk=lesson_id, path__startswith=cohort.course.path).first()
     )
     if lesson is None:
         raise NotFound(_("This course has no lesson with that id."))
     try:
-        slot = lesson_slot_get(cohort=cohort, lesson=lesson, now=now)
+        slot = lesson_slot_get(cohort=cohort, lesson=lesson, now=now, enrolment=access.enrolment)
     except NotFound:  # under an unpublished module: the lesson is not there for readers
         raise NotFound(_("This course has no lesson with that id.")) from None
     siblings = lessons_outline(under=slot.module, depth=lesson.depth)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 from wagtail.models import Page, ReferenceIndex
 
@@ -18,22 +18,22 @@ from lms.models import User
 
 
 def _readable_curriculum_paths(user: User, now: dt.datetime) -> tuple[set[str], set[str]]:
-    """(course paths read in full, module paths unlocked) for this user's cohorts."""
+    """(course paths read in full, module paths unlocked) for this user's cohorts; in
+    a self-paced cohort, the modules open on the user's own calendar."""
     if not user.is_authenticated:
         return set(), set()
+    mine = Enrolment.objects.filter(
+        cohort=OuterRef("pk"), user=user, status__in=CURRICULUM_ACCESS
+    ).order_by("-pk")
     cohorts = list(
-        Cohort.objects.filter(
-            Q(instructors=user)
-            | Q(
-                Exists(
-                    Enrolment.objects.filter(
-                        cohort=OuterRef("pk"), user=user, status__in=CURRICULUM_ACCESS
-                    )
-                )
-            )
-        )
+        Cohort.objects.filter(Q(instructors=user) | Q(Exists(mine)))
         .select_related("course")
         .prefetch_related(Prefetch("instructors", queryset=User.objects.only("pk")))
+        # A self-paced member's calendar, read along (no query per cohort).
+        .annotate(
+            my_starts_on=Subquery(mine.values("starts_on")[:1]),
+            my_timezone=Subquery(mine.values("timezone")[:1]),
+        )
         .distinct()
     )
     full: set[str] = set()
@@ -42,8 +42,16 @@ def _readable_curriculum_paths(user: User, now: dt.datetime) -> tuple[set[str], 
         if any(i.pk == user.pk for i in cohort.instructors.all()):
             full.add(cohort.course.path)
             continue
+        calendar = Enrolment(
+            cohort=cohort,
+            user=user,
+            starts_on=cohort.my_starts_on,
+            timezone=cohort.my_timezone or "",
+        )
         unlocked.update(
-            s.module.path for s in cohort_schedule(cohort=cohort, now=now) if s.is_unlocked
+            s.module.path
+            for s in cohort_schedule(cohort=cohort, now=now, enrolment=calendar)
+            if s.is_unlocked
         )
     return full, unlocked
 

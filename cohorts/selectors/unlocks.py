@@ -1,6 +1,11 @@
 """The unlock schedule of a cohort: when each module of its course opens (the week or
 day offset on the cohort's calendar, or a staff override). ``cohorts.schedule`` does
-the calendar arithmetic; these read the modules and overrides."""
+the calendar arithmetic; these read the modules and overrides.
+
+Given ``enrolment=``, the schedule is that student's: the same as the cohort's in a
+fixed-term cohort, their own calendar in a self-paced one (``schedule.basis``). Unlock
+overrides are absolute moments set for a whole cohort, so they apply to fixed-term
+cohorts only; a self-paced cohort has none (``module_unlock_override_validate``)."""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from wagtail.models import Page
 from cms.models import LessonPage
 from cms.selectors import LessonOutline, ModuleOutline, lessons_outline, modules_outline
 from cohorts import schedule
-from cohorts.models import Cohort, ModuleUnlockOverride
+from cohorts.models import Cohort, Enrolment, ModuleUnlockOverride
 from cohorts.selectors.access import STEPLEN
 from lms.errors import NotFound
 
@@ -39,10 +44,12 @@ def _lessons_of(course: Page) -> list[LessonOutline]:
     return lessons_outline(under=course, depth=course.depth + 2)
 
 
-def _slot(cohort: Cohort, module: ModuleOutline, overrides: dict, now: dt.datetime) -> ModuleSlot:
+def _slot(
+    basis: schedule.Basis, module: ModuleOutline, overrides: dict, now: dt.datetime
+) -> ModuleSlot:
     override = overrides.get(module.pk)
-    unlocks_at = override or schedule.module_unlocks_at(
-        cohort, unit=module.unlock_unit, offset=module.unlock_offset
+    unlocks_at = override or schedule.module_opens_at(
+        basis, unit=module.unlock_unit, offset=module.unlock_offset
     )
     return ModuleSlot(
         module=module,
@@ -52,43 +59,93 @@ def _slot(cohort: Cohort, module: ModuleOutline, overrides: dict, now: dt.dateti
     )
 
 
-def cohort_schedule(*, cohort: Cohort, now: dt.datetime | None = None) -> list[ModuleSlot]:
-    """Every live module of the cohort's course with its unlock moment. 2 queries."""
-    now = now or timezone.now()
-    overrides = dict(
-        ModuleUnlockOverride.objects.filter(cohort=cohort).values_list("module_id", "unlocks_at")
-    )
-    return [_slot(cohort, m, overrides, now) for m in _modules_of(cohort.course)]
-
-
-def _slot_of(cohort: Cohort, modules: list[ModuleOutline], now: dt.datetime | None):
-    if not modules:
-        raise NotFound(_("This course has no module with that id."))
-    module = modules[0]
-    overrides = dict(
-        ModuleUnlockOverride.objects.filter(cohort=cohort, module_id=module.pk).values_list(
+def _overrides(cohort: Cohort, **filters) -> dict[int, dt.datetime]:
+    if cohort.is_self_paced:
+        return {}
+    return dict(
+        ModuleUnlockOverride.objects.filter(cohort=cohort, **filters).values_list(
             "module_id", "unlocks_at"
         )
     )
-    return _slot(cohort, module, overrides, now or timezone.now())
+
+
+def schedule_of(
+    *,
+    cohort: Cohort,
+    modules: list[ModuleOutline],
+    overrides: dict[int, dt.datetime],
+    now: dt.datetime,
+    enrolment: Enrolment | None = None,
+) -> list[ModuleSlot]:
+    """The slots of modules already read, on the cohort's or one member's calendar: no
+    query (the roster and beat compute many members' schedules from one read)."""
+    basis = schedule.basis(cohort, enrolment, now=now)
+    return [_slot(basis, m, overrides, now) for m in modules]
+
+
+def cohort_schedule(
+    *, cohort: Cohort, now: dt.datetime | None = None, enrolment: Enrolment | None = None
+) -> list[ModuleSlot]:
+    """Every live module of the cohort's course with its unlock moment, for the cohort
+    or (``enrolment``) one student of it. 2 queries (1 for a self-paced cohort)."""
+    now = now or timezone.now()
+    return schedule_of(
+        cohort=cohort,
+        modules=_modules_of(cohort.course),
+        overrides=_overrides(cohort),
+        now=now,
+        enrolment=enrolment,
+    )
+
+
+def _slot_of(
+    cohort: Cohort,
+    modules: list[ModuleOutline],
+    now: dt.datetime | None,
+    enrolment: Enrolment | None,
+):
+    if not modules:
+        raise NotFound(_("This course has no module with that id."))
+    module = modules[0]
+    now = now or timezone.now()
+    basis = schedule.basis(cohort, enrolment, now=now)
+    return _slot(basis, module, _overrides(cohort, module_id=module.pk), now)
 
 
 def module_slot_get(
-    *, cohort: Cohort, module_id: int, now: dt.datetime | None = None
+    *,
+    cohort: Cohort,
+    module_id: int,
+    now: dt.datetime | None = None,
+    enrolment: Enrolment | None = None,
 ) -> ModuleSlot:
-    return _slot_of(cohort, modules_outline(course=cohort.course, module_id=module_id), now)
+    return _slot_of(
+        cohort, modules_outline(course=cohort.course, module_id=module_id), now, enrolment
+    )
 
 
 def lesson_slot_get(
-    *, cohort: Cohort, lesson: LessonPage, now: dt.datetime | None = None
+    *,
+    cohort: Cohort,
+    lesson: LessonPage,
+    now: dt.datetime | None = None,
+    enrolment: Enrolment | None = None,
 ) -> ModuleSlot:
     """The schedule slot of the module a lesson sits in. 2 queries."""
     module_path = lesson.path[:-STEPLEN]
-    return _slot_of(cohort, modules_outline(course=cohort.course, path=module_path), now)
+    return _slot_of(cohort, modules_outline(course=cohort.course, path=module_path), now, enrolment)
 
 
-def lesson_is_unlocked(*, cohort: Cohort, lesson: LessonPage, now: dt.datetime) -> bool:
+def lesson_is_unlocked(
+    *,
+    cohort: Cohort,
+    lesson: LessonPage,
+    now: dt.datetime,
+    enrolment: Enrolment | None = None,
+) -> bool:
     try:
-        return lesson_slot_get(cohort=cohort, lesson=lesson, now=now).is_unlocked
+        return lesson_slot_get(
+            cohort=cohort, lesson=lesson, now=now, enrolment=enrolment
+        ).is_unlocked
     except NotFound:
         return False

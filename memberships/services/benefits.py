@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 
 from dateutil.relativedelta import relativedelta
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lms.errors import Conflict
@@ -32,8 +31,7 @@ def _seats_left(membership: Membership, now: dt.datetime) -> int:
     return max(membership.tier.included_seats_per_year - used, 0)
 
 
-def _live_membership(user) -> Membership | None:
-    now = timezone.now()
+def _live_membership(user, now: dt.datetime) -> Membership | None:
     membership = (
         Membership.objects.select_related("tier").filter(user=user).exclude(status="ended").first()
     )
@@ -43,7 +41,7 @@ def _live_membership(user) -> Membership | None:
 def seat_benefit_offer(*, user, cohort, now: dt.datetime) -> SeatBenefit | None:
     if not user.is_authenticated:
         return None
-    membership = _live_membership(user)
+    membership = _live_membership(user, now)
     if membership is None:
         return None
     tier = membership.tier

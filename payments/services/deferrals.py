@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from cohorts import schedule
 from cohorts.models import Cohort, Enrolment, EnrolmentStatus
-from cohorts.services import enrolment_transfer
+from cohorts.services import cohort_seat_sale_check, enrolment_transfer
 from lms.errors import Conflict, NotAllowed, ValidationFailed
 from lms.models import User
 from payments import notices, selectors
@@ -32,6 +32,7 @@ def deferral_request(
         raise ValidationFailed(
             _("Tell us briefly why you want to move."), code="reason_required", field="reason"
         )
+    cohort_seat_sale_check(cohort=to_cohort)
     cohort = enrolment.cohort
     if (
         to_cohort.course_id != cohort.course_id

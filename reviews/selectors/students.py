@@ -86,7 +86,9 @@ def assignment_view_get(
     now = now or timezone.now()
     cohort = cohort_get(cohort_id=cohort_id)
     access = cohort_access(user=user, cohort=cohort)
-    slot = assignment_slot_get(cohort=cohort, assignment_id=assignment_id, now=now)
+    slot = assignment_slot_get(
+        cohort=cohort, assignment_id=assignment_id, now=now, enrolment=access.enrolment
+    )
     run = CohortAssignment.objects.filter(cohort=cohort, assignment_id=assignment_id).first()
     # Reviews given and received belong to the student's seat: someone who reads the
     # cohort as its instructor or staff (a former student, say) sees none of them.
@@ -293,10 +295,17 @@ class StudentWork:
     grades: list[Grade]
 
 
-def student_work_get(*, cohort: Cohort, user: User, now: dt.datetime | None = None) -> StudentWork:
-    """Work due, reviews owed, feedback received and grades. 7 queries."""
+def student_work_get(
+    *,
+    cohort: Cohort,
+    user: User,
+    now: dt.datetime | None = None,
+    enrolment: Enrolment | None = None,
+) -> StudentWork:
+    """Work due, reviews owed, feedback received and grades, on the student's schedule
+    (``enrolment``: a self-paced member's own calendar). 7 queries."""
     now = now or timezone.now()
-    slots = assignment_slots(cohort=cohort, now=now)
+    slots = assignment_slots(cohort=cohort, now=now, enrolment=enrolment)
     statuses = dict(
         Submission.objects.filter(cohort_assignment__cohort=cohort, author=user).values_list(
             "cohort_assignment__assignment_id", "status"

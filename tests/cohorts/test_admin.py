@@ -33,6 +33,8 @@ def cohort_form(course, **changes) -> dict:
         "enrolment_opens_at": "2025-12-01 10:00",
         "enrolment_closes_at": "2026-01-12 10:00",
         "capacity": "20",
+        "pace": "cohort",
+        "self_paced_start": "join",
         **changes,
     }
 
@@ -91,6 +93,7 @@ def test_creating_a_cohort_goes_through_the_service(admin_client, course, superu
         ({"enrolment_closes_at": "2026-03-15 10:00"}, "Enrolment must close before the term ends"),
         ({"enrolment_closes_at": "2025-11-01 10:00"}, "Enrolment must close after it opens."),
         ({"timezone": "Mars/Olympus"}, "'Mars/Olympus' is not a timezone"),
+        ({"self_paced_start": "first_open"}, "Only a self-paced cohort starts when a member"),
     ],
 )
 def test_an_invalid_cohort_is_shown_again_with_the_reason_and_not_saved(

@@ -71,3 +71,28 @@ def test_leaving_while_others_enrol_keeps_seats_and_waitlist_consistent():
     # The seats went to newcomers (a holder who left does not come back).
     seated = Enrolment.objects.filter(cohort=cohort, status=EnrolmentStatus.ACTIVE)
     assert set(seated.values_list("user_id", flat=True)) <= {u.pk for u in newcomers}
+
+
+def test_requests_racing_to_make_a_courses_library_cohort_all_get_the_one_made():
+    from cohorts.models import Cohort, CohortPace
+
+    course = course_page(modules=1, lessons=1)
+
+    results = race([lambda: services.library_cohort_get_or_create(course=course).pk] * 4)
+
+    assert all(isinstance(r, int) for r in results), results
+    assert len(set(results)) == 1
+    assert Cohort.objects.filter(course=course, pace=CohortPace.SELF_PACED).count() == 1
+
+
+def test_two_grants_racing_for_one_member_give_one_enrolment():
+    cohort = services.library_cohort_get_or_create(course=course_page(modules=1, lessons=1))
+    user = UserFactory()
+
+    results = race(
+        [lambda: services.library_access_grant(user=user, cohort=cohort, reason="joined").pk] * 2
+    )
+
+    assert all(isinstance(r, int) for r in results), results
+    assert len(set(results)) == 1
+    assert Enrolment.objects.filter(cohort=cohort, user=user).count() == 1

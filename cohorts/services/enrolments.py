@@ -1,20 +1,14 @@
-"""Writes for cohorts, enrolments, the waitlist, unlock overrides and progress.
-
-Every function here is atomic, validates with a message a person can act on, and is
-the only place that saves these models.
-"""
+"""Enrolment: the machine's moves, the waitlist, seats for payments, transfers and
+the end of term."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cms.models import CoursePage, LessonPage, ModulePage
 from cohorts import schedule, signals
 from cohorts.models import (
     ENROLMENT_MACHINE,
@@ -25,200 +19,11 @@ from cohorts.models import (
     CohortStatus,
     Enrolment,
     EnrolmentStatus,
-    LessonCompletion,
-    ModuleUnlockOverride,
 )
 from cohorts.seats import seat_policy
-from lms.errors import Conflict, NotAllowed, ValidationFailed
+from cohorts.services._common import _seats_taken, _with_history
+from lms.errors import Conflict, ValidationFailed
 from lms.models import User
-from lms.timeutils import is_valid_timezone
-
-COHORT_FIELDS = (
-    "course",
-    "name",
-    "starts_on",
-    "ends_on",
-    "timezone",
-    "enrolment_opens_at",
-    "enrolment_closes_at",
-    "capacity",
-    "unlock_weekday",
-    "unlock_time",
-)
-
-
-# --- Cohorts ----------------------------------------------------------------------------
-
-
-def cohort_validate(*, cohort: Cohort) -> None:
-    """Refuse combinations that make no sense, naming the field to fix. For a saved
-    cohort the capacity is checked against the seats taken now."""
-    if not cohort.name or not cohort.name.strip():
-        raise ValidationFailed(_("Give the cohort a name."), field="name")
-    if not is_valid_timezone(cohort.timezone):
-        raise ValidationFailed(
-            _("'%(tz)s' is not a timezone; use a name such as Europe/Amsterdam.")
-            % {"tz": cohort.timezone},
-            field="timezone",
-        )
-    if cohort.ends_on < cohort.starts_on:
-        raise ValidationFailed(_("The term must end on or after its start date."), field="ends_on")
-    if cohort.enrolment_closes_at <= cohort.enrolment_opens_at:
-        raise ValidationFailed(
-            _("Enrolment must close after it opens."), field="enrolment_closes_at"
-        )
-    if cohort.enrolment_closes_at > schedule.term_ends_at(cohort):
-        raise ValidationFailed(
-            _("Enrolment must close before the term ends (%(day)s in %(tz)s).")
-            % {"day": f"{cohort.ends_on:%Y-%m-%d}", "tz": cohort.timezone},
-            field="enrolment_closes_at",
-        )
-    if cohort.capacity is None or cohort.capacity < 1:
-        raise ValidationFailed(_("A cohort needs at least one seat."), field="capacity")
-    seats_taken = _seats_taken(cohort) if cohort.pk else 0
-    if cohort.capacity < seats_taken:
-        raise ValidationFailed(
-            _("%(n)s students hold a seat already; capacity cannot go below that.")
-            % {"n": seats_taken},
-            field="capacity",
-        )
-
-
-@transaction.atomic
-def cohort_create(
-    *,
-    course: CoursePage,
-    name: str,
-    starts_on: dt.date,
-    ends_on: dt.date,
-    enrolment_opens_at: dt.datetime,
-    enrolment_closes_at: dt.datetime,
-    capacity: int,
-    timezone: str = "Europe/Amsterdam",
-    unlock_weekday: int = 0,
-    unlock_time: dt.time = dt.time(9, 0),
-    instructors: Iterable[User] = (),
-    by: User | None = None,
-) -> Cohort:
-    cohort = Cohort(
-        course=course,
-        name=name.strip(),
-        starts_on=starts_on,
-        ends_on=ends_on,
-        timezone=timezone,
-        enrolment_opens_at=enrolment_opens_at,
-        enrolment_closes_at=enrolment_closes_at,
-        capacity=capacity,
-        unlock_weekday=unlock_weekday,
-        unlock_time=unlock_time,
-    )
-    cohort_validate(cohort=cohort)
-    _with_history(cohort, by, "created")
-    cohort.save()
-    cohort.instructors.set(list(instructors))
-    return cohort
-
-
-@transaction.atomic
-def cohort_update(
-    *,
-    cohort: Cohort,
-    by: User | None = None,
-    instructors: Iterable[User] | None = None,
-    **changes: Any,
-) -> Cohort:
-    unknown = set(changes) - set(COHORT_FIELDS)
-    if unknown:
-        raise ValidationFailed(
-            _("Unknown cohort fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
-        )
-    locked = Cohort.objects.select_for_update().get(pk=cohort.pk)
-    for field, value in changes.items():
-        setattr(locked, field, value)
-    cohort_validate(cohort=locked)
-    _with_history(locked, by, "updated")
-    locked.save()
-    if instructors is not None:
-        locked.instructors.set(list(instructors))
-    # More seats, or a later window: the waitlist may move up.
-    _promote_waitlist(locked)
-    return locked
-
-
-@transaction.atomic
-def cohort_cancel(*, cohort: Cohort, by: User | None = None) -> Cohort:
-    locked = Cohort.objects.select_for_update().get(pk=cohort.pk)
-    if locked.status == CohortStatus.CANCELLED:
-        raise Conflict(_("This cohort is cancelled already."), code="cohort_cancelled")
-    locked.status = CohortStatus.CANCELLED
-    _with_history(locked, by, "cancelled")
-    locked.save(update_fields=["status", "updated_at"])
-    for enrolment in locked.enrolments.filter(
-        status__in=(*SEAT_HOLDING, EnrolmentStatus.WAITLISTED)
-    ):
-        enrolment_transition(
-            enrolment=enrolment, to=EnrolmentStatus.CANCELLED, by=by, reason="cohort cancelled"
-        )
-    return locked
-
-
-def module_unlock_override_validate(
-    *, cohort: Cohort, module: ModulePage, unlocks_at: dt.datetime
-) -> None:
-    if module.get_parent().pk != cohort.course_id:
-        raise ValidationFailed(
-            _("That module belongs to another course than this cohort's."), field="module"
-        )
-    if timezone.is_naive(unlocks_at):
-        raise ValidationFailed(_("Give the unlock moment with its timezone."), field="unlocks_at")
-
-
-@transaction.atomic
-def module_unlock_override_set(
-    *,
-    cohort: Cohort,
-    module: ModulePage,
-    unlocks_at: dt.datetime,
-    reason: str = "",
-    by: User | None = None,
-) -> ModuleUnlockOverride:
-    module_unlock_override_validate(cohort=cohort, module=module, unlocks_at=unlocks_at)
-    override = ModuleUnlockOverride.objects.filter(cohort=cohort, module=module).first()
-    if override is None:
-        override = ModuleUnlockOverride(cohort=cohort, module=module)
-    override.unlocks_at = unlocks_at
-    override.reason = reason.strip()
-    _with_history(override, by, reason or "unlock override")
-    override.save()
-    return override
-
-
-@transaction.atomic
-def module_unlock_override_clear(*, override: ModuleUnlockOverride, by: User | None = None):
-    _with_history(override, by, "override removed")
-    override.delete()
-
-
-@transaction.atomic
-def module_unlock_override_update(
-    *,
-    override: ModuleUnlockOverride,
-    cohort: Cohort,
-    module: ModulePage,
-    unlocks_at: dt.datetime,
-    reason: str = "",
-    by: User | None = None,
-) -> ModuleUnlockOverride:
-    """Change an override. Pointing it at another cohort or module moves it: the old
-    module goes back to the schedule instead of keeping a stale override."""
-    if (override.cohort_id, override.module_id) != (cohort.pk, module.pk):
-        module_unlock_override_clear(override=override, by=by)
-    return module_unlock_override_set(
-        cohort=cohort, module=module, unlocks_at=unlocks_at, reason=reason, by=by
-    )
-
-
-# --- Enrolment --------------------------------------------------------------------------
 
 
 def enrolment_transition(
@@ -242,6 +47,19 @@ def enrolment_transition(
     return enrolment
 
 
+def cohort_seat_sale_check(*, cohort: Cohort) -> None:
+    """Refuse selling or giving a seat in a self-paced cohort: its courses come with a
+    membership (``library_access_grant``), never seat by seat."""
+    if cohort.is_self_paced:
+        raise Conflict(
+            _(
+                "This course comes with a membership: it is in the membership library, "
+                "not sold seat by seat. Become a member to follow it at your own pace."
+            ),
+            code="library_course",
+        )
+
+
 @transaction.atomic
 def enrolment_create(
     *, cohort: Cohort, user: User, now: dt.datetime | None = None, pending_payment: bool = False
@@ -257,6 +75,7 @@ def enrolment_create(
     """
     now = now or timezone.now()
     cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    cohort_seat_sale_check(cohort=cohort)
     if not cohort.course.live:
         raise Conflict(
             _("This course is not published yet; enrolment opens when it is."),
@@ -479,6 +298,7 @@ def enrolment_transfer(
         raise Conflict(
             _("Only an active seat can be moved to another cohort."), code="not_enrolled"
         )
+    cohort_seat_sale_check(cohort=target)
     if target.course_id != source.course_id or target.pk == source.pk:
         raise ValidationFailed(
             _("A seat can only move to another cohort of the same course."),
@@ -548,51 +368,3 @@ def cohorts_complete_ended(*, now: dt.datetime | None = None) -> int:
             enrolment_transition(enrolment=enrolment, to=to, reason="term ended", now=now)
             moved += 1
     return moved
-
-
-# --- Progress ---------------------------------------------------------------------------
-
-
-@transaction.atomic
-def lesson_mark_complete(
-    *, enrolment: Enrolment, lesson: LessonPage, now: dt.datetime | None = None
-) -> LessonCompletion:
-    from cohorts.selectors import lesson_is_unlocked
-
-    now = now or timezone.now()
-    if not enrolment.gives_access:
-        raise NotAllowed(_("Only enrolled students record progress."), code="not_enrolled")
-    if not lesson_is_unlocked(cohort=enrolment.cohort, lesson=lesson, now=now):
-        raise Conflict(_("This lesson is still locked."), code="module_locked")
-    completion, created = LessonCompletion.objects.get_or_create(
-        enrolment=enrolment, lesson=lesson, defaults={"completed_at": now}
-    )
-    if created:
-        signals.send_on_commit(
-            signals.lesson_completed,
-            LessonCompletion,
-            cohort_id=enrolment.cohort_id,
-            user_id=enrolment.user_id,
-            lesson_id=lesson.pk,
-        )
-    return completion
-
-
-@transaction.atomic
-def lesson_mark_incomplete(*, enrolment: Enrolment, lesson: LessonPage) -> None:
-    if not enrolment.gives_access:
-        raise NotAllowed(_("Only enrolled students record progress."), code="not_enrolled")
-    LessonCompletion.objects.filter(enrolment=enrolment, lesson=lesson).delete()
-
-
-# --- Internals --------------------------------------------------------------------------
-
-
-def _seats_taken(cohort: Cohort) -> int:
-    return cohort.enrolments.filter(status__in=SEAT_HOLDING).count()
-
-
-def _with_history(instance: Any, by: User | None, reason: str) -> None:
-    if by is not None and getattr(by, "is_authenticated", False):
-        instance._history_user = by
-    instance._change_reason = reason
