@@ -479,12 +479,12 @@ if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET.strip():
         "https://<host>/payments/stripe/webhook/ in Stripe's dashboard, or unset "
         "STRIPE_SECRET_KEY to invoice every paid cohort."
     )
-# Failed coupon codes per user and client address (cache): past either, refused a while.
 LMS_COUPON_FAILURES_PER_USER = int(os.environ.get("LMS_COUPON_FAILURES_PER_USER", "10"))
 LMS_COUPON_FAILURES_PER_ADDRESS = int(os.environ.get("LMS_COUPON_FAILURES_PER_ADDRESS", "30"))
-LMS_COUPON_FAILURE_WINDOW = int(os.environ.get("LMS_COUPON_FAILURE_WINDOW", "3600"))
+LMS_COUPON_FAILURE_WINDOW = int(os.environ.get("LMS_COUPON_FAILURE_WINDOW", "3600"))  # seconds
 # Days a failed payment may stay unpaid before access pauses; reminder days (once each).
 LMS_PAYMENT_GRACE_DAYS = int(os.environ.get("LMS_PAYMENT_GRACE_DAYS", "7"))
+LMS_DUNNING_REMINDER_DAYS = os.environ.get("LMS_DUNNING_REMINDER_DAYS", "3,6")
 # Memberships paid by invoice: sent this many days before the period ends, due after.
 LMS_MEMBERSHIP_INVOICE_LEAD_DAYS = int(os.environ.get("LMS_MEMBERSHIP_INVOICE_LEAD_DAYS", "14"))
 LMS_MEMBERSHIP_INVOICE_DAYS = int(os.environ.get("LMS_MEMBERSHIP_INVOICE_DAYS", "14"))

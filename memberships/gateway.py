@@ -29,7 +29,9 @@ def configured() -> bool:
     return stripe_gateway.configured()
 
 
-def price_create(*, price_id: int, tier_name: str, amount: int, currency: str, interval: str) -> str:
+def price_create(
+    *, price_id: int, tier_name: str, amount: int, currency: str, interval: str
+) -> str:
     """The Stripe Price behind one of our tier prices (created once, on first use)."""
     product = call(
         client().v1.products.create,
@@ -171,7 +173,11 @@ def change_at_period_end(*, subscription: Json, price: str, key: str) -> str:
         params={
             "end_behavior": "release",
             "phases": [
-                {"items": [{"price": current, "quantity": 1}], "start_date": start, "end_date": end},
+                {
+                    "items": [{"price": current, "quantity": 1}],
+                    "start_date": start,
+                    "end_date": end,
+                },
                 {"items": [{"price": price, "quantity": 1}]},
             ],
         },

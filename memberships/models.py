@@ -308,7 +308,9 @@ class Membership(TimeStampedModel):
     )
     anniversaries_celebrated = models.PositiveSmallIntegerField(default=0, editable=False)
     stripe_subscription = models.CharField(_("Stripe subscription"), max_length=255, blank=True)
-    stripe_schedule = models.CharField(_("Stripe subscription schedule"), max_length=255, blank=True)
+    stripe_schedule = models.CharField(
+        _("Stripe subscription schedule"), max_length=255, blank=True
+    )
     checkout_session = models.CharField(_("Stripe Checkout Session"), max_length=255, blank=True)
     checkout_url = models.URLField(_("payment page"), max_length=2048, blank=True)
     # A payment or state reported for this membership did not match it (amount,

@@ -6,12 +6,12 @@ from __future__ import annotations
 from django.dispatch import receiver
 
 from memberships.services import (
+    dunning_link,
     manual_invoice_paid,
     seat_benefit_claim,
     seat_benefit_offer,
     seat_benefit_release,
 )
-from memberships.services import dunning_link
 from memberships.services.stripe_events import HANDLERS, SHAPES
 from payments import dunning, hooks, signals, webhooks
 

@@ -95,7 +95,7 @@ class Portal:
         m = self.membership
         if m is None or m.cancel_at_period_end or m.is_lifetime or not m.amount:
             return None
-        return (m.scheduled_price.amount if m.scheduled_price else m.amount)
+        return m.scheduled_price.amount if m.scheduled_price else m.amount
 
     @property
     def next_renewal(self) -> dt.datetime | None:
@@ -292,7 +292,9 @@ def revenue_get(*, months: int = 24, now: dt.datetime | None = None) -> Revenue:
             members=Count("memberships", filter=~Q(memberships__status=MembershipStatus.ENDED)),
             paying=Count(
                 "memberships",
-                filter=Q(memberships__status__in=(MembershipStatus.ACTIVE, MembershipStatus.PAST_DUE))
+                filter=Q(
+                    memberships__status__in=(MembershipStatus.ACTIVE, MembershipStatus.PAST_DUE)
+                )
                 & Q(memberships__mrr__gt=0),
             ),
             trialing=Count("memberships", filter=Q(memberships__status=MembershipStatus.TRIALING)),

@@ -38,7 +38,10 @@ def library_course(home: HomePage) -> CoursePage:
     for m, (title, summary) in enumerate(HABITS, start=1):
         module = course.add_child(
             instance=ModulePage(
-                title=title, slug=f"habit-{m}", summary=summary, unlock_unit="week",
+                title=title,
+                slug=f"habit-{m}",
+                summary=summary,
+                unlock_unit="week",
                 unlock_offset=m,
             )
         )
@@ -56,22 +59,32 @@ def library_course(home: HomePage) -> CoursePage:
 
 def tiers(library: CoursePage) -> tuple[Tier, Tier, Tier]:
     free = Tier.objects.create(
-        name="Community", slug="community", level=0,
+        name="Community",
+        slug="community",
+        level=0,
         description="Join the conversation between cohorts.",
         highlights="Member newsletter\nOpen events",
     )
     basic = Tier.objects.create(
-        name="Basic", slug="basic", level=1,
+        name="Basic",
+        slug="basic",
+        level=1,
         description="The library and its community.",
         highlights="Every self-paced library course\nThe library's community\n10 % off cohorts",
-        trial_days=14, trial_requires_card=False, seat_discount_percent=10,
-        retention_percent_off=50, retention_months=3,
+        trial_days=14,
+        trial_requires_card=False,
+        seat_discount_percent=10,
+        retention_percent_off=50,
+        retention_months=3,
     )
     premium = Tier.objects.create(
-        name="Premium", slug="premium", level=2,
+        name="Premium",
+        slug="premium",
+        level=2,
         description="The library, coaching and a cohort seat every year.",
         highlights="Everything in Basic\nOne cohort seat included each year\n20 % off more seats",
-        seat_discount_percent=20, included_seats_per_year=1,
+        seat_discount_percent=20,
+        included_seats_per_year=1,
     )
     for tier in (basic, premium):
         tier.library_courses.add(library)
@@ -122,7 +135,9 @@ def members(home, people, admin, now: dt.datetime) -> None:
     # Set to end at the end of the paid period (with a reason), and one that ended.
     ending = _member(people[6], premium, admin, ago(10))
     services.membership_cancel(
-        membership=ending, reason="too_expensive", comment="Less budget next year.",
+        membership=ending,
+        reason="too_expensive",
+        comment="Less budget next year.",
         now=ago(0, 12),
     )
     ended = _member(people[7], basic, admin, ago(23))

@@ -17,7 +17,7 @@ from payments import dunning
 KIND = "membership"
 
 
-def open(*, membership: Membership, reference: str, now: dt.datetime) -> None:  # noqa: A001
+def open(*, membership: Membership, reference: str, now: dt.datetime) -> None:
     if membership.failing_since is None:
         membership.failing_since = now
         membership.save(update_fields=["failing_since", "updated_at"])

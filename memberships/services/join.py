@@ -124,8 +124,12 @@ def membership_join(
     if provider == MembershipProvider.NONE:
         membership.started_at = now
         ledger.move(
-            membership=membership, to=MembershipStatus.ACTIVE, kind=ChangeKind.JOINED,
-            now=now, source="joined the free tier", by=user,
+            membership=membership,
+            to=MembershipStatus.ACTIVE,
+            kind=ChangeKind.JOINED,
+            now=now,
+            source="joined the free tier",
+            by=user,
         )
         membership_notify(membership=membership, event="joined", key="start")
     elif provider == MembershipProvider.MANUAL:
@@ -133,11 +137,17 @@ def membership_join(
             membership.started_at = now
             membership.trial_ends_at = now + dt.timedelta(days=tier.trial_days)
             ledger.move(
-                membership=membership, to=MembershipStatus.TRIALING,
-                kind=ChangeKind.TRIAL_STARTED, now=now, source="trial", by=user,
+                membership=membership,
+                to=MembershipStatus.TRIALING,
+                kind=ChangeKind.TRIAL_STARTED,
+                now=now,
+                source="trial",
+                by=user,
             )
             membership_notify(
-                membership=membership, event="trial_started", key="start",
+                membership=membership,
+                event="trial_started",
+                key="start",
                 when=membership.trial_ends_at,
             )
         else:
@@ -153,7 +163,9 @@ def membership_checkout_start(
     if membership.provider != MembershipProvider.STRIPE or membership.status != (
         MembershipStatus.INCOMPLETE
     ):
-        raise Conflict(_("This membership is not waiting for an online payment."), code="not_payable")
+        raise Conflict(
+            _("This membership is not waiting for an online payment."), code="not_payable"
+        )
     if membership.checkout_url:
         return membership.checkout_url
     price = price_in_stripe(price=membership.price)
@@ -196,5 +208,7 @@ def membership_rejoin(*, user: User, now: dt.datetime | None = None) -> Membersh
     """One click back: the tier and interval of the last membership, at today's price."""
     last = Membership.objects.filter(user=user, status="ended").order_by("-ended_at").first()
     if last is None:
-        raise NotFound(_("You have no earlier membership to rejoin; choose a tier."), code="no_membership")
+        raise NotFound(
+            _("You have no earlier membership to rejoin; choose a tier."), code="no_membership"
+        )
     return membership_join(user=user, tier=last.tier, interval=last.interval, now=now)

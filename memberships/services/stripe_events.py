@@ -140,8 +140,7 @@ def _reconcile_page(run: ReconciliationRun, page: list[Json], as_of, source: str
     by_meta = {
         int(mid): sub
         for sub in page
-        if (mid := (sub.get("metadata") or {}).get("membership_id", "")).isdigit()
-        and len(mid) < 19
+        if (mid := (sub.get("metadata") or {}).get("membership_id", "")).isdigit() and len(mid) < 19
     }
     ids = set(
         Membership.objects.filter(stripe_subscription__in=list(by_sub)).values_list("pk", flat=True)
@@ -160,9 +159,7 @@ def _reconcile_page(run: ReconciliationRun, page: list[Json], as_of, source: str
             sub = by_sub.get(membership.stripe_subscription) or by_meta.get(membership.pk)
             if sub is None or membership.status == MembershipStatus.ENDED:
                 continue
-            changed = subscription_apply(
-                membership=membership, sub=sub, source=source, as_of=as_of
-            )
+            changed = subscription_apply(membership=membership, sub=sub, source=source, as_of=as_of)
             if changed:
                 run.memberships_changed += 1
                 run.repairs.append({"membership": membership.pk, "changes": changed})

@@ -9,7 +9,6 @@ import datetime as dt
 
 import pytest
 from dateutil.relativedelta import relativedelta
-from django.utils import timezone
 
 from cohorts.models import Enrolment, EnrolmentStatus
 from lms.errors import Conflict, ValidationFailed
@@ -271,10 +270,8 @@ def test_a_confirmed_amount_that_no_longer_holds_changes_nothing():
 
 def test_revenue_is_the_sum_of_the_ledger():
     tier = make_tier()
-    for i in range(3):
-        pay(
-            services.membership_join(user=UserFactory(), tier=tier, interval="year", now=NOW), NOW
-        )
+    for _ in range(3):
+        pay(services.membership_join(user=UserFactory(), tier=tier, interval="year", now=NOW), NOW)
     ending = Membership.objects.first()
     services.membership_cancel(membership=ending, reason="unused", now=NOW)
     services.manual_memberships_run(now=NOW + relativedelta(years=1, days=1))

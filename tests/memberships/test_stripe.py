@@ -75,7 +75,9 @@ def test_every_event_delivered_twice_changes_nothing_the_second_time(client, str
     user = UserFactory()
     membership = services.membership_join(user=user, tier=tier, interval="month")
     services.membership_checkout_start(
-        membership=membership, success_url="https://x.example/", cancel_url="https://x.example/",
+        membership=membership,
+        success_url="https://x.example/",
+        cancel_url="https://x.example/",
         locale="en",
     )
     membership.refresh_from_db()
@@ -152,7 +154,10 @@ def test_an_upgrade_charges_exactly_the_previewed_amount_and_changes_the_tier_at
     course = course_page()
     premium.library_courses.add(course)
     membership = join(client, stripe_on, basic)
-    stripe_on.advance(membership.stripe_subscription, to=stripe_on.clock(membership.stripe_subscription) + 15 * 86400)
+    stripe_on.advance(
+        membership.stripe_subscription,
+        to=stripe_on.clock(membership.stripe_subscription) + 15 * 86400,
+    )
     deliver(client, stripe_on)
     target = premium.prices.get(interval="month")
     now = _clock_now(stripe_on, membership)
@@ -262,7 +267,11 @@ def test_an_old_snapshot_delivered_late_does_not_undo_an_upgrade(client, stripe_
     basic = make_tier()
     premium = make_tier("Premium", 2, prices=(("month", 6000),))
     membership = join(client, stripe_on, basic)
-    old = copy.deepcopy(stripe_on.event("customer.subscription.updated", stripe_on.get(membership.stripe_subscription)))
+    old = copy.deepcopy(
+        stripe_on.event(
+            "customer.subscription.updated", stripe_on.get(membership.stripe_subscription)
+        )
+    )
     target = premium.prices.get()
     now = _clock_now(stripe_on, membership)
     preview = services.membership_change_preview(membership=membership, to_price=target, now=now)
@@ -278,7 +287,9 @@ def test_an_old_snapshot_delivered_late_does_not_undo_an_upgrade(client, stripe_
 
 def test_a_payment_in_another_currency_is_flagged_not_recorded(client, stripe_on):
     membership = join(client, stripe_on, make_tier())
-    invoice = copy.deepcopy(stripe_on.get(stripe_on.get(membership.stripe_subscription)["latest_invoice"]))
+    invoice = copy.deepcopy(
+        stripe_on.get(stripe_on.get(membership.stripe_subscription)["latest_invoice"])
+    )
     invoice["id"] = "in_foreign"
     invoice["currency"] = "usd"
     response = post_event(client, stripe_on.event("invoice.paid", invoice))
@@ -310,7 +321,9 @@ def test_the_reconciliation_finds_a_membership_whose_checkout_webhook_was_lost(c
     tier = make_tier()
     membership = services.membership_join(user=UserFactory(), tier=tier, interval="year")
     services.membership_checkout_start(
-        membership=membership, success_url="https://x.example/", cancel_url="https://x.example/",
+        membership=membership,
+        success_url="https://x.example/",
+        cancel_url="https://x.example/",
         locale="en",
     )
     membership.refresh_from_db()
