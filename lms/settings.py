@@ -315,6 +315,7 @@ REST_FRAMEWORK = {
         "api_token": os.environ.get("LMS_API_TOKEN_RATE", "10/minute"),
         "community_image": os.environ.get("LMS_COMMUNITY_IMAGE_RATE", "60/hour"),
         "community_search": os.environ.get("LMS_COMMUNITY_SEARCH_RATE", "60/minute"),
+        "memberships": os.environ.get("LMS_MEMBERSHIP_RATE", "30/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -340,13 +341,14 @@ SPECTACULAR_SETTINGS = {
         "ReactionKindEnum": "community.models.ReactionKind",
         "ReportReasonEnum": "community.models.ReportReason",
         "ReportStatusEnum": "community.models.ReportStatus",
+        "MembershipStatusEnum": "memberships.models.MembershipStatus",
+        "CancelReasonEnum": "memberships.models.CancelReason",
     },
 }
 
 # --- Accounts: sign-in lockout and API tokens -------------------------------------------
-# How many reverse proxies (each adding itself to X-Forwarded-For) stand in front of the
-# app. 0: the address is REMOTE_ADDR, and X-Forwarded-For, which any client can write,
-# is ignored. Used for the sign-in lockout and the API throttles alike.
+# Reverse proxies (each adding to X-Forwarded-For) in front of the app, for the sign-in
+# lockout and API throttles. 0: the address is REMOTE_ADDR; X-Forwarded-For is ignored.
 LMS_TRUSTED_PROXY_COUNT = int(os.environ.get("LMS_TRUSTED_PROXY_COUNT", "0"))
 REST_FRAMEWORK["NUM_PROXIES"] = LMS_TRUSTED_PROXY_COUNT
 # Wrong passwords for one username from one address before both are locked out...
@@ -387,8 +389,7 @@ REST_KNOX = {
 # --- Celery ---------------------------------------------------------------------------
 # The embedded broker: files under var/ (no Redis for `make run`), polled 10 times a second.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
-# A message taken and not acknowledged (its worker died) comes back after this many
-# seconds: longer than any task and retry countdown (at most 300 s).
+# An unacknowledged message (its worker died) returns after this: > any task or retry (300 s).
 LMS_BROKER_VISIBILITY_TIMEOUT = int(os.environ.get("LMS_BROKER_VISIBILITY_TIMEOUT", "600"))
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
@@ -478,12 +479,12 @@ if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET.strip():
         "https://<host>/payments/stripe/webhook/ in Stripe's dashboard, or unset "
         "STRIPE_SECRET_KEY to invoice every paid cohort."
     )
-# Failed coupon codes per user and client address (cache): past either, refused a while.
 LMS_COUPON_FAILURES_PER_USER = int(os.environ.get("LMS_COUPON_FAILURES_PER_USER", "10"))
 LMS_COUPON_FAILURES_PER_ADDRESS = int(os.environ.get("LMS_COUPON_FAILURES_PER_ADDRESS", "30"))
-LMS_COUPON_FAILURE_WINDOW = int(os.environ.get("LMS_COUPON_FAILURE_WINDOW", "3600"))
+LMS_COUPON_FAILURE_WINDOW = int(os.environ.get("LMS_COUPON_FAILURE_WINDOW", "3600"))  # seconds
 # Days a failed payment may stay unpaid before access pauses; reminder days (once each).
 LMS_PAYMENT_GRACE_DAYS = int(os.environ.get("LMS_PAYMENT_GRACE_DAYS", "7"))
+LMS_DUNNING_REMINDER_DAYS = os.environ.get("LMS_DUNNING_REMINDER_DAYS", "3,6")
 # Memberships paid by invoice: sent this many days before the period ends, due after.
 LMS_MEMBERSHIP_INVOICE_LEAD_DAYS = int(os.environ.get("LMS_MEMBERSHIP_INVOICE_LEAD_DAYS", "14"))
 LMS_MEMBERSHIP_INVOICE_DAYS = int(os.environ.get("LMS_MEMBERSHIP_INVOICE_DAYS", "14"))
@@ -535,8 +536,7 @@ SECURE_HSTS_SECONDS = int(
 )
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", PRODUCTION)
-# Nothing frames our pages but Wagtail's preview, which sets SAMEORIGIN on its own
-# responses; CSP frame-ancestors below says the same to current browsers.
+# Only Wagtail's preview frames our pages (setting SAMEORIGIN itself); CSP says so too.
 X_FRAME_OPTIONS = os.environ.get("DJANGO_X_FRAME_OPTIONS", "DENY")
 
 # Content-Security-Policy (django-csp), set by lms.middleware.ContentSecurityPolicyMiddleware.

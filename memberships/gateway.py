@@ -29,7 +29,9 @@ def configured() -> bool:
     return stripe_gateway.configured()
 
 
-def price_create(*, price_id: int, tier_name: str, amount: int, currency: str, interval: str) -> str:
+def price_create(
+    *, price_id: int, tier_name: str, amount: int, currency: str, interval: str
+) -> str:
     """The Stripe Price behind one of our tier prices (created once, on first use)."""
     product = call(
         client().v1.products.create,
@@ -171,7 +173,11 @@ def change_at_period_end(*, subscription: Json, price: str, key: str) -> str:
         params={
             "end_behavior": "release",
             "phases": [
-                {"items": [{"price": current, "quantity": 1}], "start_date": start, "end_date": end},
+                {
+                    "items": [{"price": current, "quantity": 1}],
+                    "start_date": start,
+                    "end_date": end,
+                },
                 {"items": [{"price": price, "quantity": 1}]},
             ],
         },
@@ -208,6 +214,24 @@ def retention_coupon_create(*, tier_id: int, percent_off: int, months: int) -> s
         options={"idempotency_key": f"tier-{tier_id}-retention-{percent_off}-{months}"},
     )
     return coupon.id
+
+
+def coupon_mirror(*, coupon: Any) -> str:
+    """Our sign-up code as a Stripe coupon for the first invoice (created once per
+    version of the code)."""
+    params: Json = {"duration": "once", "metadata": {"coupon_id": str(coupon.pk)}}
+    if coupon.percent_off is not None:
+        params["percent_off"] = coupon.percent_off
+    else:
+        params["amount_off"] = coupon.amount_off
+        params["currency"] = coupon.currency.lower()
+    version = int(coupon.updated_at.timestamp())
+    mirrored = call(
+        client().v1.coupons.create,
+        params=params,
+        options={"idempotency_key": f"coupon-{coupon.pk}-{version}"},
+    )
+    return mirrored.id
 
 
 def cancel_now(subscription_id: str) -> None:

@@ -270,6 +270,14 @@ class Membership(TimeStampedModel):
         default=MembershipStatus.INCOMPLETE,
     )
     provider = models.CharField(_("paid through"), max_length=8, choices=MembershipProvider.choices)
+    coupon = models.ForeignKey(
+        "payments.Coupon",
+        verbose_name=_("code used at sign-up"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # What the member pays per interval, fixed when they joined or were moved.
     amount = models.PositiveIntegerField(_("amount (cents)"), default=0)
     currency = models.CharField(
@@ -308,7 +316,9 @@ class Membership(TimeStampedModel):
     )
     anniversaries_celebrated = models.PositiveSmallIntegerField(default=0, editable=False)
     stripe_subscription = models.CharField(_("Stripe subscription"), max_length=255, blank=True)
-    stripe_schedule = models.CharField(_("Stripe subscription schedule"), max_length=255, blank=True)
+    stripe_schedule = models.CharField(
+        _("Stripe subscription schedule"), max_length=255, blank=True
+    )
     checkout_session = models.CharField(_("Stripe Checkout Session"), max_length=255, blank=True)
     checkout_url = models.URLField(_("payment page"), max_length=2048, blank=True)
     # A payment or state reported for this membership did not match it (amount,

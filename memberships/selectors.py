@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from dateutil.relativedelta import relativedelta
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -94,7 +95,7 @@ class Portal:
         m = self.membership
         if m is None or m.cancel_at_period_end or m.is_lifetime or not m.amount:
             return None
-        return (m.scheduled_price.amount if m.scheduled_price else m.amount)
+        return m.scheduled_price.amount if m.scheduled_price else m.amount
 
     @property
     def next_renewal(self) -> dt.datetime | None:
@@ -185,15 +186,28 @@ def retired_prices_with_members(*, price_id: int | None = None) -> list[RetiredP
     ]
 
 
-def members_list(*, tier_id: int | None = None, status: str = "", query: str = "", limit=100):
-    rows = Membership.objects.select_related("user", "tier").order_by("-created_at")
+def _members(*, tier_id: int | None, status: str, query: str):
+    rows = Membership.objects.select_related("user", "tier").order_by("-created_at", "-pk")
     if tier_id:
         rows = rows.filter(tier_id=tier_id)
     if status:
         rows = rows.filter(status=status)
     if query:
         rows = rows.filter(Q(user__email__icontains=query) | Q(user__display_name__icontains=query))
-    return list(rows[:limit])
+    return rows
+
+
+def members_list(*, tier_id: int | None = None, status: str = "", query: str = "", limit=100):
+    return list(_members(tier_id=tier_id, status=status, query=query)[:limit])
+
+
+def members_page(
+    *, tier_id: int | None = None, status: str = "", query: str = "", page: int = 1, per_page=50
+) -> Page:
+    """One page of memberships, newest first; past the last page, the last page. 2
+    queries whatever the number of members."""
+    rows = _members(tier_id=tier_id, status=status, query=query)
+    return Paginator(rows, per_page).get_page(page)
 
 
 @dataclass
@@ -278,7 +292,9 @@ def revenue_get(*, months: int = 24, now: dt.datetime | None = None) -> Revenue:
             members=Count("memberships", filter=~Q(memberships__status=MembershipStatus.ENDED)),
             paying=Count(
                 "memberships",
-                filter=Q(memberships__status__in=(MembershipStatus.ACTIVE, MembershipStatus.PAST_DUE))
+                filter=Q(
+                    memberships__status__in=(MembershipStatus.ACTIVE, MembershipStatus.PAST_DUE)
+                )
                 & Q(memberships__mrr__gt=0),
             ),
             trialing=Count("memberships", filter=Q(memberships__status=MembershipStatus.TRIALING)),

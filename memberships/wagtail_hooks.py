@@ -36,7 +36,6 @@ class TierPriceForm(WagtailAdminModelForm):
                     )
 
 
-
 class TierViewSet(ModelViewSet):
     model = Tier
     icon = "group"
@@ -67,7 +66,11 @@ class TierViewSet(ModelViewSet):
                 heading=_("Benefits"),
             ),
             MultiFieldPanel(
-                [FieldRowPanel([FieldPanel("retention_percent_off"), FieldPanel("retention_months")])],
+                [
+                    FieldRowPanel(
+                        [FieldPanel("retention_percent_off"), FieldPanel("retention_months")]
+                    )
+                ],
                 heading=_("Retention offer"),
             ),
         ]
@@ -84,7 +87,12 @@ class TierPriceViewSet(ModelViewSet):
     menu_label = _("Tier prices")
     copy_view_enabled = False
     inspect_view_enabled = True
-    list_display = ["tier", "interval", Column("amount", label=_("Amount"), accessor=_amount), "active"]
+    list_display = [
+        "tier",
+        "interval",
+        Column("amount", label=_("Amount"), accessor=_amount),
+        "active",
+    ]
     list_filter = ["tier", "interval", "active"]
     edit_handler = ObjectList(
         [

@@ -295,18 +295,6 @@ def _membership(p: dict) -> tuple[str, str]:
             _("Your membership has ended"),
             _("Your %(tier)s membership has ended. Your work and progress are kept."),
         ),
-        "payment_failed": (
-            _("Your membership payment did not go through"),
-            _("We could not collect %(amount)s for %(tier)s. Update your payment method."),
-        ),
-        "suspended": (
-            _("Your membership access is paused"),
-            _("The payment for %(tier)s is overdue; access comes back once it is paid."),
-        ),
-        "recovered": (
-            _("Your membership access is back"),
-            _("Thank you: the payment for %(tier)s is in."),
-        ),
         "invoice": (
             _("Invoice for your %(tier)s membership"),
             _("Please pay %(amount)s by %(when)s; your membership page has the details."),
@@ -324,6 +312,9 @@ def _membership_milestone(p: dict) -> tuple[str, str]:
             "Thank you for %(n)s year in %(tier)s.", "Thank you for %(n)s years in %(tier)s.", years
         )
         % {"n": years, "tier": p.get("tier", "")},
+    )
+
+
 def _payment_failed(p: dict) -> tuple[str, str]:
     return (
         _("Your payment for %(subject)s did not go through") % {"subject": p["subject"]},

@@ -42,6 +42,7 @@ STAFF_PERMISSIONS = [
     ("community", "change_role"),
     ("community", "delete_role"),
     ("community", "view_role"),
+    ("memberships", "manage_memberships"),
 ]
 
 

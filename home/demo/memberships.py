@@ -38,7 +38,10 @@ def library_course(home: HomePage) -> CoursePage:
     for m, (title, summary) in enumerate(HABITS, start=1):
         module = course.add_child(
             instance=ModulePage(
-                title=title, slug=f"habit-{m}", summary=summary, unlock_unit="week",
+                title=title,
+                slug=f"habit-{m}",
+                summary=summary,
+                unlock_unit="week",
                 unlock_offset=m,
             )
         )
@@ -56,22 +59,32 @@ def library_course(home: HomePage) -> CoursePage:
 
 def tiers(library: CoursePage) -> tuple[Tier, Tier, Tier]:
     free = Tier.objects.create(
-        name="Community", slug="community", level=0,
+        name="Community",
+        slug="community",
+        level=0,
         description="Join the conversation between cohorts.",
         highlights="Member newsletter\nOpen events",
     )
     basic = Tier.objects.create(
-        name="Basic", slug="basic", level=1,
+        name="Basic",
+        slug="basic",
+        level=1,
         description="The library and its community.",
         highlights="Every self-paced library course\nThe library's community\n10 % off cohorts",
-        trial_days=14, trial_requires_card=False, seat_discount_percent=10,
-        retention_percent_off=50, retention_months=3,
+        trial_days=14,
+        trial_requires_card=False,
+        seat_discount_percent=10,
+        retention_percent_off=50,
+        retention_months=3,
     )
     premium = Tier.objects.create(
-        name="Premium", slug="premium", level=2,
+        name="Premium",
+        slug="premium",
+        level=2,
         description="The library, coaching and a cohort seat every year.",
         highlights="Everything in Basic\nOne cohort seat included each year\n20 % off more seats",
-        seat_discount_percent=20, included_seats_per_year=1,
+        seat_discount_percent=20,
+        included_seats_per_year=1,
     )
     for tier in (basic, premium):
         tier.library_courses.add(library)
@@ -106,7 +119,7 @@ def _member(person, tier, admin, joined: dt.datetime, *, renewals: int = 0) -> M
 
 def members(home, people, admin, now: dt.datetime) -> None:
     """Tiers, a library course and members in every state, with two years of history.
-    ``people`` are twelve demo users; the demo student is left to join from the pricing
+    ``people`` are thirteen demo users; the demo student is left to join from the pricing
     page."""
     library = library_course(home)
     library_cohort_get_or_create(course=library, now=now - relativedelta(months=25))
@@ -117,12 +130,23 @@ def members(home, people, admin, now: dt.datetime) -> None:
     _member(people[1], premium, admin, ago(19), renewals=1)
     _member(people[2], basic, admin, ago(14), renewals=1)
     _member(people[3], premium, admin, ago(8))
-    _member(people[4], basic, admin, ago(5))
+    upgraded = _member(people[4], basic, admin, ago(5))
+    premium_yearly = premium.prices.get(interval="year")
+    when = ago(2)
+    preview = services.membership_change_preview(
+        membership=upgraded, to_price=premium_yearly, now=when
+    )
+    services.membership_change(
+        membership=upgraded, to_price=premium_yearly, expected_amount=preview.amount_now, now=when
+    )
+    _paid(Membership.objects.get(pk=upgraded.pk), admin, when + dt.timedelta(days=2))
     _member(people[5], basic, admin, ago(2))
     # Set to end at the end of the paid period (with a reason), and one that ended.
     ending = _member(people[6], premium, admin, ago(10))
     services.membership_cancel(
-        membership=ending, reason="too_expensive", comment="Less budget next year.",
+        membership=ending,
+        reason="too_expensive",
+        comment="Less budget next year.",
         now=ago(0, 12),
     )
     ended = _member(people[7], basic, admin, ago(23))
@@ -135,7 +159,9 @@ def members(home, people, admin, now: dt.datetime) -> None:
     late = _member(people[9], basic, admin, ago(12, 6))
     services.manual_memberships_run(now=late.current_period_end - dt.timedelta(days=10))
     services.manual_memberships_run(now=late.current_period_end + dt.timedelta(hours=1))
-    # A trial that started four days ago (no card) and a free member.
+    # A trial that ended unpaid, one that started four days ago (no card), a free member.
+    lapsed = services.membership_join(user=people[12], tier=basic, interval="year", now=ago(4))
+    services.manual_memberships_run(now=lapsed.trial_ends_at + dt.timedelta(hours=1))
     services.membership_join(user=people[10], tier=basic, interval="year", now=ago(0, 4))
     services.membership_join(user=people[11], tier=free, now=ago(6))
     services.anniversaries_celebrate(now=now)

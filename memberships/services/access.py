@@ -13,7 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from cohorts.models import Cohort, Enrolment, EnrolmentStatus
-from cohorts.services import library_access_grant, library_access_revoke, library_cohort_get_or_create
+from cohorts.services import (
+    library_access_grant,
+    library_access_revoke,
+    library_cohort_get_or_create,
+)
 from memberships.models import Membership, MembershipStatus
 
 
@@ -38,9 +42,7 @@ def access_sync(*, membership: Membership, now: dt.datetime | None = None) -> tu
     granted = revoked = 0
     for cohort in wanted:
         if cohort.pk not in have:
-            library_access_grant(
-                user=membership.user, cohort=cohort, now=now, reason="membership"
-            )
+            library_access_grant(user=membership.user, cohort=cohort, now=now, reason="membership")
             granted += 1
     for cohort_id in have - wanted_ids:
         cohort = Cohort.objects.get(pk=cohort_id)

@@ -49,7 +49,9 @@ def seat_benefit_offer(*, user, cohort, now: dt.datetime) -> SeatBenefit | None:
     if left:
         return SeatBenefit(
             percent_off=100,
-            label=_("Included in your %(tier)s membership (%(left)s of %(total)s seats left this year)")
+            label=_(
+                "Included in your %(tier)s membership (%(left)s of %(total)s seats left this year)"
+            )
             % {"tier": tier.name, "left": left, "total": tier.included_seats_per_year},
             key=f"membership:{membership.pk}:seat",
         )
@@ -67,8 +69,8 @@ def seat_benefit_claim(*, benefit: SeatBenefit, enrolment, now: dt.datetime) -> 
     kind, membership_id, what = benefit.key.split(":")
     if kind != "membership" or what != "seat":
         return
-    membership = Membership.objects.select_for_update().select_related("tier").get(
-        pk=int(membership_id)
+    membership = (
+        Membership.objects.select_for_update().select_related("tier").get(pk=int(membership_id))
     )
     if not membership.gives_access(now) or _seats_left(membership, now) < 1:
         raise Conflict(

@@ -1,6 +1,6 @@
 """What a member changes from their portal: upgrade (at once, prorated, the amount shown
 before confirming), downgrade or a shorter interval (at the end of the paid period),
-pause for 1–3 months, cancel at the end of the period (with a one-time retention
+pause for 1 to 3 months, cancel at the end of the period (with a one-time retention
 offer), stay after all. Stripe memberships change at Stripe first and take over what
 Stripe answers, through the same function as the webhooks; invoice-paid ones change
 here."""
@@ -47,8 +47,8 @@ class ChangePreview:
 
 
 def _lock(membership: Membership) -> Membership:
-    return Membership.objects.select_for_update().select_related("tier", "price").get(
-        pk=membership.pk
+    return (
+        Membership.objects.select_for_update().select_related("tier", "price").get(pk=membership.pk)
     )
 
 
@@ -77,7 +77,9 @@ def membership_change_preview(
     now = now or timezone.now()
     _check_changeable(membership)
     if not to_price.active or not to_price.tier.open_for_signup:
-        raise Conflict(_("That plan is not offered any more; choose one shown."), code="tier_closed")
+        raise Conflict(
+            _("That plan is not offered any more; choose one shown."), code="tier_closed"
+        )
     if to_price.pk == membership.price_id:
         raise Conflict(_("You are on that plan already."), code="same_plan")
     if to_price.currency != membership.currency:
@@ -169,8 +171,12 @@ def _change_at_stripe(membership: Membership, preview: ChangePreview, now) -> No
         locked.scheduled_price, locked.stripe_schedule = preview.price, schedule
         locked.save()
         membership_notify(
-            membership=locked, event="change_scheduled", key=str(preview.price.pk),
-            when=preview.takes_effect, tier=preview.price.tier.name, amount=preview.price.amount,
+            membership=locked,
+            event="change_scheduled",
+            key=str(preview.price.pk),
+            when=preview.takes_effect,
+            tier=preview.price.tier.name,
+            amount=preview.price.amount,
         )
 
 
@@ -181,8 +187,12 @@ def _change_here(membership: Membership, preview: ChangePreview, now) -> None:
         locked.scheduled_price = preview.price
         locked.save()
         membership_notify(
-            membership=locked, event="change_scheduled", key=str(preview.price.pk),
-            when=preview.takes_effect, tier=preview.price.tier.name, amount=preview.price.amount,
+            membership=locked,
+            event="change_scheduled",
+            key=str(preview.price.pk),
+            when=preview.takes_effect,
+            tier=preview.price.tier.name,
+            amount=preview.price.amount,
         )
         return
     old_tier, price = locked.tier, preview.price
@@ -192,14 +202,15 @@ def _change_here(membership: Membership, preview: ChangePreview, now) -> None:
         locked.current_period_start = now
         locked.current_period_end = now + relativedelta(months=price.months)
     locked.save()
-    ledger.record(membership=locked, kind=preview.kind, now=now, source="member", from_tier=old_tier)
-    from memberships.services.access import access_sync
-
-    access_sync(membership=locked, now=now)
+    ledger.record(
+        membership=locked, kind=preview.kind, now=now, source="member", from_tier=old_tier
+    )
     if preview.amount_now:
         manual._issue(
-            membership=locked, amount=preview.amount_now,
-            what=_("%(tier)s membership, change of plan") % {"tier": price.tier.name}, now=now,
+            membership=locked,
+            amount=preview.amount_now,
+            what=_("%(tier)s membership, change of plan") % {"tier": price.tier.name},
+            now=now,
         )
     membership_notify(membership=locked, event="changed", key=str(price.pk))
 
@@ -207,13 +218,14 @@ def _change_here(membership: Membership, preview: ChangePreview, now) -> None:
 def membership_pause(
     *, membership: Membership, months: int, now: dt.datetime | None = None
 ) -> Membership:
-    """No payments for 1–3 months from the end of the paid period; access stays until
+    """No payments for 1 to 3 months from the end of the paid period; access stays until
     then and comes back when the pause ends by itself."""
     now = now or timezone.now()
     limit = settings.LMS_MEMBERSHIP_MAX_PAUSE_MONTHS
     if not isinstance(months, int) or not 1 <= months <= limit:
         raise ValidationFailed(
-            _("A pause lasts 1 to %(max)s months.") % {"max": limit}, code="pause_length",
+            _("A pause lasts 1 to %(max)s months.") % {"max": limit},
+            code="pause_length",
             field="months",
         )
     if membership.status != MembershipStatus.ACTIVE or membership.cancel_at_period_end:
@@ -222,15 +234,19 @@ def membership_pause(
             code="membership_not_pausable",
         )
     if membership.provider == MembershipProvider.NONE or membership.is_lifetime:
-        raise Conflict(_("Free and lifetime memberships have nothing to pause."),
-                       code="membership_not_pausable")
+        raise Conflict(
+            _("Free and lifetime memberships have nothing to pause."),
+            code="membership_not_pausable",
+        )
     end = membership.current_period_end or now
     resumes = end + relativedelta(months=months)
     if membership.provider == MembershipProvider.STRIPE:
         as_of = timezone.now()
         sub = gateway.update(
             subscription_id=membership.stripe_subscription,
-            params={"pause_collection": {"behavior": "void", "resumes_at": int(resumes.timestamp())}},
+            params={
+                "pause_collection": {"behavior": "void", "resumes_at": int(resumes.timestamp())}
+            },
             key=f"membership-{membership.pk}-pause-{int(end.timestamp())}-{months}",
         )
         with transaction.atomic():
@@ -241,10 +257,16 @@ def membership_pause(
             locked = _lock(membership)
             locked.pause_resumes_at = resumes
             locked.save()
-            ledger.move(membership=locked, to=MembershipStatus.PAUSED, kind=ChangeKind.PAUSED,
-                        now=now, source="member")
-    membership_notify(membership=locked, event="paused", key=str(int(resumes.timestamp())),
-                      when=resumes)
+            ledger.move(
+                membership=locked,
+                to=MembershipStatus.PAUSED,
+                kind=ChangeKind.PAUSED,
+                now=now,
+                source="member",
+            )
+    membership_notify(
+        membership=locked, event="paused", key=str(int(resumes.timestamp())), when=resumes
+    )
     return locked
 
 
@@ -260,11 +282,13 @@ def membership_cancel(
     if not membership.is_live or membership.cancel_at_period_end:
         raise Conflict(_("This membership is ending already."), code="already_cancelling")
     if membership.status == MembershipStatus.INCOMPLETE:
-        raise Conflict(_("This membership has not started; nothing to cancel."),
-                       code="membership_not_started")
+        raise Conflict(
+            _("This membership has not started; nothing to cancel."), code="membership_not_started"
+        )
     if membership.is_lifetime:
-        raise Conflict(_("A lifetime membership does not renew; there is nothing to cancel."),
-                       code="lifetime")
+        raise Conflict(
+            _("A lifetime membership does not renew; there is nothing to cancel."), code="lifetime"
+        )
     if membership.provider == MembershipProvider.STRIPE:
         as_of = timezone.now()
         sub = gateway.update(
@@ -284,16 +308,27 @@ def membership_cancel(
             subscription_apply(membership=locked, sub=sub, source="member", as_of=as_of, now=now)
         elif membership.provider == MembershipProvider.NONE:
             locked.save()
-            ledger.move(membership=locked, to=MembershipStatus.ENDED, kind=ChangeKind.ENDED,
-                        now=now, source="member", end_reason="voluntary")
+            ledger.move(
+                membership=locked,
+                to=MembershipStatus.ENDED,
+                kind=ChangeKind.ENDED,
+                now=now,
+                source="member",
+                end_reason="voluntary",
+            )
             membership_notify(membership=locked, event="ended", key="end")
         else:
             locked.cancel_at_period_end = True
             locked.save()
-            ledger.record(membership=locked, kind=ChangeKind.CANCEL_REQUESTED, now=now,
-                          source="member")
-            membership_notify(membership=locked, event="cancel_requested", key=str(int(now.timestamp())),
-                              when=locked.current_period_end or locked.trial_ends_at)
+            ledger.record(
+                membership=locked, kind=ChangeKind.CANCEL_REQUESTED, now=now, source="member"
+            )
+            membership_notify(
+                membership=locked,
+                event="cancel_requested",
+                key=str(int(now.timestamp())),
+                when=locked.current_period_end or locked.trial_ends_at,
+            )
     return locked
 
 
@@ -376,8 +411,9 @@ def membership_portal_url(*, membership: Membership, return_url: str, locale: st
     from payments.services import stripe_customer_for
 
     if membership.provider != MembershipProvider.STRIPE:
-        raise Conflict(_("This membership is paid by invoice; there is no card to update."),
-                       code="no_card")
+        raise Conflict(
+            _("This membership is paid by invoice; there is no card to update."), code="no_card"
+        )
     return gateway.portal_url(
         customer=stripe_customer_for(user=membership.user), return_url=return_url, locale=locale
     )

@@ -7,16 +7,17 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from memberships.models import ChangeKind, Membership, MembershipStatus
-from memberships.notices import membership_notify
 from memberships.services import ledger
 from payments import dunning
 
 KIND = "membership"
 
 
-def open(*, membership: Membership, reference: str, now: dt.datetime) -> None:  # noqa: A001
+def open(*, membership: Membership, reference: str, now: dt.datetime) -> None:
     if membership.failing_since is None:
         membership.failing_since = now
         membership.save(update_fields=["failing_since", "updated_at"])
@@ -49,7 +50,6 @@ def suspend(*, subject_id: int, now: dt.datetime) -> bool:
             now=now,
             source="grace period over",
         )
-        membership_notify(membership=membership, event="suspended", key=str(int(now.timestamp())))
         return True
 
 
@@ -70,10 +70,13 @@ def restore(*, subject_id: int, now: dt.datetime) -> bool:
             now=now,
             source="payment received",
         )
-        membership_notify(membership=membership, event="recovered", key=str(int(now.timestamp())))
         return True
 
 
 def describe(*, subject_id: int) -> str:
     membership = Membership.objects.select_related("tier").filter(pk=subject_id).first()
-    return membership.tier.name if membership else ""
+    return _("%(tier)s membership") % {"tier": membership.tier.name} if membership else ""
+
+
+def url(*, subject_id: int) -> str:
+    return reverse("memberships:portal")

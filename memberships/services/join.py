@@ -25,6 +25,7 @@ from memberships.models import (
 )
 from memberships.notices import membership_notify
 from memberships.services import ledger, manual
+from payments.selectors import coupon_for_membership
 from payments.services import stripe_customer_for
 
 OFFLINE_INTERVALS = (Interval.YEAR, Interval.LIFETIME)
@@ -71,11 +72,17 @@ def _price_for(tier: Tier, interval: str) -> TierPrice | None:
 
 @transaction.atomic
 def membership_join(
-    *, user: User, tier: Tier, interval: str = "", now: dt.datetime | None = None
+    *,
+    user: User,
+    tier: Tier,
+    interval: str = "",
+    coupon_code: str = "",
+    now: dt.datetime | None = None,
 ) -> Membership:
     """Open a membership. Free tiers and trials without a card start at once; the
     others wait for their first payment (``membership_checkout_start`` for Stripe; the
-    manual provider's invoice is sent now)."""
+    manual provider's invoice is sent now). A code valid for memberships takes its
+    discount off the first payment."""
     now = now or timezone.now()
     tier = Tier.objects.select_for_update().get(pk=tier.pk)
     if not tier.open_for_signup:
@@ -102,6 +109,15 @@ def membership_join(
                 code="already_member",
             )
     price = _price_for(tier, interval)
+    coupon = None
+    if coupon_code.strip():
+        if price is None:
+            raise ValidationFailed(
+                _("A free tier needs no code; leave it empty."),
+                code="coupon_free_tier",
+                field="coupon",
+            )
+        coupon = coupon_for_membership(code=coupon_code, currency=price.currency, now=now)
     provider = provider_for(price=price)
     membership = Membership(
         user=user,
@@ -111,6 +127,7 @@ def membership_join(
         amount=price.amount if price else 0,
         currency=price.currency if price else "EUR",
         interval=price.interval if price else "",
+        coupon=coupon,
     )
     trial = tier.trial_days and price is not None and price.interval != Interval.LIFETIME
     try:
@@ -124,8 +141,12 @@ def membership_join(
     if provider == MembershipProvider.NONE:
         membership.started_at = now
         ledger.move(
-            membership=membership, to=MembershipStatus.ACTIVE, kind=ChangeKind.JOINED,
-            now=now, source="joined the free tier", by=user,
+            membership=membership,
+            to=MembershipStatus.ACTIVE,
+            kind=ChangeKind.JOINED,
+            now=now,
+            source="joined the free tier",
+            by=user,
         )
         membership_notify(membership=membership, event="joined", key="start")
     elif provider == MembershipProvider.MANUAL:
@@ -133,11 +154,17 @@ def membership_join(
             membership.started_at = now
             membership.trial_ends_at = now + dt.timedelta(days=tier.trial_days)
             ledger.move(
-                membership=membership, to=MembershipStatus.TRIALING,
-                kind=ChangeKind.TRIAL_STARTED, now=now, source="trial", by=user,
+                membership=membership,
+                to=MembershipStatus.TRIALING,
+                kind=ChangeKind.TRIAL_STARTED,
+                now=now,
+                source="trial",
+                by=user,
             )
             membership_notify(
-                membership=membership, event="trial_started", key="start",
+                membership=membership,
+                event="trial_started",
+                key="start",
                 when=membership.trial_ends_at,
             )
         else:
@@ -153,7 +180,9 @@ def membership_checkout_start(
     if membership.provider != MembershipProvider.STRIPE or membership.status != (
         MembershipStatus.INCOMPLETE
     ):
-        raise Conflict(_("This membership is not waiting for an online payment."), code="not_payable")
+        raise Conflict(
+            _("This membership is not waiting for an online payment."), code="not_payable"
+        )
     if membership.checkout_url:
         return membership.checkout_url
     price = price_in_stripe(price=membership.price)
@@ -165,7 +194,7 @@ def membership_checkout_start(
         price=price,
         trial_days=tier.trial_days if membership.interval != Interval.LIFETIME else 0,
         card_required=tier.trial_requires_card,
-        coupon=None,
+        coupon=gateway.coupon_mirror(coupon=membership.coupon) if membership.coupon else None,
         success_url=success_url,
         cancel_url=cancel_url,
         locale=locale,
@@ -196,5 +225,7 @@ def membership_rejoin(*, user: User, now: dt.datetime | None = None) -> Membersh
     """One click back: the tier and interval of the last membership, at today's price."""
     last = Membership.objects.filter(user=user, status="ended").order_by("-ended_at").first()
     if last is None:
-        raise NotFound(_("You have no earlier membership to rejoin; choose a tier."), code="no_membership")
+        raise NotFound(
+            _("You have no earlier membership to rejoin; choose a tier."), code="no_membership"
+        )
     return membership_join(user=user, tier=last.tier, interval=last.interval, now=now)

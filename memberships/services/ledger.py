@@ -7,9 +7,9 @@ from __future__ import annotations
 import datetime as dt
 
 from memberships.models import (
+    INTERVAL_MONTHS,
     MEMBERSHIP_MACHINE,
     PAYING_STATUSES,
-    INTERVAL_MONTHS,
     ChangeKind,
     Membership,
     MembershipChange,
@@ -42,7 +42,8 @@ def record(
     was_paying: bool | None = None,
 ) -> MembershipChange:
     """A ledger row for a change already made to ``membership`` (saved by the caller):
-    the MRR delta is the new share less the stored one, which it then updates."""
+    the MRR delta is the new share less the stored one, which it then updates. A change
+    of tier brings access in line with the new tier."""
     new_mrr = mrr_of(membership)
     paying_now = new_mrr > 0
     paying_before = membership.mrr > 0 if was_paying is None else was_paying
@@ -61,6 +62,10 @@ def record(
     if new_mrr != membership.mrr:
         membership.mrr = new_mrr
         Membership.objects.filter(pk=membership.pk).update(mrr=new_mrr)
+    if from_tier is not None and from_tier.pk != membership.tier_id:
+        from memberships.services.access import access_sync
+
+        access_sync(membership=membership, now=now)  # another tier, other courses
     return change
 
 

@@ -26,6 +26,7 @@ from memberships.models import (
 from memberships.notices import membership_notify
 from memberships.services import dunning_link, ledger
 from payments.models import Invoice
+from payments.pricing import coupon_discount
 from payments.services import invoice_issue
 
 
@@ -62,12 +63,38 @@ def _issue(*, membership: Membership, amount: int, what: str, now: dt.datetime) 
     return bill
 
 
-def invoice_first(*, membership: Membership, now: dt.datetime) -> MembershipBill:
+def invoice_first(*, membership: Membership, now: dt.datetime) -> MembershipBill | None:
+    """The first invoice, less the sign-up code's discount. A code that covers all of
+    it starts the paid period at once (nothing to invoice)."""
     what = _("%(tier)s membership (%(interval)s)") % {
         "tier": membership.tier.name,
         "interval": Interval(membership.interval).label.lower(),
     }
-    return _issue(membership=membership, amount=membership.amount, what=what, now=now)
+    amount = membership.amount
+    if membership.coupon is not None:
+        amount -= coupon_discount(membership.coupon, amount)
+    if amount > 0:
+        return _issue(membership=membership, amount=amount, what=what, now=now)
+    _start_period(membership, now, source=f"code {membership.coupon.code}")
+    return None
+
+
+def _start_period(membership: Membership, now: dt.datetime, *, source: str) -> None:
+    months = INTERVAL_MONTHS.get(membership.interval)
+    start = max(membership.trial_ends_at or now, now)
+    membership.current_period_start = start
+    membership.current_period_end = start + relativedelta(months=months) if months else None
+    membership.started_at = membership.started_at or now
+    membership.save()
+    kind = (
+        ChangeKind.CONVERTED
+        if membership.status == MembershipStatus.TRIALING
+        else ChangeKind.JOINED
+    )
+    ledger.move(
+        membership=membership, to=MembershipStatus.ACTIVE, kind=kind, now=now, source=source
+    )
+    membership_notify(membership=membership, event="joined", key="start")
 
 
 def _open_bill(membership: Membership) -> MembershipBill | None:
@@ -77,9 +104,12 @@ def _open_bill(membership: Membership) -> MembershipBill | None:
 def _renewal_amount(membership: Membership) -> int:
     price = membership.scheduled_price or membership.price
     amount = price.amount if price else membership.amount
-    if membership.retention_offer_used_at and not membership.bills.filter(
-        status=BillStatus.PAID, created_at__gt=membership.retention_offer_used_at
-    ).exists():
+    if (
+        membership.retention_offer_used_at
+        and not membership.bills.filter(
+            status=BillStatus.PAID, created_at__gt=membership.retention_offer_used_at
+        ).exists()
+    ):
         amount -= amount * (membership.tier.retention_percent_off or 0) // 100
     return amount
 
@@ -92,8 +122,8 @@ def manual_invoice_paid(*, invoice: Invoice, now: dt.datetime | None = None) -> 
     bill = MembershipBill.objects.filter(invoice=invoice).first()
     if bill is None or bill.status == BillStatus.PAID:
         return None
-    membership = Membership.objects.select_for_update().select_related("tier").get(
-        pk=bill.membership_id
+    membership = (
+        Membership.objects.select_for_update().select_related("tier").get(pk=bill.membership_id)
     )
     bill.status, bill.paid_at = BillStatus.PAID, now
     months = INTERVAL_MONTHS.get(membership.interval)
@@ -111,12 +141,22 @@ def manual_invoice_paid(*, invoice: Invoice, now: dt.datetime | None = None) -> 
     source = f"invoice {invoice.number} paid"
     if membership.status == MembershipStatus.INCOMPLETE:
         membership.started_at = membership.started_at or now
-        ledger.move(membership=membership, to=MembershipStatus.ACTIVE,
-                    kind=ChangeKind.JOINED, now=now, source=source)
+        ledger.move(
+            membership=membership,
+            to=MembershipStatus.ACTIVE,
+            kind=ChangeKind.JOINED,
+            now=now,
+            source=source,
+        )
         membership_notify(membership=membership, event="joined", key="start")
     elif membership.status == MembershipStatus.TRIALING:
-        ledger.move(membership=membership, to=MembershipStatus.ACTIVE,
-                    kind=ChangeKind.CONVERTED, now=now, source=source)
+        ledger.move(
+            membership=membership,
+            to=MembershipStatus.ACTIVE,
+            kind=ChangeKind.CONVERTED,
+            now=now,
+            source=source,
+        )
     elif membership.status in (MembershipStatus.PAST_DUE, MembershipStatus.SUSPENDED):
         dunning_link.settle(membership=membership, now=now)
     return membership
@@ -126,18 +166,24 @@ def _take_scheduled_price(membership: Membership, now: dt.datetime) -> None:
     price = membership.scheduled_price
     old_tier = membership.tier
     kind = (
-        ChangeKind.SWITCHED if price.tier_id == old_tier.pk and price.interval != membership.interval
-        else ChangeKind.PRICE_MOVED if price.tier_id == old_tier.pk
-        else ChangeKind.UPGRADED if price.tier.level > old_tier.level
+        ChangeKind.SWITCHED
+        if price.tier_id == old_tier.pk and price.interval != membership.interval
+        else ChangeKind.PRICE_MOVED
+        if price.tier_id == old_tier.pk
+        else ChangeKind.UPGRADED
+        if price.tier.level > old_tier.level
         else ChangeKind.DOWNGRADED
     )
     membership.price, membership.tier, membership.scheduled_price = price, price.tier, None
     membership.amount, membership.currency, membership.interval = (
-        price.amount, price.currency, price.interval
+        price.amount,
+        price.currency,
+        price.interval,
     )
     membership.save()
-    ledger.record(membership=membership, kind=kind, now=now, source="period renewed",
-                  from_tier=old_tier)
+    ledger.record(
+        membership=membership, kind=kind, now=now, source="period renewed", from_tier=old_tier
+    )
 
 
 def manual_memberships_run(*, now: dt.datetime | None = None) -> dict[str, int]:
@@ -145,13 +191,15 @@ def manual_memberships_run(*, now: dt.datetime | None = None) -> dict[str, int]:
     transaction under its lock, safe to run twice."""
     now = now or timezone.now()
     done = {"invoiced": 0, "ended": 0, "past_due": 0, "resumed": 0}
-    rows = Membership.objects.filter(provider=MembershipProvider.MANUAL).exclude(
-        status__in=(MembershipStatus.ENDED, MembershipStatus.INCOMPLETE)
-    ).exclude(interval=Interval.LIFETIME)
+    rows = (
+        Membership.objects.filter(provider=MembershipProvider.MANUAL)
+        .exclude(status__in=(MembershipStatus.ENDED, MembershipStatus.INCOMPLETE))
+        .exclude(interval=Interval.LIFETIME)
+    )
     for membership_id in rows.values_list("pk", flat=True):
         with transaction.atomic():
-            membership = Membership.objects.select_for_update().select_related("tier").get(
-                pk=membership_id
+            membership = (
+                Membership.objects.select_for_update().select_related("tier").get(pk=membership_id)
             )
             outcome = _round(membership, now)
             if outcome:
@@ -165,9 +213,14 @@ def _round(membership: Membership, now: dt.datetime) -> str | None:
         ends = membership.trial_ends_at or now
         if now >= ends:
             if _open_bill(membership) is not None or not membership.bills.exists():
-                ledger.move(membership=membership, to=MembershipStatus.ENDED,
-                            kind=ChangeKind.ENDED, now=now, source="trial ended unpaid",
-                            end_reason="trial_expired")
+                ledger.move(
+                    membership=membership,
+                    to=MembershipStatus.ENDED,
+                    kind=ChangeKind.ENDED,
+                    now=now,
+                    source="trial ended unpaid",
+                    end_reason="trial_expired",
+                )
                 membership_notify(membership=membership, event="ended", key="end")
                 return "ended"
         elif now >= ends - _lead() and not membership.bills.exists():
@@ -180,8 +233,13 @@ def _round(membership: Membership, now: dt.datetime) -> str | None:
             membership.pause_resumes_at = None
             membership.current_period_start = membership.current_period_end = resumes
             membership.save()
-            ledger.move(membership=membership, to=MembershipStatus.ACTIVE,
-                        kind=ChangeKind.RESUMED, now=now, source="pause ended")
+            ledger.move(
+                membership=membership,
+                to=MembershipStatus.ACTIVE,
+                kind=ChangeKind.RESUMED,
+                now=now,
+                source="pause ended",
+            )
             _renew(membership, now)
             return "resumed"
         return None
@@ -190,19 +248,30 @@ def _round(membership: Membership, now: dt.datetime) -> str | None:
         return None
     if now >= end and status == MembershipStatus.ACTIVE:
         if membership.cancel_at_period_end:
-            ledger.move(membership=membership, to=MembershipStatus.ENDED, kind=ChangeKind.ENDED,
-                        now=now, source="ended at the end of the period", end_reason="voluntary")
+            ledger.move(
+                membership=membership,
+                to=MembershipStatus.ENDED,
+                kind=ChangeKind.ENDED,
+                now=now,
+                source="ended at the end of the period",
+                end_reason="voluntary",
+            )
             membership_notify(membership=membership, event="ended", key="end")
             return "ended"
         bill = _open_bill(membership)
         if bill is not None:
-            ledger.move(membership=membership, to=MembershipStatus.PAST_DUE,
-                        kind=ChangeKind.PAYMENT_FAILED, now=now, source="renewal unpaid")
+            ledger.move(
+                membership=membership,
+                to=MembershipStatus.PAST_DUE,
+                kind=ChangeKind.PAYMENT_FAILED,
+                now=now,
+                source="renewal unpaid",
+            )
             dunning_link.open(membership=membership, reference=bill.reference, now=now)
             return "past_due"
-    if now >= end - _lead() and status == MembershipStatus.ACTIVE:
-        if not membership.cancel_at_period_end and _renew(membership, now):
-            return "invoiced"
+    renewing = status == MembershipStatus.ACTIVE and not membership.cancel_at_period_end
+    if renewing and now >= end - _lead() and _renew(membership, now):
+        return "invoiced"
     return None
 
 

@@ -12,7 +12,13 @@ from django.utils.translation import gettext as _
 
 from lms.errors import Conflict, NotAllowed
 from memberships import gateway
-from memberships.models import ChangeKind, Membership, MembershipProvider, MembershipStatus, TierPrice
+from memberships.models import (
+    ChangeKind,
+    Membership,
+    MembershipProvider,
+    MembershipStatus,
+    TierPrice,
+)
 from memberships.notices import membership_notify
 from memberships.selectors import user_can_manage_memberships
 from memberships.services import ledger
@@ -34,13 +40,16 @@ def membership_prices_move(
     now = now or timezone.now()
     _staff(by)
     if old_price.tier_id != new_price.tier_id or old_price.interval != new_price.interval:
-        raise Conflict(_("Move members only to a price of the same tier and interval."),
-                       code="price_mismatch")
+        raise Conflict(
+            _("Move members only to a price of the same tier and interval."), code="price_mismatch"
+        )
     if old_price.pk == new_price.pk or not new_price.active:
         raise Conflict(_("Choose the tier's current price as the new one."), code="price_mismatch")
     moved = 0
-    ids = Membership.objects.filter(price=old_price).exclude(status="ended").values_list(
-        "pk", flat=True
+    ids = (
+        Membership.objects.filter(price=old_price)
+        .exclude(status="ended")
+        .values_list("pk", flat=True)
     )
     for membership_id in list(ids):
         membership = Membership.objects.select_related("tier", "price").get(pk=membership_id)
@@ -65,14 +74,21 @@ def membership_prices_move(
                 if locked.status in (MembershipStatus.TRIALING, MembershipStatus.INCOMPLETE):
                     locked.price, locked.amount = new_price, new_price.amount
                     locked.save()
-                    ledger.record(membership=locked, kind=ChangeKind.PRICE_MOVED, now=now,
-                                  source=f"staff {by}")
+                    ledger.record(
+                        membership=locked,
+                        kind=ChangeKind.PRICE_MOVED,
+                        now=now,
+                        source=f"staff {by}",
+                    )
                 else:
                     locked.scheduled_price = new_price
                     locked.save()
         membership_notify(
-            membership=membership, event="price_moved", key=str(new_price.pk),
-            when=membership.current_period_end or now, amount=new_price.amount,
+            membership=membership,
+            event="price_moved",
+            key=str(new_price.pk),
+            when=membership.current_period_end or now,
+            amount=new_price.amount,
         )
         moved += 1
     return moved
@@ -88,7 +104,14 @@ def membership_end_now(*, membership: Membership, by, now: dt.datetime | None = 
     with transaction.atomic():
         locked = Membership.objects.select_for_update().get(pk=membership.pk)
         if locked.is_live:
-            ledger.move(membership=locked, to=MembershipStatus.ENDED, kind=ChangeKind.ENDED,
-                        now=now, source=f"staff {by}", by=by, end_reason="staff")
+            ledger.move(
+                membership=locked,
+                to=MembershipStatus.ENDED,
+                kind=ChangeKind.ENDED,
+                now=now,
+                source=f"staff {by}",
+                by=by,
+                end_reason="staff",
+            )
             membership_notify(membership=locked, event="ended", key="end")
     return locked

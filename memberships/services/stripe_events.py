@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from memberships import gateway
 from memberships.models import Membership, MembershipProvider, MembershipStatus, ReconciliationRun
-from memberships.notices import membership_notify
 from memberships.services import dunning_link
 from memberships.services.stripe_sync import bill_record, subscription_apply
 
@@ -87,7 +86,6 @@ def on_invoice(*, obj: Json, source: str, now) -> str | None:
         dunning_link.settle(membership=membership, now=now)
     elif bill.status == "failed":
         dunning_link.open(membership=membership, reference=obj["id"], now=now)
-        membership_notify(membership=membership, event="payment_failed", key=obj["id"])
     outcome = _sync(membership, subscription, source, now) if subscription else "recorded"
     return f"invoice {bill.status}; {outcome}"
 
@@ -142,8 +140,7 @@ def _reconcile_page(run: ReconciliationRun, page: list[Json], as_of, source: str
     by_meta = {
         int(mid): sub
         for sub in page
-        if (mid := (sub.get("metadata") or {}).get("membership_id", "")).isdigit()
-        and len(mid) < 19
+        if (mid := (sub.get("metadata") or {}).get("membership_id", "")).isdigit() and len(mid) < 19
     }
     ids = set(
         Membership.objects.filter(stripe_subscription__in=list(by_sub)).values_list("pk", flat=True)
@@ -162,9 +159,7 @@ def _reconcile_page(run: ReconciliationRun, page: list[Json], as_of, source: str
             sub = by_sub.get(membership.stripe_subscription) or by_meta.get(membership.pk)
             if sub is None or membership.status == MembershipStatus.ENDED:
                 continue
-            changed = subscription_apply(
-                membership=membership, sub=sub, source=source, as_of=as_of
-            )
+            changed = subscription_apply(membership=membership, sub=sub, source=source, as_of=as_of)
             if changed:
                 run.memberships_changed += 1
                 run.repairs.append({"membership": membership.pk, "changes": changed})

@@ -218,8 +218,6 @@ def _move(membership, before, target, sub, now, source, was_paying) -> None:
         membership_notify(
             membership=membership, event=event, key="start", when=membership.trial_ends_at
         )
-    elif kind == ChangeKind.RECOVERED:
-        membership_notify(membership=membership, event="recovered", key=str(int(now.timestamp())))
 
 
 def bill_record(*, membership: Membership, invoice: Json, now=None) -> tuple[MembershipBill, str]:
@@ -237,9 +235,7 @@ def bill_record(*, membership: Membership, invoice: Json, now=None) -> tuple[Mem
     if currency and currency != membership.currency:
         problem = f"Invoice {invoice['id']} is in {currency}, the plan in {membership.currency}."
     elif paid and plan is not None and amount > max(plan.amount, membership.amount):
-        problem = (
-            f"Invoice {invoice['id']} charged {amount}, more than the plan's {plan.amount}."
-        )
+        problem = f"Invoice {invoice['id']} charged {amount}, more than the plan's {plan.amount}."
     if problem:
         status = BillStatus.OPEN
         membership.problem = problem[:500]

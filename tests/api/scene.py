@@ -1,9 +1,10 @@
 """A realistic cohort for tests that walk the whole API: a course whose first module
 holds an assignment, four students who handed in a file, peer reviews allocated and
 partly given, a released grade, a regrade waiting in the queue, a live session, a badge,
-a notification, an unpaid order, a deferral request and a community thread with a
-reply that a classmate reported; beside it a cohort of another
-course with its own student and instructor, and a staff member.
+a notification, an unpaid order, a deferral request, a community thread with a
+reply that a classmate reported and a yearly membership paid by invoice; beside it a
+cohort of another course with its own student (whose free membership ended) and
+instructor, and a staff member.
 
 The tests fill an operation's path parameters from ``Scene.path_values`` by name, so an
 id that changes type (an integer becoming a UUID) follows the model's primary key."""
@@ -28,6 +29,8 @@ from community.access import community_member
 from community.models import ReactionKind, Space, SpaceKind
 from lms import services as lms_services
 from lms.models import User
+from memberships import services as membership_services
+from memberships.models import Tier, TierPrice
 from notifications.models import Kind
 from notifications.services import notify_user
 from payments import services as payment_services
@@ -119,6 +122,25 @@ def _community(cohort: Cohort, instructor: User, student: User, peer: User) -> d
         "kind": ReactionKind.HEART.value,
         "report_id": report.pk,
     }
+
+
+def _memberships(student: User, other_student: User) -> None:
+    """The student pays a yearly membership by invoice (paid) on a tier with a retention
+    offer, below a higher tier; the other student's free membership ended."""
+    free = Tier.objects.create(name="Community", slug="community", level=1)
+    plus = Tier.objects.create(name="Plus", slug="plus", level=2, retention_percent_off=20)
+    pro = Tier.objects.create(name="Pro", slug="pro", level=3)
+    for tier, interval, amount in (
+        (plus, "month", 1_200),
+        (plus, "year", 12_000),
+        (pro, "month", 2_400),
+        (pro, "year", 24_000),
+    ):
+        TierPrice.objects.create(tier=tier, interval=interval, amount=amount)
+    joined = membership_services.membership_join(user=student, tier=plus, interval="year")
+    membership_services.manual_invoice_paid(invoice=joined.bills.get().invoice)
+    ended = membership_services.membership_join(user=other_student, tier=free)
+    membership_services.membership_cancel(membership=ended, reason="unused")
 
 
 def build_scene() -> Scene:
@@ -219,6 +241,7 @@ def build_scene() -> Scene:
     EnrolmentFactory(cohort=other_cohort, user=other_student)
     other_instructor = UserFactory(username="other_instructor")
     other_cohort.instructors.add(other_instructor)
+    _memberships(student, other_student)
 
     users = {
         "anonymous": None,

@@ -9,8 +9,9 @@ that names the missing fields, or a 409 for the cohort's state), a role that may
 gets exactly the refusal written here. Refusals of objects are deliberately 404 where
 the object belongs to someone else (a cohort you are not part of, another student's
 review or order): the answer does not reveal that it exists. 403 is kept for roles the
-API names: staff-only payment operations, instructor-only operations on a cohort the
-user does belong to, and the bare-id instructor actions for users who teach nothing.
+API names: staff-only payment and membership operations, instructor-only operations on
+a cohort the user does belong to, and the bare-id instructor actions for users who
+teach nothing.
 
 Each call runs in a savepoint that is rolled back: one role's write does not change what
 the next role finds."""
@@ -80,6 +81,22 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/me/calendar-feed/": "401 ok ok ok ok ok",
     "POST /api/v1/me/calendar-feed/rotate/": "401 ok ok ok ok ok",
     "GET /api/v1/me/enrolments/": "401 ok ok ok ok ok",
+    # Memberships: the tiers are public; one's own membership is one's own (who has
+    # none hears 404 `no_membership`: the student has one, the other student's ended,
+    # which rejoin/ joins again); the figures are for staff who manage memberships.
+    "GET /api/v1/memberships/tiers/": "ok ok ok ok ok ok",
+    "POST /api/v1/memberships/join/": "401 ok ok ok ok ok",
+    "POST /api/v1/memberships/rejoin/": "401 404 ok 404 404 404",
+    "GET /api/v1/memberships/me/": "401 ok ok ok ok ok",
+    "POST /api/v1/memberships/me/cancel/": "401 ok 404 404 404 404",
+    "POST /api/v1/memberships/me/change/": "401 ok 404 404 404 404",
+    "POST /api/v1/memberships/me/change-preview/": "401 ok 404 404 404 404",
+    "POST /api/v1/memberships/me/keep/": "401 ok 404 404 404 404",
+    "POST /api/v1/memberships/me/pause/": "401 ok 404 404 404 404",
+    "POST /api/v1/memberships/me/payment-method/": "401 ok 404 404 404 404",
+    "POST /api/v1/memberships/me/retention/": "401 ok 404 404 404 404",
+    "GET /api/v1/memberships/members/": "401 403 403 403 403 ok",
+    "GET /api/v1/memberships/revenue/": "401 403 403 403 403 ok",
     "GET /api/v1/notifications/": "401 ok ok ok ok ok",
     "POST /api/v1/notifications/{notification_id}/read/": "401 ok 404 404 404 404",
     "GET /api/v1/notifications/preferences/": "401 ok ok ok ok ok",

@@ -9,7 +9,6 @@ import datetime as dt
 
 import pytest
 from dateutil.relativedelta import relativedelta
-from django.utils import timezone
 
 from cohorts.models import Enrolment, EnrolmentStatus
 from lms.errors import Conflict, ValidationFailed
@@ -21,10 +20,10 @@ from memberships.models import (
     MembershipChange,
     MembershipStatus,
     Tier,
-    TierPrice,
 )
 from payments.services import invoice_mark_paid
 from tests.factories import UserFactory, course_page, staff_user
+from tests.memberships.conftest import make_tier
 
 pytestmark = pytest.mark.django_db
 
@@ -34,13 +33,6 @@ NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 @pytest.fixture(autouse=True)
 def no_stripe(settings):
     settings.STRIPE_SECRET_KEY = ""
-
-
-def make_tier(name="Basic", level=1, *, prices=(("month", 3000), ("year", 30000)), **fields):
-    tier = Tier.objects.create(name=name, slug=name.lower(), level=level, **fields)
-    for interval, amount in prices:
-        TierPrice.objects.create(tier=tier, interval=interval, amount=amount)
-    return tier
 
 
 def pay(membership: Membership, now: dt.datetime):
@@ -279,10 +271,8 @@ def test_a_confirmed_amount_that_no_longer_holds_changes_nothing():
 
 def test_revenue_is_the_sum_of_the_ledger():
     tier = make_tier()
-    for i in range(3):
-        pay(
-            services.membership_join(user=UserFactory(), tier=tier, interval="year", now=NOW), NOW
-        )
+    for _ in range(3):
+        pay(services.membership_join(user=UserFactory(), tier=tier, interval="year", now=NOW), NOW)
     ending = Membership.objects.first()
     services.membership_cancel(membership=ending, reason="unused", now=NOW)
     services.manual_memberships_run(now=NOW + relativedelta(years=1, days=1))
@@ -345,3 +335,47 @@ def test_a_manual_trial_that_is_not_paid_ends_and_takes_the_library_back():
     membership.refresh_from_db()
     assert membership.status == MembershipStatus.ENDED and membership.end_reason == "trial_expired"
     assert library_access(user, course) == EnrolmentStatus.SUSPENDED
+
+
+def test_a_code_for_memberships_takes_its_discount_off_the_first_invoice():
+    from payments.models import Coupon
+
+    Coupon.objects.create(code="JOIN20", percent_off=20, applies_to="memberships")
+    membership = services.membership_join(
+        user=UserFactory(), tier=make_tier(), interval="year", coupon_code="join20", now=NOW
+    )
+    assert membership.bills.get().amount == 24000
+    assert membership.coupon.code == "JOIN20"
+
+
+def test_a_code_for_seats_only_is_refused_at_sign_up_and_nothing_is_written():
+    from payments.models import Coupon
+
+    Coupon.objects.create(code="SEATS10", percent_off=10)
+    with pytest.raises(ValidationFailed) as refused:
+        services.membership_join(
+            user=UserFactory(), tier=make_tier(), interval="year", coupon_code="SEATS10", now=NOW
+        )
+    assert refused.value.code == "coupon_not_for_memberships"
+    assert not Membership.objects.exists()
+
+
+def test_a_code_covering_the_whole_first_year_starts_it_at_once():
+    from payments.models import Coupon
+
+    Coupon.objects.create(code="GIFT", percent_off=100, applies_to="both", max_uses=1)
+    membership = services.membership_join(
+        user=UserFactory(), tier=make_tier(), interval="year", coupon_code="GIFT", now=NOW
+    )
+    assert membership.status == MembershipStatus.ACTIVE
+    assert membership.current_period_end == NOW + relativedelta(years=1)
+    assert not membership.bills.exists()
+    with pytest.raises(ValidationFailed) as used:
+        services.membership_join(
+            user=UserFactory(),
+            tier=Tier.objects.get(),
+            interval="year",
+            coupon_code="GIFT",
+            now=NOW,
+        )
+    assert used.value.code.startswith("coupon_")
