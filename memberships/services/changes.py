@@ -48,7 +48,7 @@ class ChangePreview:
 
 def _lock(membership: Membership) -> Membership:
     return (
-        Membership.objects.select_for_update().select_related("tier", "price").get(pk=membership.pk)
+        Membership.objects.select_for_update(of=("self",)).select_related("tier", "price").get(pk=membership.pk)
     )
 
 
