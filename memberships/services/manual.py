@@ -228,6 +228,9 @@ def _round(membership: Membership, now: dt.datetime) -> str | None:
             return "invoiced"
         return None
     if status == MembershipStatus.PAUSED:
+        paid_until = membership.current_period_end
+        if membership.cancel_at_period_end and paid_until and now >= paid_until:
+            return _end_at_period_end(membership, now)
         resumes = membership.pause_resumes_at
         if resumes and now >= resumes:
             membership.pause_resumes_at = None
@@ -248,16 +251,7 @@ def _round(membership: Membership, now: dt.datetime) -> str | None:
         return None
     if now >= end and status == MembershipStatus.ACTIVE:
         if membership.cancel_at_period_end:
-            ledger.move(
-                membership=membership,
-                to=MembershipStatus.ENDED,
-                kind=ChangeKind.ENDED,
-                now=now,
-                source="ended at the end of the period",
-                end_reason="voluntary",
-            )
-            membership_notify(membership=membership, event="ended", key="end")
-            return "ended"
+            return _end_at_period_end(membership, now)
         bill = _open_bill(membership)
         if bill is not None:
             ledger.move(
@@ -273,6 +267,19 @@ def _round(membership: Membership, now: dt.datetime) -> str | None:
     if renewing and now >= end - _lead() and _renew(membership, now):
         return "invoiced"
     return None
+
+
+def _end_at_period_end(membership: Membership, now: dt.datetime) -> str:
+    ledger.move(
+        membership=membership,
+        to=MembershipStatus.ENDED,
+        kind=ChangeKind.ENDED,
+        now=now,
+        source="ended at the end of the period",
+        end_reason="voluntary",
+    )
+    membership_notify(membership=membership, event="ended", key="end")
+    return "ended"
 
 
 def _renew(membership: Membership, now: dt.datetime) -> bool:

@@ -413,3 +413,18 @@ def test_a_members_lesson_page_costs_the_queries_of_a_cohort_students(client):
     member_cost = lesson_queries(member, library_cohort, first)
     # No more (one fewer: a library cohort has no unlock overrides to read).
     assert member_cost <= lesson_queries(student, running, other)
+
+
+def test_a_paused_membership_that_is_cancelled_ends_when_its_paid_period_does():
+    membership = pay(
+        services.membership_join(user=UserFactory(), tier=make_tier(), interval="year", now=NOW),
+        NOW,
+    )
+    services.membership_pause(membership=membership, months=3, now=NOW)
+    services.membership_cancel(
+        membership=Membership.objects.get(pk=membership.pk), reason="temporary", now=NOW
+    )
+    services.manual_memberships_run(now=NOW + relativedelta(years=1, days=1))
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.ENDED and membership.end_reason == "voluntary"
+    assert not membership.bills.filter(status=BillStatus.OPEN).exists()
