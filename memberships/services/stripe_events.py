@@ -26,7 +26,8 @@ Json = dict[str, Any]
 
 
 def _locked(*, subscription: str | None = None, membership_id: Any = None) -> Membership | None:
-    rows = Membership.objects.select_for_update().select_related("tier", "price")
+    # Only the membership's row (PostgreSQL refuses to lock the nullable side of a join).
+    rows = Membership.objects.select_for_update(of=("self",)).select_related("tier", "price")
     if membership_id and str(membership_id).isdigit() and len(str(membership_id)) < 19:
         found = rows.filter(pk=int(membership_id)).first()
         if found is not None:
@@ -152,7 +153,7 @@ def _reconcile_page(run: ReconciliationRun, page: list[Json], as_of, source: str
     for membership_id in sorted(ids):
         with transaction.atomic():
             membership = (
-                Membership.objects.select_for_update()
+                Membership.objects.select_for_update(of=("self",))
                 .select_related("tier", "price")
                 .get(pk=membership_id)
             )
