@@ -216,6 +216,24 @@ def retention_coupon_create(*, tier_id: int, percent_off: int, months: int) -> s
     return coupon.id
 
 
+def coupon_mirror(*, coupon: Any) -> str:
+    """Our sign-up code as a Stripe coupon for the first invoice (created once per
+    version of the code)."""
+    params: Json = {"duration": "once", "metadata": {"coupon_id": str(coupon.pk)}}
+    if coupon.percent_off is not None:
+        params["percent_off"] = coupon.percent_off
+    else:
+        params["amount_off"] = coupon.amount_off
+        params["currency"] = coupon.currency.lower()
+    version = int(coupon.updated_at.timestamp())
+    mirrored = call(
+        client().v1.coupons.create,
+        params=params,
+        options={"idempotency_key": f"coupon-{coupon.pk}-{version}"},
+    )
+    return mirrored.id
+
+
 def cancel_now(subscription_id: str) -> None:
     stripe_gateway.subscription_cancel(subscription_id)
 

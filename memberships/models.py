@@ -270,6 +270,14 @@ class Membership(TimeStampedModel):
         default=MembershipStatus.INCOMPLETE,
     )
     provider = models.CharField(_("paid through"), max_length=8, choices=MembershipProvider.choices)
+    coupon = models.ForeignKey(
+        "payments.Coupon",
+        verbose_name=_("code used at sign-up"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # What the member pays per interval, fixed when they joined or were moved.
     amount = models.PositiveIntegerField(_("amount (cents)"), default=0)
     currency = models.CharField(

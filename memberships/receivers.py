@@ -18,6 +18,16 @@ from payments import dunning, hooks, signals, webhooks
 for event_type, handler in HANDLERS.items():
     webhooks.register_event_handler(event_type, handler, shape=SHAPES.get(event_type))
 
+
+def _coupon_uses(*, coupon) -> int:
+    """Sign-ups that used the code (not those that never paid), for its maximum uses."""
+    from memberships.models import Membership
+
+    return Membership.objects.filter(coupon=coupon).exclude(end_reason="never_paid").count()
+
+
+hooks.register_coupon_uses(_coupon_uses)
+
 hooks.register_seat_benefits(
     offer=seat_benefit_offer, claim=seat_benefit_claim, release=seat_benefit_release
 )

@@ -11,8 +11,13 @@ services, at moments in the past, as if the weeks had really gone by.
 The running cohort's community is lively (discussions): introductions, answered and
 unanswered questions, an announcement, a mentor ("mentor") and a report to moderate.
 
+Memberships: three tiers (free, Basic with a trial, Premium with an included seat), a
+self-paced library course, and thirteen members ("member01"...) in every state with two
+years of history for the revenue page; the demo student can join from the pricing page.
+
 One module per concern: people, curriculum, coursework (assignments and peer review),
-commerce (payments), awards (badges), sessions (live) and discussions (community).
+commerce (payments), awards (badges), sessions (live), discussions (community) and
+memberships.
 ``seed`` puts them together.
 """
 
@@ -27,7 +32,16 @@ from wagtail.models import Page
 from cms.models import LessonPage, ModulePage
 from cohorts import services as cohort_services
 from cohorts.models import Cohort, EnrolmentStatus
-from home.demo import awards, commerce, coursework, curriculum, discussions, people, sessions
+from home.demo import (
+    awards,
+    commerce,
+    coursework,
+    curriculum,
+    discussions,
+    people,
+    sessions,
+)
+from home.demo import memberships as membership_demo
 from home.demo.people import DEMO_PASSWORD
 from lms.timeutils import local_today
 
@@ -138,4 +152,26 @@ def seed() -> None:
         waiting = cohort_services.enrolment_create(cohort=full, user=person)
         assert waiting.status == EnrolmentStatus.WAITLISTED
     commerce.payments(upcoming, student, classmates[6:9], admin, now)
-    assert Cohort.objects.count() == 3
+    members = [
+        people.user(f"member{i:02d}", name=name)
+        for i, name in enumerate(
+            [
+                "Anouk Kok",
+                "Bram Jacobs",
+                "Eva de Wit",
+                "Gijs Brouwer",
+                "Ilse van Leeuwen",
+                "Joris Willems",
+                "Kim Schouten",
+                "Maarten Prins",
+                "Nina Koster",
+                "Ruben Maas",
+                "Sophie Verhoeven",
+                "Thijs Huisman",
+                "Vera Bosman",
+            ],
+            start=1,
+        )
+    ]
+    membership_demo.members(home, members, admin, now)
+    assert Cohort.objects.count() == 4  # three cohorts and the library's

@@ -119,7 +119,7 @@ def _member(person, tier, admin, joined: dt.datetime, *, renewals: int = 0) -> M
 
 def members(home, people, admin, now: dt.datetime) -> None:
     """Tiers, a library course and members in every state, with two years of history.
-    ``people`` are twelve demo users; the demo student is left to join from the pricing
+    ``people`` are thirteen demo users; the demo student is left to join from the pricing
     page."""
     library = library_course(home)
     library_cohort_get_or_create(course=library, now=now - relativedelta(months=25))
@@ -130,7 +130,16 @@ def members(home, people, admin, now: dt.datetime) -> None:
     _member(people[1], premium, admin, ago(19), renewals=1)
     _member(people[2], basic, admin, ago(14), renewals=1)
     _member(people[3], premium, admin, ago(8))
-    _member(people[4], basic, admin, ago(5))
+    upgraded = _member(people[4], basic, admin, ago(5))
+    premium_yearly = premium.prices.get(interval="year")
+    when = ago(2)
+    preview = services.membership_change_preview(
+        membership=upgraded, to_price=premium_yearly, now=when
+    )
+    services.membership_change(
+        membership=upgraded, to_price=premium_yearly, expected_amount=preview.amount_now, now=when
+    )
+    _paid(Membership.objects.get(pk=upgraded.pk), admin, when + dt.timedelta(days=2))
     _member(people[5], basic, admin, ago(2))
     # Set to end at the end of the paid period (with a reason), and one that ended.
     ending = _member(people[6], premium, admin, ago(10))
@@ -150,7 +159,9 @@ def members(home, people, admin, now: dt.datetime) -> None:
     late = _member(people[9], basic, admin, ago(12, 6))
     services.manual_memberships_run(now=late.current_period_end - dt.timedelta(days=10))
     services.manual_memberships_run(now=late.current_period_end + dt.timedelta(hours=1))
-    # A trial that started four days ago (no card) and a free member.
+    # A trial that ended unpaid, one that started four days ago (no card), a free member.
+    lapsed = services.membership_join(user=people[12], tier=basic, interval="year", now=ago(4))
+    services.manual_memberships_run(now=lapsed.trial_ends_at + dt.timedelta(hours=1))
     services.membership_join(user=people[10], tier=basic, interval="year", now=ago(0, 4))
     services.membership_join(user=people[11], tier=free, now=ago(6))
     services.anniversaries_celebrate(now=now)

@@ -25,6 +25,7 @@ from memberships.models import (
 )
 from memberships.notices import membership_notify
 from memberships.services import ledger, manual
+from payments.selectors import coupon_for_membership
 from payments.services import stripe_customer_for
 
 OFFLINE_INTERVALS = (Interval.YEAR, Interval.LIFETIME)
@@ -71,11 +72,17 @@ def _price_for(tier: Tier, interval: str) -> TierPrice | None:
 
 @transaction.atomic
 def membership_join(
-    *, user: User, tier: Tier, interval: str = "", now: dt.datetime | None = None
+    *,
+    user: User,
+    tier: Tier,
+    interval: str = "",
+    coupon_code: str = "",
+    now: dt.datetime | None = None,
 ) -> Membership:
     """Open a membership. Free tiers and trials without a card start at once; the
     others wait for their first payment (``membership_checkout_start`` for Stripe; the
-    manual provider's invoice is sent now)."""
+    manual provider's invoice is sent now). A code valid for memberships takes its
+    discount off the first payment."""
     now = now or timezone.now()
     tier = Tier.objects.select_for_update().get(pk=tier.pk)
     if not tier.open_for_signup:
@@ -102,6 +109,15 @@ def membership_join(
                 code="already_member",
             )
     price = _price_for(tier, interval)
+    coupon = None
+    if coupon_code.strip():
+        if price is None:
+            raise ValidationFailed(
+                _("A free tier needs no code; leave it empty."),
+                code="coupon_free_tier",
+                field="coupon",
+            )
+        coupon = coupon_for_membership(code=coupon_code, currency=price.currency, now=now)
     provider = provider_for(price=price)
     membership = Membership(
         user=user,
@@ -111,6 +127,7 @@ def membership_join(
         amount=price.amount if price else 0,
         currency=price.currency if price else "EUR",
         interval=price.interval if price else "",
+        coupon=coupon,
     )
     trial = tier.trial_days and price is not None and price.interval != Interval.LIFETIME
     try:
@@ -177,7 +194,7 @@ def membership_checkout_start(
         price=price,
         trial_days=tier.trial_days if membership.interval != Interval.LIFETIME else 0,
         card_required=tier.trial_requires_card,
-        coupon=None,
+        coupon=gateway.coupon_mirror(coupon=membership.coupon) if membership.coupon else None,
         success_url=success_url,
         cancel_url=cancel_url,
         locale=locale,

@@ -26,6 +26,7 @@ from memberships.models import (
 from memberships.notices import membership_notify
 from memberships.services import dunning_link, ledger
 from payments.models import Invoice
+from payments.pricing import coupon_discount
 from payments.services import invoice_issue
 
 
@@ -62,12 +63,38 @@ def _issue(*, membership: Membership, amount: int, what: str, now: dt.datetime) 
     return bill
 
 
-def invoice_first(*, membership: Membership, now: dt.datetime) -> MembershipBill:
+def invoice_first(*, membership: Membership, now: dt.datetime) -> MembershipBill | None:
+    """The first invoice, less the sign-up code's discount. A code that covers all of
+    it starts the paid period at once (nothing to invoice)."""
     what = _("%(tier)s membership (%(interval)s)") % {
         "tier": membership.tier.name,
         "interval": Interval(membership.interval).label.lower(),
     }
-    return _issue(membership=membership, amount=membership.amount, what=what, now=now)
+    amount = membership.amount
+    if membership.coupon is not None:
+        amount -= coupon_discount(membership.coupon, amount)
+    if amount > 0:
+        return _issue(membership=membership, amount=amount, what=what, now=now)
+    _start_period(membership, now, source=f"code {membership.coupon.code}")
+    return None
+
+
+def _start_period(membership: Membership, now: dt.datetime, *, source: str) -> None:
+    months = INTERVAL_MONTHS.get(membership.interval)
+    start = max(membership.trial_ends_at or now, now)
+    membership.current_period_start = start
+    membership.current_period_end = start + relativedelta(months=months) if months else None
+    membership.started_at = membership.started_at or now
+    membership.save()
+    kind = (
+        ChangeKind.CONVERTED
+        if membership.status == MembershipStatus.TRIALING
+        else ChangeKind.JOINED
+    )
+    ledger.move(
+        membership=membership, to=MembershipStatus.ACTIVE, kind=kind, now=now, source=source
+    )
+    membership_notify(membership=membership, event="joined", key="start")
 
 
 def _open_bill(membership: Membership) -> MembershipBill | None:

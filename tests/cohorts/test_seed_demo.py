@@ -17,7 +17,7 @@ def test_the_demo_has_a_cohort_in_week_3_an_open_one_and_a_full_one_with_a_waitl
     call_command("seed_demo")
 
     now = timezone.now()
-    running, upcoming, full = Cohort.objects.order_by("starts_on")
+    running, upcoming, full = Cohort.objects.filter(pace="cohort").order_by("starts_on")
     assert schedule.current_week(running, now) == 3
     assert upcoming.enrolment_opens_at < now < upcoming.enrolment_closes_at
     assert full.enrolments.filter(status=EnrolmentStatus.WAITLISTED).count() == 2
@@ -26,12 +26,29 @@ def test_the_demo_has_a_cohort_in_week_3_an_open_one_and_a_full_one_with_a_waitl
         assert User.objects.get(username=name).check_password("demo")
     board = selectors.dashboard_get(cohort_id=running.pk, user=User.objects.get(username="student"))
     assert [m.slot.is_unlocked for m in board.modules] == [True] * 3 + [False] * 5
+    _assert_memberships()
+
+
+def _assert_memberships():
+    """Tiers, members in every state and two years of revenue; the demo student is left
+    to join from the pricing page."""
+    from memberships import selectors as membership_selectors
+    from memberships.models import Membership, Tier
+
+    assert list(Tier.objects.values_list("slug", flat=True)) == ["community", "basic", "premium"]
+    states = set(Membership.objects.values_list("status", flat=True))
+    assert {"active", "trialing", "paused", "past_due", "ended"} <= states
+    assert Membership.objects.filter(cancel_at_period_end=True).exists()
+    assert not Membership.objects.filter(user__username="student").exists()
+    revenue = membership_selectors.revenue_get()
+    assert revenue.mrr_now["EUR"] > 0
+    assert sum(month.new for month in revenue.months) >= 8
 
 
 def test_the_demo_cohort_is_in_peer_review_of_module_1_with_work_for_everyone():
     call_command("seed_demo")
 
-    running = Cohort.objects.order_by("starts_on").first()
+    running = Cohort.objects.filter(pace="cohort").order_by("starts_on").first()
     student = User.objects.get(username="student")
     instructor = User.objects.get(username="instructor")
     work = review_selectors.student_work_get(cohort=running, user=student)
@@ -60,7 +77,8 @@ def test_the_demo_loads_once(capsys):
     call_command("seed_demo")
     call_command("seed_demo", "--if-empty")
     assert "loaded already" in capsys.readouterr().out
-    assert Cohort.objects.count() == 3
+    assert Cohort.objects.filter(pace="cohort").count() == 3
+    assert Cohort.objects.filter(pace="self_paced").count() == 1  # the library course
 
 
 def test_production_creates_no_demo_users(settings):
@@ -114,7 +132,7 @@ def test_the_demo_cohort_has_a_weekly_qa_with_recordings_and_an_rsvp():
 
     call_command("seed_demo")
 
-    running = Cohort.objects.order_by("starts_on").first()
+    running = Cohort.objects.filter(pace="cohort").order_by("starts_on").first()
     sessions = list(LiveSession.objects.filter(cohort=running).order_by("starts_at"))
     assert len(sessions) == 8
     now = timezone.now()
@@ -124,3 +142,4 @@ def test_the_demo_cohort_has_a_weekly_qa_with_recordings_and_an_rsvp():
         past
     )
     assert Rsvp.objects.filter(user__username="student", answer="going").count() == 1
+

@@ -19,6 +19,7 @@ from memberships.models import (
     Membership,
     MembershipChange,
     MembershipStatus,
+    Tier,
 )
 from payments.services import invoice_mark_paid
 from tests.factories import UserFactory, course_page, staff_user
@@ -334,3 +335,47 @@ def test_a_manual_trial_that_is_not_paid_ends_and_takes_the_library_back():
     membership.refresh_from_db()
     assert membership.status == MembershipStatus.ENDED and membership.end_reason == "trial_expired"
     assert library_access(user, course) == EnrolmentStatus.SUSPENDED
+
+
+def test_a_code_for_memberships_takes_its_discount_off_the_first_invoice():
+    from payments.models import Coupon
+
+    Coupon.objects.create(code="JOIN20", percent_off=20, applies_to="memberships")
+    membership = services.membership_join(
+        user=UserFactory(), tier=make_tier(), interval="year", coupon_code="join20", now=NOW
+    )
+    assert membership.bills.get().amount == 24000
+    assert membership.coupon.code == "JOIN20"
+
+
+def test_a_code_for_seats_only_is_refused_at_sign_up_and_nothing_is_written():
+    from payments.models import Coupon
+
+    Coupon.objects.create(code="SEATS10", percent_off=10)
+    with pytest.raises(ValidationFailed) as refused:
+        services.membership_join(
+            user=UserFactory(), tier=make_tier(), interval="year", coupon_code="SEATS10", now=NOW
+        )
+    assert refused.value.code == "coupon_not_for_memberships"
+    assert not Membership.objects.exists()
+
+
+def test_a_code_covering_the_whole_first_year_starts_it_at_once():
+    from payments.models import Coupon
+
+    Coupon.objects.create(code="GIFT", percent_off=100, applies_to="both", max_uses=1)
+    membership = services.membership_join(
+        user=UserFactory(), tier=make_tier(), interval="year", coupon_code="GIFT", now=NOW
+    )
+    assert membership.status == MembershipStatus.ACTIVE
+    assert membership.current_period_end == NOW + relativedelta(years=1)
+    assert not membership.bills.exists()
+    with pytest.raises(ValidationFailed) as used:
+        services.membership_join(
+            user=UserFactory(),
+            tier=Tier.objects.get(),
+            interval="year",
+            coupon_code="GIFT",
+            now=NOW,
+        )
+    assert used.value.code.startswith("coupon_")

@@ -334,3 +334,25 @@ def test_the_reconciliation_finds_a_membership_whose_checkout_webhook_was_lost(c
     membership.refresh_from_db()
     assert membership.status == MembershipStatus.ACTIVE and membership.stripe_subscription
     assert membership.mrr == 2500
+
+
+def test_a_sign_up_code_is_taken_off_the_first_stripe_invoice(client, stripe_on):
+    from payments.models import Coupon
+
+    Coupon.objects.create(code="HALF", percent_off=50, applies_to="memberships")
+    membership = services.membership_join(
+        user=UserFactory(), tier=make_tier(), interval="month", coupon_code="HALF"
+    )
+    services.membership_checkout_start(
+        membership=membership,
+        success_url="https://x.example/",
+        cancel_url="https://x.example/",
+        locale="en",
+    )
+    membership.refresh_from_db()
+    stripe_on.complete_checkout(membership.checkout_session)
+    deliver(client, stripe_on)
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.ACTIVE
+    assert membership.bills.get().amount == 1500
+    assert membership.mrr == 3000  # the recurring price; the code was for the first month
