@@ -548,14 +548,16 @@ def test_the_staff_figures_are_refused_to_students_and_to_is_staff_alone(yearly,
     assert _as(_manager()).get(f"{API}/{path}/").status_code == 200
 
 
-def test_revenue_counts_the_yearly_member_in_this_months_mrr(yearly, plus):
-    response = _as(_manager()).get(f"{API}/revenue/", {"months": 3})
+def test_revenue_counts_the_yearly_member_in_this_months_mrr(member, plus):
+    # Mid-month, so that joining and reading fall in the same month.
+    with time_machine.travel(dt.datetime(2026, 3, 16, 12, tzinfo=dt.UTC), tick=False):
+        invoiced_member(user=member, tier=plus)
+        response = _as(_manager()).get(f"{API}/revenue/", {"months": 3})
 
     assert response.status_code == 200
     body = response.json()
-    assert len(body["months"]) == 3
+    assert [m["month"] for m in body["months"]] == ["2026-01-01", "2026-02-01", "2026-03-01"]
     this_month = body["months"][-1]
-    assert this_month["month"] == timezone.localdate().replace(day=1).isoformat()
     assert this_month["mrr"] == {"EUR": 1_250} and this_month["paying"] == 1
     assert this_month["counts"] == {"joined": 1} and this_month["new"] == 1
     assert this_month["conversion_percent"] is None
