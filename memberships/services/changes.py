@@ -47,12 +47,8 @@ class ChangePreview:
 
 
 def _lock(membership: Membership) -> Membership:
-    # Only the membership's row: PostgreSQL locks no row of an outer join's nullable side
-    # (a free membership has no price) and refuses the whole statement otherwise.
     return (
-        Membership.objects.select_for_update(of=("self",))
-        .select_related("tier", "price")
-        .get(pk=membership.pk)
+        Membership.objects.select_for_update(of=("self",)).select_related("tier", "price").get(pk=membership.pk)
     )
 
 

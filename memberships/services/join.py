@@ -84,7 +84,7 @@ def membership_join(
     manual provider's invoice is sent now). A code valid for memberships takes its
     discount off the first payment."""
     now = now or timezone.now()
-    tier = Tier.objects.select_for_update().get(pk=tier.pk)
+    tier = Tier.objects.get(pk=tier.pk)
     if not tier.open_for_signup:
         raise Conflict(
             _("%(tier)s is not open for new members; choose another tier.") % {"tier": tier.name},

@@ -26,7 +26,6 @@ Json = dict[str, Any]
 
 
 def _locked(*, subscription: str | None = None, membership_id: Any = None) -> Membership | None:
-    # Only the membership's row (PostgreSQL refuses to lock the nullable side of a join).
     rows = Membership.objects.select_for_update(of=("self",)).select_related("tier", "price")
     if membership_id and str(membership_id).isdigit() and len(str(membership_id)) < 19:
         found = rows.filter(pk=int(membership_id)).first()

@@ -167,7 +167,7 @@ def price_move(request: HttpRequest, price_id: int) -> HttpResponse:
             % {"tier": retired.price.tier.name},
             code="no_current_price",
         )
-    form = ConfirmForm(request.POST or None)
+    form = ConfirmForm(request.POST if request.method == "POST" else None)
     run = run_form(
         request,
         form,

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
-
 from cohorts.models import Enrolment, EnrolmentStatus
 from cohorts.services import enrolment_restore, enrolment_suspend
 from payments import dunning, notices, stripe_gateway
@@ -70,10 +68,10 @@ def instalment_arrears_settle(*, order: Order, now: dt.datetime) -> bool:
 
 
 def instalment_arrears_close(*, order: Order, now: dt.datetime) -> None:
-    """The order was refunded: nothing is owed any more."""
+    """The order is being refunded: nothing is owed any more. The caller saves the
+    order (its ``failing_since`` cleared here)."""
     dunning.arrears_close(kind=INSTALMENT, subject_id=order.pk, now=now, reason="order refunded")
     order.failing_since = None
-    Order.objects.filter(pk=order.pk).update(failing_since=None, updated_at=timezone.now())
 
 
 def _mirror(order: Order, arrears: Arrears, reason: str) -> None:

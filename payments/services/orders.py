@@ -63,14 +63,14 @@ def order_transition(
     An order that held a seat benefit (payments.hooks) and ends unpaid or refunded gives
     it back, once the change committed."""
     was = order.status
+    if was == OrderStatus.PAID and to != was and order.failing_since is not None:
+        # Refunded: nothing is owed any more, so no reminder follows.
+        instalment_arrears_close(order=order, now=now or timezone.now())
     ORDER_MACHINE.move(order, to, by=by, reason=reason, now=now)
     if order.benefit_key and was in _HOLDING_BENEFIT and to in _ENDING_BENEFIT:
         hooks.seat_benefit_release_on_commit(
             key=order.benefit_key, enrolment_id=order.enrolment_id, now=now or timezone.now()
         )
-    if was == OrderStatus.PAID and order.failing_since is not None:
-        # Refunded: nothing is owed any more, so no reminder follows.
-        instalment_arrears_close(order=order, now=now or timezone.now())
     return order
 
 

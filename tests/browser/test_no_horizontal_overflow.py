@@ -60,6 +60,8 @@ EXCLUDED = {
     "payments:stripe_webhook": "POST only (Stripe's webhook)",
     "payments:staff_mark_paid": "POST only",
     "payments:staff_deferral_decide": "POST only",
+    "payments:staff_invoice_mark_paid": "POST only",
+    "payments:staff_invoice_void": "POST only",
     "badges:issuer": "JSON for badge verifiers",
     "badges:badge_class_json": "JSON for badge verifiers",
     "badges:badge_class_image": "an image",

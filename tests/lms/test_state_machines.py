@@ -25,6 +25,7 @@ EXPECTED = {
     "deferral",
     "live_session",
     "report",
+    "membership",
 }
 
 
@@ -101,6 +102,13 @@ def _report():
     )
 
 
+def _membership():
+    from memberships.models import Membership, Tier
+
+    tier = Tier.objects.create(name="Basic", slug="basic", level=1)
+    return Membership.objects.create(user=UserFactory(), tier=tier, provider="manual")
+
+
 MAKERS = {
     "enrolment": _enrolment,
     "submission": _submission,
@@ -110,6 +118,7 @@ MAKERS = {
     "deferral": _deferral,
     "live_session": _live_session,
     "report": _report,
+    "membership": _membership,
 }
 
 

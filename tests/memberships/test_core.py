@@ -379,3 +379,37 @@ def test_a_code_covering_the_whole_first_year_starts_it_at_once():
             now=NOW,
         )
     assert used.value.code.startswith("coupon_")
+
+
+def test_a_members_lesson_page_costs_the_queries_of_a_cohort_students(client):
+    """Access through a membership is an enrolment in the library cohort: the access
+    check asks no more of the database than it does for a cohort's student."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cms.models import LessonPage
+    from cohorts.models import Cohort
+    from tests.factories import CohortFactory, EnrolmentFactory
+
+    def lesson_queries(user, cohort, lesson) -> int:
+        client.force_login(user)
+        url = f"/learn/{cohort.pk}/lessons/{lesson.pk}/"
+        client.get(url)  # the first visit may start a member's calendar
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    library_course, cohort_course = course_page(), course_page()
+    tier = make_tier("Free", 0, prices=())
+    tier.library_courses.add(library_course)
+    member = UserFactory()
+    services.membership_join(user=member, tier=tier)
+    library_cohort = Cohort.objects.get(course=library_course)
+    running = CohortFactory(course=cohort_course)
+    student = EnrolmentFactory(cohort=running).user
+    first = LessonPage.objects.descendant_of(library_course).order_by("path").first()
+    other = LessonPage.objects.descendant_of(cohort_course).order_by("path").first()
+
+    member_cost = lesson_queries(member, library_cohort, first)
+    # No more (one fewer: a library cohort has no unlock overrides to read).
+    assert member_cost <= lesson_queries(student, running, other)

@@ -488,7 +488,7 @@ def test_the_portal_costs_the_same_queries_for_3_or_30_invoices(
     bills(3)
     few = _queries(client, url)
     bills(27)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(7):
         many = _queries(client, url)
     assert few == many
 
@@ -510,6 +510,6 @@ def test_the_revenue_page_costs_the_same_queries_for_3_or_30_members(
     members(3)
     few = _queries(client, url)
     members(27)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         many = _queries(client, url)
     assert few == many

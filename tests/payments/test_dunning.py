@@ -366,12 +366,42 @@ def test_plans_failing_before_the_change_are_carried_over_where_they_were(
     assert dunning.dunning_sweep(now=now).reminded == 0  # nothing sent late
 
 
+class StoredMemberships:
+    """Like the real app: the subject is a row, locked by suspend (the dunning
+    contract), its paused state stored with it (here: a coupon row's ``active``)."""
+
+    def suspend(self, *, subject_id, now):
+        from payments.models import Coupon
+
+        subject = Coupon.objects.select_for_update().get(pk=subject_id)
+        if not subject.active:
+            return False
+        subject.active = False
+        subject.save()
+        return True
+
+    def restore(self, *, subject_id, now):
+        return False
+
+    def describe(self, *, subject_id):
+        return "Premium membership"
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_sweeps_at_once_pause_access_once(memberships, owner):
+def test_two_sweeps_at_once_pause_access_once(owner):
+    from payments.models import Coupon
     from tests.concurrency import race
 
-    open_arrears(owner)
-    results = race([lambda: dunning.dunning_sweep(now=day(8)) for _ in range(2)])
+    fake = StoredMemberships()
+    dunning.register_kind("stored", fake.suspend, fake.restore, fake.describe)
+    try:
+        subject = Coupon.objects.create(code="MEMBERSHIP-ROW", percent_off=1)
+        dunning.arrears_open(kind="stored", subject_id=subject.pk, user=owner, reference="", now=T0)
+        results = race([lambda: dunning.dunning_sweep(now=day(8)) for _ in range(2)])
+    finally:
+        dunning.unregister_kind("stored")
     assert sum(r.suspended for r in results) == 1
     assert Notification.objects.filter(kind="payment_access_paused").count() == 1
+    subject.refresh_from_db()
+    assert subject.active is False
