@@ -122,9 +122,7 @@ def manual_invoice_paid(*, invoice: Invoice, now: dt.datetime | None = None) -> 
     bill = MembershipBill.objects.filter(invoice=invoice).first()
     if bill is None or bill.status == BillStatus.PAID:
         return None
-    membership = (
-        Membership.objects.select_for_update(of=("self",)).select_related("tier").get(pk=bill.membership_id)
-    )
+    membership = ledger.membership_lock(pk=bill.membership_id)
     bill.status, bill.paid_at = BillStatus.PAID, now
     months = INTERVAL_MONTHS.get(membership.interval)
     if membership.scheduled_price is not None:
@@ -198,10 +196,8 @@ def manual_memberships_run(*, now: dt.datetime | None = None) -> dict[str, int]:
     )
     for membership_id in rows.values_list("pk", flat=True):
         with transaction.atomic():
-            membership = (
-                Membership.objects.select_for_update(of=("self",)).select_related("tier").get(pk=membership_id)
-            )
-            outcome = _round(membership, now)
+            membership = ledger.membership_lock(pk=membership_id)
+            outcome = _round(membership, now) if membership is not None else None
             if outcome:
                 done[outcome] += 1
     return done

@@ -13,6 +13,7 @@ from django.utils import timezone
 from memberships import signals
 from memberships.models import Membership, MembershipStatus
 from memberships.notices import milestone_notify
+from memberships.services.ledger import membership_lock
 
 
 def anniversaries_celebrate(*, now: dt.datetime | None = None) -> int:
@@ -24,9 +25,9 @@ def anniversaries_celebrate(*, now: dt.datetime | None = None) -> int:
     celebrated = 0
     for membership_id in candidates.values_list("pk", flat=True):
         with transaction.atomic():
-            membership = (
-                Membership.objects.select_for_update(of=("self",)).select_related("tier").get(pk=membership_id)
-            )
+            membership = membership_lock(pk=membership_id)
+            if membership is None or membership.started_at is None:
+                continue
             years = relativedelta(now, membership.started_at).years
             if years <= membership.anniversaries_celebrated:
                 continue
