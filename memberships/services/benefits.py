@@ -70,7 +70,9 @@ def seat_benefit_claim(*, benefit: SeatBenefit, enrolment, now: dt.datetime) -> 
     if kind != "membership" or what != "seat":
         return
     membership = (
-        Membership.objects.select_for_update(of=("self",)).select_related("tier").get(pk=int(membership_id))
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("tier")
+        .get(pk=int(membership_id))
     )
     if not membership.gives_access(now) or _seats_left(membership, now) < 1:
         raise Conflict(

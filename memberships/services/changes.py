@@ -48,7 +48,9 @@ class ChangePreview:
 
 def _lock(membership: Membership) -> Membership:
     return (
-        Membership.objects.select_for_update(of=("self",)).select_related("tier", "price").get(pk=membership.pk)
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("tier", "price")
+        .get(pk=membership.pk)
     )
 
 
@@ -371,7 +373,8 @@ def retention_offer_available(membership: Membership) -> bool:
     return bool(
         membership.tier.retention_percent_off
         and membership.retention_offer_used_at is None
-        and membership.status == MembershipStatus.ACTIVE
+        and membership.status in (MembershipStatus.ACTIVE, MembershipStatus.PAUSED)
+        and not membership.cancel_at_period_end
         and membership.provider in (MembershipProvider.STRIPE, MembershipProvider.MANUAL)
         and not membership.is_lifetime
     )

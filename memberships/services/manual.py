@@ -123,7 +123,9 @@ def manual_invoice_paid(*, invoice: Invoice, now: dt.datetime | None = None) -> 
     if bill is None or bill.status == BillStatus.PAID:
         return None
     membership = (
-        Membership.objects.select_for_update(of=("self",)).select_related("tier").get(pk=bill.membership_id)
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("tier")
+        .get(pk=bill.membership_id)
     )
     bill.status, bill.paid_at = BillStatus.PAID, now
     months = INTERVAL_MONTHS.get(membership.interval)
@@ -199,7 +201,9 @@ def manual_memberships_run(*, now: dt.datetime | None = None) -> dict[str, int]:
     for membership_id in rows.values_list("pk", flat=True):
         with transaction.atomic():
             membership = (
-                Membership.objects.select_for_update(of=("self",)).select_related("tier").get(pk=membership_id)
+                Membership.objects.select_for_update(of=("self",))
+                .select_related("tier")
+                .get(pk=membership_id)
             )
             outcome = _round(membership, now)
             if outcome:

@@ -25,7 +25,9 @@ def anniversaries_celebrate(*, now: dt.datetime | None = None) -> int:
     for membership_id in candidates.values_list("pk", flat=True):
         with transaction.atomic():
             membership = (
-                Membership.objects.select_for_update(of=("self",)).select_related("tier").get(pk=membership_id)
+                Membership.objects.select_for_update(of=("self",))
+                .select_related("tier")
+                .get(pk=membership_id)
             )
             years = relativedelta(now, membership.started_at).years
             if years <= membership.anniversaries_celebrated:
