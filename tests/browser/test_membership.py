@@ -11,7 +11,6 @@ from cohorts.models import Cohort
 from memberships import services
 from memberships.models import BillStatus, Membership, MembershipStatus
 from payments.services import invoice_mark_paid
-from tests.browser.test_walkthrough import login
 from tests.factories import UserFactory, course_page, staff_user
 from tests.memberships.conftest import make_tier
 
@@ -54,7 +53,7 @@ def test_compare_trial_pay_upgrade_pause_and_cancel_with_access_at_each_step(
     page.goto(f"{base}/memberships/?interval=year")
     main = page.inner_text("main")
     assert "Basic" in main and "Premium" in main
-    assert "You save €\xa060.00 a year" in main  # 12 × 30 − 300
+    assert "You save €\xa060.00 a year" in main  # 12 x 30 - 300
     assert "Try it free for 14 days" in main and "Writing habits" in main
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
