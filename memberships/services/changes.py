@@ -310,15 +310,7 @@ def membership_cancel(
             subscription_apply(membership=locked, sub=sub, source="member", as_of=as_of, now=now)
         elif membership.provider == MembershipProvider.NONE:
             locked.save()
-            ledger.move(
-                membership=locked,
-                to=MembershipStatus.ENDED,
-                kind=ChangeKind.ENDED,
-                now=now,
-                source="member",
-                end_reason="voluntary",
-            )
-            membership_notify(membership=locked, event="ended", key="end")
+            ledger.end(membership=locked, now=now, source="member", end_reason="voluntary")
         else:
             locked.cancel_at_period_end = True
             locked.save()

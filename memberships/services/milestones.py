@@ -15,7 +15,6 @@ from memberships import signals
 from memberships.models import Membership, MembershipStatus
 from memberships.notices import membership_notify, milestone_notify
 
-
 PAUSE_NOTICE_DAYS = 7
 
 
