@@ -625,7 +625,7 @@ def test_the_staff_endpoints_cost_the_same_queries_however_many_members(
 
 
 def test_join_takes_a_code_for_memberships_and_refuses_one_for_seats(api_client_for_codes):
-    client, user = api_client_for_codes
+    client, _ = api_client_for_codes
     from payments.models import Coupon
 
     Coupon.objects.create(code="SEATS", percent_off=10)
