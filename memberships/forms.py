@@ -19,6 +19,12 @@ class JoinForm(forms.Form):
     interval = forms.ChoiceField(
         choices=[("", "-"), *Interval.choices], required=False, widget=forms.HiddenInput
     )
+    coupon = forms.CharField(
+        label=_("Code"),
+        required=False,
+        max_length=40,
+        help_text=_("A code for memberships, if you have one: it comes off the first payment."),
+    )
 
 
 class ChangeForm(forms.Form):

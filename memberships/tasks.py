@@ -18,11 +18,16 @@ def sweep() -> int:
 
 
 @shared_task(autoretry_for=())
-def daily() -> tuple[dict, int]:
-    """Invoice-paid memberships (renewals, trial ends, pauses) and anniversaries."""
-    from memberships.services import anniversaries_celebrate, manual_memberships_run
+def daily() -> tuple[dict, int, int]:
+    """Invoice-paid memberships (renewals, trial ends, pauses), pauses ending soon and
+    anniversaries."""
+    from memberships.services import (
+        anniversaries_celebrate,
+        manual_memberships_run,
+        pause_endings_announce,
+    )
 
-    return manual_memberships_run(), anniversaries_celebrate()
+    return manual_memberships_run(), pause_endings_announce(), anniversaries_celebrate()
 
 
 @shared_task(autoretry_for=(*TRANSIENT_ERRORS, PaymentServiceDown), max_retries=3)

@@ -18,6 +18,7 @@ from lms.links import absolute_url
 from memberships import selectors, services
 from memberships.api import serializers as s
 from memberships.models import Membership, MembershipProvider
+from payments.throttling import CODE_THROTTLES, CodesThrottled, CouponThrottleMixin
 
 TAGS = ["memberships"]
 # What every write of one's own membership may answer besides 200, 400, 401 and 403:
@@ -103,7 +104,17 @@ def _joined(request: Request, membership: Membership) -> Response:
     )
 
 
-class JoinApi(MemberWriteApi):
+class JoinApi(CouponThrottleMixin, MemberWriteApi):
+    # Both limits: a member's writes, and codes that did not work (the same counter as
+    # seat codes).
+    throttle_classes = [*MemberWriteApi.throttle_classes, *CODE_THROTTLES]
+
+    def throttled(self, request, wait):
+        # The code limits refuse only requests that carry a code.
+        if not str(request.data.get("coupon") or "").strip():
+            MemberWriteApi.throttled(self, request, wait)
+        raise CodesThrottled(wait or 60)
+
     @extend_schema(
         request=s.JoinInputSerializer,
         responses={201: s.JoinedSerializer, 400: ERROR, 409: ERROR, 429: ERROR, 503: ERROR},
@@ -111,7 +122,9 @@ class JoinApi(MemberWriteApi):
         description="Join a tier on one of its plans. Free tiers and trials without a "
         "card start at once; yearly and lifetime plans without online payment are "
         "invoiced (by email); otherwise pay at `pay_url`. An unpaid earlier sign-up is "
-        "replaced. 409 `tier_closed`, or `already_member` (change plan instead).",
+        "replaced. A `coupon` valid for memberships comes off the first payment (400 "
+        "`coupon_*` when it is not; codes that do not work count toward a limit, then 429). "
+        "409 `tier_closed`, or `already_member` (change plan instead).",
     )
     def post(self, request: Request) -> Response:
         data = s.JoinInputSerializer(data=request.data)
@@ -120,6 +133,7 @@ class JoinApi(MemberWriteApi):
             user=request.user,
             tier=data.validated_data["tier"],
             interval=data.validated_data["interval"],
+            coupon_code=data.validated_data["coupon"],
         )
         return _joined(request, membership)
 

@@ -370,6 +370,13 @@ class JoinInputSerializer(serializers.Serializer):
             )
         },
     )
+    coupon = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A code valid for memberships: its discount comes off the first payment.",
+    )
 
     def validate_tier(self, slug: str):
         tier = selectors.tier_get(slug=slug)

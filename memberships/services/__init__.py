@@ -27,7 +27,7 @@ from memberships.services.join import (
     provider_for,
 )
 from memberships.services.manual import manual_invoice_paid, manual_memberships_run
-from memberships.services.milestones import anniversaries_celebrate
+from memberships.services.milestones import anniversaries_celebrate, pause_endings_announce
 from memberships.services.staff import membership_end_now, membership_prices_move
 from memberships.services.stripe_events import memberships_reconcile
 from memberships.services.stripe_sync import subscription_apply
@@ -53,6 +53,7 @@ __all__ = [
     "membership_retention_accept",
     "membership_year_start",
     "memberships_reconcile",
+    "pause_endings_announce",
     "price_in_stripe",
     "provider_for",
     "retention_offer_available",

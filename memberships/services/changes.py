@@ -309,15 +309,7 @@ def membership_cancel(
             subscription_apply(membership=locked, sub=sub, source="member", as_of=as_of, now=now)
         elif membership.provider == MembershipProvider.NONE:
             locked.save()
-            ledger.move(
-                membership=locked,
-                to=MembershipStatus.ENDED,
-                kind=ChangeKind.ENDED,
-                now=now,
-                source="member",
-                end_reason="voluntary",
-            )
-            membership_notify(membership=locked, event="ended", key="end")
+            ledger.end(membership=locked, now=now, source="member", end_reason="voluntary")
         else:
             locked.cancel_at_period_end = True
             locked.save()
@@ -372,7 +364,8 @@ def retention_offer_available(membership: Membership) -> bool:
     return bool(
         membership.tier.retention_percent_off
         and membership.retention_offer_used_at is None
-        and membership.status == MembershipStatus.ACTIVE
+        and membership.status in (MembershipStatus.ACTIVE, MembershipStatus.PAUSED)
+        and not membership.cancel_at_period_end
         and membership.provider in (MembershipProvider.STRIPE, MembershipProvider.MANUAL)
         and not membership.is_lifetime
     )

@@ -95,13 +95,12 @@ def membership_join(
     if existing is not None:
         if existing.status == MembershipStatus.INCOMPLETE and not existing.stripe_subscription:
             # An abandoned checkout or an unpaid invoice: the new choice replaces it.
-            ledger.move(
+            ledger.end(
                 membership=existing,
-                to=MembershipStatus.ENDED,
-                kind=ChangeKind.ENDED,
                 now=now,
                 source="replaced by a new sign-up",
                 end_reason="never_paid",
+                tell=False,
             )
         else:
             raise Conflict(

@@ -15,6 +15,7 @@ from memberships.models import (
     MembershipChange,
     MembershipStatus,
     Tier,
+    TierPrice,
 )
 
 
@@ -113,3 +114,41 @@ def move(
     record(membership=membership, kind=kind, now=now, source=source)
     access_sync(membership=membership, now=now)
     return membership
+
+
+def end(
+    *,
+    membership: Membership,
+    now: dt.datetime,
+    source: str,
+    end_reason: str,
+    by=None,
+    tell: bool = True,
+) -> Membership:
+    """End a membership (the caller holds its lock): the ledger row, access taken back,
+    and the member told (unless ``tell`` is off: a sign-up replaced by a new one)."""
+    from memberships.notices import membership_notify
+
+    move(
+        membership=membership,
+        to=MembershipStatus.ENDED,
+        kind=ChangeKind.ENDED,
+        now=now,
+        source=source,
+        by=by,
+        end_reason=end_reason,
+    )
+    if tell:
+        membership_notify(membership=membership, event="ended", key="end")
+    return membership
+
+
+def change_kind(old: TierPrice | None, new: TierPrice, *, old_tier=None) -> str:
+    """What moving from one price to another is in the ledger: another interval of the
+    same tier, a new price of it, or a move up or down the levels."""
+    tier = old.tier if old is not None else old_tier
+    if tier is None or tier.pk == new.tier_id:
+        if old is not None and old.interval != new.interval:
+            return ChangeKind.SWITCHED
+        return ChangeKind.PRICE_MOVED
+    return ChangeKind.UPGRADED if new.tier.level > tier.level else ChangeKind.DOWNGRADED

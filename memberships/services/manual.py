@@ -168,15 +168,7 @@ def manual_invoice_paid(*, invoice: Invoice, now: dt.datetime | None = None) -> 
 def _take_scheduled_price(membership: Membership, now: dt.datetime) -> None:
     price = membership.scheduled_price
     old_tier = membership.tier
-    kind = (
-        ChangeKind.SWITCHED
-        if price.tier_id == old_tier.pk and price.interval != membership.interval
-        else ChangeKind.PRICE_MOVED
-        if price.tier_id == old_tier.pk
-        else ChangeKind.UPGRADED
-        if price.tier.level > old_tier.level
-        else ChangeKind.DOWNGRADED
-    )
+    kind = ledger.change_kind(membership.price, price, old_tier=old_tier)
     membership.price, membership.tier, membership.scheduled_price = price, price.tier, None
     membership.amount, membership.currency, membership.interval = (
         price.amount,
@@ -214,15 +206,12 @@ def _round(membership: Membership, now: dt.datetime) -> str | None:
         ends = membership.trial_ends_at or now
         if now >= ends:
             if _open_bill(membership) is not None or not membership.bills.exists():
-                ledger.move(
+                ledger.end(
                     membership=membership,
-                    to=MembershipStatus.ENDED,
-                    kind=ChangeKind.ENDED,
                     now=now,
                     source="trial ended unpaid",
                     end_reason="trial_expired",
                 )
-                membership_notify(membership=membership, event="ended", key="end")
                 return "ended"
         elif now >= ends - _lead() and not membership.bills.exists():
             invoice_first(membership=membership, now=now)
@@ -271,15 +260,12 @@ def _round(membership: Membership, now: dt.datetime) -> str | None:
 
 
 def _end_at_period_end(membership: Membership, now: dt.datetime) -> str:
-    ledger.move(
+    ledger.end(
         membership=membership,
-        to=MembershipStatus.ENDED,
-        kind=ChangeKind.ENDED,
         now=now,
         source="ended at the end of the period",
         end_reason="voluntary",
     )
-    membership_notify(membership=membership, event="ended", key="end")
     return "ended"
 
 

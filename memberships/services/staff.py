@@ -104,14 +104,5 @@ def membership_end_now(*, membership: Membership, by, now: dt.datetime | None = 
     with transaction.atomic():
         locked = Membership.objects.select_for_update().get(pk=membership.pk)
         if locked.is_live:
-            ledger.move(
-                membership=locked,
-                to=MembershipStatus.ENDED,
-                kind=ChangeKind.ENDED,
-                now=now,
-                source=f"staff {by}",
-                by=by,
-                end_reason="staff",
-            )
-            membership_notify(membership=locked, event="ended", key="end")
+            ledger.end(membership=locked, now=now, source=f"staff {by}", by=by, end_reason="staff")
     return locked

@@ -166,7 +166,7 @@ def _expire_abandoned(run: ReconciliationRun, now, source: str) -> None:
     """A Stripe membership still awaiting its first payment a day after joining, with no
     subscription at Stripe: the checkout was abandoned. It ends, so the member can join
     again."""
-    from memberships.services.ledger import move
+    from memberships.services.ledger import end
 
     cutoff = now - dt.timedelta(days=1)
     stale = Membership.objects.filter(
@@ -180,14 +180,7 @@ def _expire_abandoned(run: ReconciliationRun, now, source: str) -> None:
             membership = Membership.objects.select_for_update().get(pk=membership_id)
             if membership.status != MembershipStatus.INCOMPLETE or membership.stripe_subscription:
                 continue
-            move(
-                membership=membership,
-                to=MembershipStatus.ENDED,
-                kind="ended",
-                now=now,
-                source=source,
-                end_reason="never_paid",
-            )
+            end(membership=membership, now=now, source=source, end_reason="never_paid", tell=False)
             run.memberships_changed += 1
             run.repairs.append({"membership": membership.pk, "changes": ["abandoned"]})
 

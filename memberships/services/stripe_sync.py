@@ -90,14 +90,6 @@ def _end_reason(membership: Membership, sub: Json) -> str:
     return EndReason.VOLUNTARY
 
 
-def _kind_for_price(old: TierPrice | None, new: TierPrice) -> str:
-    if old is None or old.tier_id == new.tier_id:
-        if old is not None and old.interval != new.interval:
-            return ChangeKind.SWITCHED
-        return ChangeKind.PRICE_MOVED
-    return ChangeKind.UPGRADED if new.tier.level > old.tier.level else ChangeKind.DOWNGRADED
-
-
 def _apply_price(membership: Membership, sub: Json) -> tuple[str, Any] | None:
     """Take over the price Stripe bills; returns the kind of change and the tier before,
     or None when the price is ours already. A price that is not one of ours is not
@@ -110,7 +102,7 @@ def _apply_price(membership: Membership, sub: Json) -> tuple[str, Any] | None:
         membership.problem = f"Stripe bills price {stripe_price}, which is not one of ours."[:500]
         return None
     old_price, old_tier = membership.price, membership.tier
-    kind = _kind_for_price(old_price, price)
+    kind = ledger.change_kind(old_price, price, old_tier=old_tier)
     membership.price, membership.tier = price, price.tier
     membership.amount, membership.currency = price.amount, price.currency
     membership.interval = price.interval
@@ -188,15 +180,9 @@ def subscription_apply(
 
 def _move(membership, before, target, sub, now, source, was_paying) -> None:
     if target == MembershipStatus.ENDED:
-        ledger.move(
-            membership=membership,
-            to=target,
-            kind=ChangeKind.ENDED,
-            now=now,
-            source=source,
-            end_reason=_end_reason(membership, sub),
+        ledger.end(
+            membership=membership, now=now, source=source, end_reason=_end_reason(membership, sub)
         )
-        membership_notify(membership=membership, event="ended", key="end")
         return
     kind = {
         MembershipStatus.TRIALING: ChangeKind.TRIAL_STARTED,

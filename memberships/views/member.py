@@ -31,6 +31,7 @@ from memberships.models import (
     TierPrice,
 )
 from memberships.selectors import TierCard
+from payments.throttling import coupon_attempt
 
 # --- Pricing and joining -----------------------------------------------------------
 
@@ -122,9 +123,7 @@ def join(request: HttpRequest) -> HttpResponse:
     run = run_form(
         request,
         form,
-        lambda data: services.membership_join(
-            user=request.user, tier=data["tier"], interval=data["interval"]
-        ),
+        lambda data: _join(request, data),
     )
     if run.done:
         return _after_join(request, run.result)
@@ -142,6 +141,17 @@ def join(request: HttpRequest) -> HttpResponse:
         },
         status=run.status,
     )
+
+
+def _join(request: HttpRequest, data: dict) -> Membership:
+    # A code that does not work counts against the same guessing limit as seat codes.
+    with coupon_attempt(request=request, code=data.get("coupon", "")):
+        return services.membership_join(
+            user=request.user,
+            tier=data["tier"],
+            interval=data["interval"],
+            coupon_code=data.get("coupon", ""),
+        )
 
 
 def _after_join(request: HttpRequest, membership: Membership) -> HttpResponse:

@@ -142,4 +142,3 @@ def test_the_demo_cohort_has_a_weekly_qa_with_recordings_and_an_rsvp():
         past
     )
     assert Rsvp.objects.filter(user__username="student", answer="going").count() == 1
-

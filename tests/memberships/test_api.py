@@ -622,3 +622,39 @@ def test_the_staff_endpoints_cost_the_same_queries_however_many_members(
     with django_assert_num_queries(2 + 3):
         response = client.get(f"{API}/members/", {"tier": plus.slug})
     assert response.status_code == 200 and response.json()["count"] == members
+
+
+def test_join_takes_a_code_for_memberships_and_refuses_one_for_seats(api_client_for_codes):
+    client, _ = api_client_for_codes
+    from payments.models import Coupon
+
+    Coupon.objects.create(code="SEATS", percent_off=10)
+    Coupon.objects.create(code="MEMBERS", percent_off=20, applies_to="memberships")
+    refused = client.post(
+        "/api/v1/memberships/join/",
+        {"tier": "codes", "interval": "year", "coupon": "SEATS"},
+        format="json",
+    )
+    assert refused.status_code == 400 and refused.json()["code"] == "coupon_not_for_memberships"
+    joined = client.post(
+        "/api/v1/memberships/join/",
+        {"tier": "codes", "interval": "year", "coupon": "members"},
+        format="json",
+    )
+    assert joined.status_code == 201, joined.content
+    assert joined.json()["membership"]["bills"][0]["amount"] == 24_000
+
+
+@pytest.fixture
+def api_client_for_codes(settings):
+    from rest_framework.test import APIClient
+
+    from memberships.models import Tier, TierPrice
+
+    settings.STRIPE_SECRET_KEY = ""
+    tier = Tier.objects.create(name="Codes", slug="codes", level=7)
+    TierPrice.objects.create(tier=tier, interval="year", amount=30_000)
+    user = UserFactory()
+    client = APIClient()
+    client.force_authenticate(user)
+    return client, user

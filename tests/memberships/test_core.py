@@ -428,3 +428,22 @@ def test_a_paused_membership_that_is_cancelled_ends_when_its_paid_period_does():
     membership.refresh_from_db()
     assert membership.status == MembershipStatus.ENDED and membership.end_reason == "voluntary"
     assert not membership.bills.filter(status=BillStatus.OPEN).exists()
+
+
+def test_a_member_is_told_a_week_before_their_pause_ends_once(
+    django_capture_on_commit_callbacks,
+):
+    membership = pay(
+        services.membership_join(user=UserFactory(), tier=make_tier(), interval="year", now=NOW),
+        NOW,
+    )
+    services.membership_pause(membership=membership, months=1, now=NOW)
+    resumes = Membership.objects.get(pk=membership.pk).pause_resumes_at
+    assert services.pause_endings_announce(now=resumes - dt.timedelta(days=10)) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.pause_endings_announce(now=resumes - dt.timedelta(days=6)) == 1
+    assert services.pause_endings_announce(now=resumes - dt.timedelta(days=5)) == 0
+    from notifications.models import Notification
+
+    notice = Notification.objects.get(key__contains="pause_ending")
+    assert notice.params["event"] == "pause_ending"

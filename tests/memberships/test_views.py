@@ -117,10 +117,10 @@ def test_without_stripe_monthly_prices_say_they_need_online_payment(client, plus
     html = client.get(reverse("memberships:pricing") + "?interval=month").content.decode()
     assert "€\xa010.00 per month" in html
     assert "Paying monthly or quarterly needs online payment; choose the yearly plan." in html
-    assert 'name="interval" value="month"' not in html
-    assert 'name="interval" value="year"' not in html  # the yearly plan is on its own tab
+    assert "tier=plus&amp;interval=month" not in html  # no way to join monthly
     yearly = client.get(reverse("memberships:pricing") + "?interval=year").content.decode()
-    assert 'name="interval" value="year"' in yearly
+    # Signed in, joining is the page that confirms the choice (and takes a code).
+    assert "/memberships/join/?tier=plus&amp;interval=year" in yearly
 
 
 def test_a_visitor_joining_is_sent_to_log_in_and_back_to_confirm(client, plus):
@@ -513,3 +513,34 @@ def test_the_revenue_page_costs_the_same_queries_for_3_or_30_members(
     with django_assert_max_num_queries(10):
         many = _queries(client, url)
     assert few == many
+
+
+def test_a_code_for_memberships_on_the_join_page_comes_off_the_first_invoice(client, plus, student):
+    from payments.models import Coupon
+
+    Coupon.objects.create(code="WELCOME", percent_off=10, applies_to="memberships")
+    client.force_login(student)
+    page = client.get(reverse("memberships:join") + "?tier=plus&interval=year")
+    assert 'name="coupon"' in page.content.decode()
+    response = client.post(
+        reverse("memberships:join"), {"tier": "plus", "interval": "year", "coupon": "welcome"}
+    )
+    assert response.status_code == 302
+    membership = Membership.objects.get(user=student)
+    assert membership.coupon.code == "WELCOME"
+    assert membership.bills.get().amount == membership.amount - membership.amount // 10
+
+
+def test_a_seat_code_on_the_join_page_is_refused_at_its_field_and_nothing_is_written(
+    client, plus, student
+):
+    from payments.models import Coupon
+
+    Coupon.objects.create(code="SEATS", percent_off=10)
+    client.force_login(student)
+    response = client.post(
+        reverse("memberships:join"), {"tier": "plus", "interval": "year", "coupon": "SEATS"}
+    )
+    assert response.status_code == 400
+    assert "is for seats in a cohort, not for a membership" in response.content.decode()
+    assert not Membership.objects.filter(user=student).exists()
