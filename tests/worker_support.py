@@ -12,9 +12,21 @@ from django.db import connection
 from lms.celery import app
 
 
+def _more_env(request) -> dict[str, str]:
+    """What the test module adds to the worker's environment with a ``worker_env``
+    fixture of its own (a dict of variables); nothing where it has none."""
+    try:
+        return dict(request.getfixturevalue("worker_env"))
+    except pytest.FixtureLookupError:
+        return {}
+
+
 @pytest.fixture
-def worker(tmp_path, settings):
-    """A `celery worker` subprocess on the test database; emails land in files."""
+def worker(tmp_path, settings, request):
+    """A `celery worker` subprocess on the test database; emails land in files. A test
+    module gives it more environment (a payment provider's address...) by defining a
+    ``worker_env`` fixture."""
+    more = _more_env(request)
     app.conf.task_always_eager = False
     settings.CELERY_TASK_ALWAYS_EAGER = False
     app.control.purge()
@@ -27,6 +39,7 @@ def worker(tmp_path, settings):
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "DJANGO_EMAIL_FILE_PATH": str(mail_dir),
         "LMS_VAR_DIR": str(tmp_path / "var"),
+        **more,
     }
     process = subprocess.Popen(
         [
