@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from lms.errors import Conflict
 from memberships.models import Membership, SeatUse
+from memberships.services import ledger
 from payments.hooks import SeatBenefit
 
 
@@ -69,12 +70,8 @@ def seat_benefit_claim(*, benefit: SeatBenefit, enrolment, now: dt.datetime) -> 
     kind, membership_id, what = benefit.key.split(":")
     if kind != "membership" or what != "seat":
         return
-    membership = (
-        Membership.objects.select_for_update(of=("self",))
-        .select_related("tier")
-        .get(pk=int(membership_id))
-    )
-    if not membership.gives_access(now) or _seats_left(membership, now) < 1:
+    membership = ledger.membership_lock(pk=int(membership_id))
+    if membership is None or not membership.gives_access(now) or _seats_left(membership, now) < 1:
         raise Conflict(
             _("Your membership has no included seat left this year; reload to see your price."),
             code="no_included_seat",

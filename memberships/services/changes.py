@@ -47,11 +47,10 @@ class ChangePreview:
 
 
 def _lock(membership: Membership) -> Membership:
-    return (
-        Membership.objects.select_for_update(of=("self",))
-        .select_related("tier", "price")
-        .get(pk=membership.pk)
-    )
+    locked = ledger.membership_lock(pk=membership.pk)
+    if locked is None:
+        raise Membership.DoesNotExist(f"membership {membership.pk}")
+    return locked
 
 
 def _check_changeable(membership: Membership) -> None:

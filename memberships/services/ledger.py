@@ -19,6 +19,28 @@ from memberships.models import (
 )
 
 
+def membership_lock(**lookup) -> Membership | None:
+    """The membership matching ``lookup`` under its row lock, with its tier and price
+    read once the lock is held (None when there is none). Every change of a
+    membership starts here.
+
+    Two statements on purpose. PostgreSQL rechecks a row that another transaction
+    changed while this one waited for its lock against the rows it had joined before
+    waiting: locked with select_related, a membership whose price or tier the other
+    transaction changed (an upgrade from a webhook) no longer matches its old tier and
+    is not found at all."""
+    pk = (
+        Membership.objects.select_for_update()
+        .filter(**lookup)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if pk is None:
+        return None
+    return Membership.objects.select_related("tier", "price").get(pk=pk)
+
+
 def mrr_of(membership: Membership) -> int:
     """What the membership adds to monthly recurring revenue in its current state:
     the recurring amount it pays per month while paying; trials, pauses, suspensions,

@@ -117,16 +117,17 @@ def _renewal_amount(membership: Membership) -> int:
 @transaction.atomic
 def manual_invoice_paid(*, invoice: Invoice, now: dt.datetime | None = None) -> Membership | None:
     """A membership invoice was paid: the first payment starts the membership (or ends
-    the trial), a renewal extends the paid period, a late payment restores access."""
+    the trial), a renewal extends the paid period, a late payment restores access.
+    Once per bill, also when told twice at once: the bill is read again under the
+    membership's lock, so the second finds it paid."""
     now = now or timezone.now()
-    bill = MembershipBill.objects.filter(invoice=invoice).first()
-    if bill is None or bill.status == BillStatus.PAID:
+    found = MembershipBill.objects.filter(invoice=invoice).values_list("membership_id").first()
+    if found is None:
         return None
-    membership = (
-        Membership.objects.select_for_update(of=("self",))
-        .select_related("tier")
-        .get(pk=bill.membership_id)
-    )
+    membership = ledger.membership_lock(pk=found[0])
+    bill = MembershipBill.objects.get(invoice=invoice)
+    if membership is None or bill.status == BillStatus.PAID:
+        return None
     bill.status, bill.paid_at = BillStatus.PAID, now
     months = INTERVAL_MONTHS.get(membership.interval)
     if membership.scheduled_price is not None:
@@ -192,12 +193,8 @@ def manual_memberships_run(*, now: dt.datetime | None = None) -> dict[str, int]:
     )
     for membership_id in rows.values_list("pk", flat=True):
         with transaction.atomic():
-            membership = (
-                Membership.objects.select_for_update(of=("self",))
-                .select_related("tier")
-                .get(pk=membership_id)
-            )
-            outcome = _round(membership, now)
+            membership = ledger.membership_lock(pk=membership_id)
+            outcome = _round(membership, now) if membership is not None else None
             if outcome:
                 done[outcome] += 1
     return done

@@ -14,6 +14,7 @@ from django.utils import timezone
 from memberships import signals
 from memberships.models import Membership, MembershipStatus
 from memberships.notices import membership_notify, milestone_notify
+from memberships.services.ledger import membership_lock
 
 PAUSE_NOTICE_DAYS = 7
 
@@ -30,13 +31,9 @@ def pause_endings_announce(*, now: dt.datetime | None = None) -> int:
     told = 0
     for membership_id in due.values_list("pk", flat=True):
         with transaction.atomic():
-            membership = (
-                Membership.objects.select_for_update(of=("self",))
-                .select_related("tier")
-                .get(pk=membership_id)
-            )
-            resumes = membership.pause_resumes_at
-            if resumes is None or membership.pause_notice_sent_for == resumes:
+            membership = membership_lock(pk=membership_id)
+            resumes = membership.pause_resumes_at if membership is not None else None
+            if membership is None or resumes is None or membership.pause_notice_sent_for == resumes:
                 continue
             membership.pause_notice_sent_for = resumes
             membership.save(update_fields=["pause_notice_sent_for", "updated_at"])
@@ -59,11 +56,9 @@ def anniversaries_celebrate(*, now: dt.datetime | None = None) -> int:
     celebrated = 0
     for membership_id in candidates.values_list("pk", flat=True):
         with transaction.atomic():
-            membership = (
-                Membership.objects.select_for_update(of=("self",))
-                .select_related("tier")
-                .get(pk=membership_id)
-            )
+            membership = membership_lock(pk=membership_id)
+            if membership is None or membership.started_at is None:
+                continue
             years = relativedelta(now, membership.started_at).years
             if years <= membership.anniversaries_celebrated:
                 continue

@@ -19,20 +19,19 @@ from django.utils import timezone
 
 from memberships import gateway
 from memberships.models import Membership, MembershipProvider, MembershipStatus, ReconciliationRun
-from memberships.services import dunning_link
+from memberships.services import dunning_link, ledger
 from memberships.services.stripe_sync import bill_record, subscription_apply
 
 Json = dict[str, Any]
 
 
 def _locked(*, subscription: str | None = None, membership_id: Any = None) -> Membership | None:
-    rows = Membership.objects.select_for_update(of=("self",)).select_related("tier", "price")
     if membership_id and str(membership_id).isdigit() and len(str(membership_id)) < 19:
-        found = rows.filter(pk=int(membership_id)).first()
+        found = ledger.membership_lock(pk=int(membership_id))
         if found is not None:
             return found
     if subscription:
-        return rows.filter(stripe_subscription=subscription).first()
+        return ledger.membership_lock(stripe_subscription=subscription)
     return None
 
 
@@ -151,13 +150,11 @@ def _reconcile_page(run: ReconciliationRun, page: list[Json], as_of, source: str
     )
     for membership_id in sorted(ids):
         with transaction.atomic():
-            membership = (
-                Membership.objects.select_for_update(of=("self",))
-                .select_related("tier", "price")
-                .get(pk=membership_id)
-            )
+            membership = ledger.membership_lock(pk=membership_id)
+            if membership is None or membership.status == MembershipStatus.ENDED:
+                continue
             sub = by_sub.get(membership.stripe_subscription) or by_meta.get(membership.pk)
-            if sub is None or membership.status == MembershipStatus.ENDED:
+            if sub is None:
                 continue
             changed = subscription_apply(membership=membership, sub=sub, source=source, as_of=as_of)
             if changed:
