@@ -233,7 +233,7 @@ def demo_scene() -> SimpleNamespace:
     from reviews.models import QueueItem, Review
 
     now = timezone.now()
-    cohorts = list(Cohort.objects.order_by("starts_on"))
+    cohorts = list(Cohort.objects.filter(pace="cohort").order_by("starts_on"))
     running, upcoming = cohorts[0], cohorts[1]
     student = User.objects.get(username="student")
     modules = list(ModulePage.objects.live().child_of(running.course).order_by("path"))

@@ -41,8 +41,10 @@ def test_payments_seats_and_deferrals_are_always_emailed_and_badges_follow_prefe
         Kind.PAYMENT_REMINDER,
         Kind.PAYMENT_ACCESS_PAUSED,
         Kind.PAYMENT_SETTLED,
+        Kind.MEMBERSHIP,
     } == ALWAYS_EMAILED
     assert Kind.BADGE_AWARDED not in ALWAYS_EMAILED
+    assert Kind.MEMBERSHIP_MILESTONE not in ALWAYS_EMAILED  # good news follows preferences
 
 
 def test_a_kind_that_is_always_emailed_cannot_be_turned_off(student):

@@ -64,9 +64,12 @@ def _dunning_settings(settings):
 @pytest.fixture
 def memberships():
     fake = Memberships()
+    registered = dunning._KINDS.get(KIND)  # the memberships app's own, put back after
     dunning.register_kind(KIND, fake.suspend, fake.restore, fake.describe)
     yield fake
     dunning.unregister_kind(KIND)
+    if registered is not None:
+        dunning._KINDS[KIND] = registered
 
 
 @pytest.fixture

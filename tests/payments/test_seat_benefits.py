@@ -65,9 +65,11 @@ class Memberships:
 @pytest.fixture
 def memberships():
     fake = Memberships()
+    registered = hooks._seat_benefits  # the memberships app's own, put back after
     hooks.register_seat_benefits(fake.offer, fake.claim, fake.release)
     yield fake
     hooks.unregister_seat_benefits()
+    hooks._seat_benefits = registered
 
 
 @pytest.fixture
@@ -142,7 +144,17 @@ def test_nobody_signed_in_and_students_without_a_benefit_pay_the_price(membershi
 
 
 def test_with_nothing_registered_prices_are_as_before(paid_cohort):
-    assert not hooks.seat_benefits_registered()
+    registered = hooks._seat_benefits
+    hooks.unregister_seat_benefits()
+    try:
+        assert not hooks.seat_benefits_registered()
+        assert selectors.quote_get(cohort=paid_cohort, user=UserFactory()).total_amount == 49_500
+    finally:
+        hooks._seat_benefits = registered
+
+
+def test_a_student_without_a_membership_pays_the_price_as_before(paid_cohort):
+    assert hooks.seat_benefits_registered()  # the memberships app offers benefits
     assert selectors.quote_get(cohort=paid_cohort, user=UserFactory()).total_amount == 49_500
 
 
