@@ -128,6 +128,7 @@ def subscription_apply(
         membership.stripe_subscription = sub["id"]
         changed.append("subscription")
     was_paying, before = membership.mrr > 0, membership.status
+    problem_before, started_before = membership.problem, membership.started_at
     price_change = _apply_price(membership, sub)
     if price_change:
         changed.append(price_change[0])
@@ -147,7 +148,12 @@ def subscription_apply(
     if membership.started_at is None and sub.get("start_date"):
         membership.started_at = _moment(sub["start_date"])
     membership.synced_at = as_of
-    membership.save()
+    if changed or (membership.problem, membership.started_at) != (problem_before, started_before):
+        membership.save()
+    else:
+        # Compared and found in line (the nightly reconciliation, thousands of times):
+        # the stamp alone, without writing the whole row or a history row for it.
+        Membership.objects.filter(pk=membership.pk).update(synced_at=as_of)
     if price_change:
         ledger.record(
             membership=membership,
