@@ -141,12 +141,11 @@ def _reconcile_page(run: ReconciliationRun, page: list[Json], as_of, source: str
         for sub in page
         if (mid := (sub.get("metadata") or {}).get("membership_id", "")).isdigit() and len(mid) < 19
     }
-    ids = set(
-        Membership.objects.filter(stripe_subscription__in=list(by_sub)).values_list("pk", flat=True)
-    ) | set(
-        Membership.objects.filter(pk__in=list(by_meta), stripe_subscription="").values_list(
-            "pk", flat=True
-        )
+    # Ended memberships have nothing left to repair: not locked one by one (after two
+    # years they are a good share of the account's subscriptions).
+    live = Membership.objects.exclude(status=MembershipStatus.ENDED)
+    ids = set(live.filter(stripe_subscription__in=list(by_sub)).values_list("pk", flat=True)) | set(
+        live.filter(pk__in=list(by_meta), stripe_subscription="").values_list("pk", flat=True)
     )
     for membership_id in sorted(ids):
         with transaction.atomic():
