@@ -72,6 +72,7 @@ bench: install
 	$(BIN)/python bench/allocation.py
 	$(BIN)/python bench/peer_coverage.py
 	$(BIN)/python bench/webhooks.py
+	$(BIN)/python bench/memberships.py
 	$(BIN)/python bench/badges.py
 	$(BIN)/python bench/feed.py
 	$(BIN)/python bench/notifications.py
