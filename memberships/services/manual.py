@@ -129,6 +129,16 @@ def manual_invoice_paid(*, invoice: Invoice, now: dt.datetime | None = None) -> 
     if membership is None or bill.status == BillStatus.PAID:
         return None
     bill.status, bill.paid_at = BillStatus.PAID, now
+    if membership.status == MembershipStatus.ENDED:
+        # Paid after all for a membership that ended (a sign-up replaced by a second
+        # one, a trial that ran out): recorded, nothing restarts; staff decide.
+        bill.save()
+        membership.problem = (
+            f"Invoice {invoice.number} was paid after this membership ended: refund it "
+            "or count it towards the member's live membership."
+        )[:500]
+        membership.save(update_fields=["problem", "updated_at"])
+        return membership
     months = INTERVAL_MONTHS.get(membership.interval)
     if membership.scheduled_price is not None:
         _take_scheduled_price(membership, now)
