@@ -414,6 +414,26 @@ def test_two_joins_by_one_person_at_once_make_one_membership(no_stripe):
     assert _kinds(membership) == [ChangeKind.TRIAL_STARTED]
 
 
+def test_a_join_sent_again_a_moment_later_replaces_the_first_whose_invoice_then_starts_nothing(
+    no_stripe,
+):
+    tier = make_tier()
+    user = UserFactory()
+    first = services.membership_join(user=user, tier=tier, interval="year", now=NOW)
+    second = services.membership_join(user=user, tier=tier, interval="year", now=NOW)
+
+    # The first invoice is paid after all (both were emailed).
+    invoice_mark_paid(invoice=first.bills.get().invoice, by=staff_user(), now=NOW)
+
+    first.refresh_from_db()
+    assert first.status == MembershipStatus.ENDED and first.end_reason == "never_paid"
+    assert first.current_period_end is None and first.mrr == 0
+    assert first.problem.startswith(f"Invoice {first.bills.get().number} was paid after")
+    assert first.bills.get().status == BillStatus.PAID
+    second.refresh_from_db()
+    assert second.status == MembershipStatus.INCOMPLETE and not second.problem
+
+
 def test_the_retention_offer_accepted_twice_at_once_is_applied_once(stripe_on):
     membership = _joined(stripe_on, make_tier(retention_percent_off=50, retention_months=3))
     path = f"/v1/subscriptions/{membership.stripe_subscription}"
