@@ -79,9 +79,13 @@ def library_cohort_get_or_create(*, course: CoursePage, now: dt.datetime | None 
                 pace=CohortPace.SELF_PACED,
                 self_paced_start=SelfPacedStart.JOIN,
             )
-    except IntegrityError:
-        # Made by another request meanwhile: that one is the library cohort.
-        return Cohort.objects.get(course=course, pace=CohortPace.SELF_PACED)
+    except (IntegrityError, ValidationFailed):
+        # Made by another request meanwhile (the constraint, or the validation that saw
+        # it committed): that one is the library cohort.
+        made = library_cohort_get(course=course)
+        if made is None:
+            raise
+        return made
 
 
 def _library_only(cohort: Cohort) -> None:
