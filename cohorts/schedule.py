@@ -119,7 +119,12 @@ def module_unlocks_at(cohort: ScheduledCohort, *, unit: str, offset: int) -> dt.
         day = cohort.starts_on + dt.timedelta(days=offset)
     else:
         day = week_opens_on(cohort, offset)
-    return local_moment(day, cohort.unlock_time, cohort.timezone)
+    at = cohort.unlock_time
+    if getattr(cohort, "personal", False) and day <= cohort.starts_on:
+        # A self-paced member's first day opens from its start, not at the unlock hour:
+        # joining at 07:00 must not wait until 09:00 for what was just bought.
+        at = dt.time(0, 0)
+    return local_moment(day, at, cohort.timezone)
 
 
 def module_opens_at(cohort: ScheduledCohort, *, unit: str, offset: int) -> dt.datetime:

@@ -138,7 +138,7 @@ def test_an_amsterdam_member_keeps_09_00_local_across_the_spring_clock_change(li
     )
     assert (enrolment.starts_on, enrolment.timezone) == (dt.date(2026, 3, 23), "Europe/Amsterdam")
     moments = unlocks(library, enrolment, at(2026, 3, 23, 6))
-    assert moments[0] == at(2026, 3, 23, 8)  # 09:00 CET
+    assert moments[0] == at(2026, 3, 22, 23)  # the start day opens at 00:00 CET
     assert moments[1] == at(2026, 3, 30, 7)  # 09:00 CEST, after the change on 29 March
 
 
@@ -153,7 +153,7 @@ def test_a_new_york_member_with_another_start_gets_their_own_moments(library):
     )
     assert (new_york.starts_on, new_york.timezone) == (dt.date(2026, 3, 4), "America/New_York")
     moments = unlocks(library, new_york, at(2026, 3, 5))
-    assert moments[0] == at(2026, 3, 4, 14)  # Wednesday 09:00 EST
+    assert moments[0] == at(2026, 3, 4, 5)  # Wednesday 00:00 EST, the start day
     assert moments[1] == at(2026, 3, 9, 13)  # the next Monday, 09:00 EDT (US change 8 March)
     assert moments != unlocks(library, amsterdam, at(2026, 3, 5))
     # The cohort's own calendar (shared spaces, beat) counts from the library's start.
@@ -167,7 +167,7 @@ def test_all_at_once_opens_every_module_at_the_members_start(library):
         user=UserFactory(), cohort=library, now=at(2026, 4, 8, 10), reason="membership started"
     )
     moments = unlocks(library, enrolment, at(2026, 4, 8, 10))
-    assert moments == [at(2026, 4, 8, 7)] * 4  # 09:00 CEST on the start day
+    assert moments == [at(2026, 4, 7, 22)] * 4  # 00:00 CEST, the start day
     board = selectors.dashboard_get(
         cohort_id=library.pk, user=enrolment.user, now=at(2026, 4, 8, 10)
     )
