@@ -33,7 +33,6 @@ def env_list(name: str, default: str) -> list[str]:
 LMS_ENV = os.environ.get("LMS_ENV", "development")
 PRODUCTION = LMS_ENV == "production"
 DEBUG = env_bool("DJANGO_DEBUG", not PRODUCTION)
-
 _DEFAULT_SECRET = "embedded-development-secret-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", _DEFAULT_SECRET)
 if PRODUCTION and (SECRET_KEY == _DEFAULT_SECRET or len(SECRET_KEY) < 40):
@@ -46,7 +45,6 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("LMS_ENV=production needs DJANGO_ALLOWED_HOSTS.")
-
 INSTALLED_APPS = [
     "lms",
     "cms",
@@ -58,6 +56,7 @@ INSTALLED_APPS = [
     "live",
     "community",
     "memberships",
+    "privacy",
     "notifications",
     "home",
     "wagtail.contrib.forms",
@@ -147,7 +146,6 @@ TEMPLATES = [
         },
     },
 ]
-
 # --- Database -------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
@@ -178,7 +176,6 @@ AUTH_PASSWORD_VALIDATORS = [
     # Not a rule for passwords: revokes the user's API tokens whenever one is set.
     {"NAME": "lms.security.ApiTokensEndWithThePassword"},
 ]
-
 # --- Internationalisation and time ----------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("nl", _("Dutch"))]
@@ -188,7 +185,6 @@ USE_I18N = True
 USE_TZ = True
 # Shown to visitors who have neither a profile timezone nor a browser-reported one.
 LMS_DEFAULT_VIEWER_TIMEZONE = os.environ.get("LMS_DEFAULT_VIEWER_TIMEZONE", "Europe/Amsterdam")
-
 # --- Static and media files -----------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
@@ -503,10 +499,16 @@ EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "Cohort LMS <noreply@localhost>")
 WAGTAILADMIN_NOTIFICATION_FROM_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Privacy, in days (LMS_PRIVACY_<NAME>): cool-off, export links, retention ---------
+_PRIVACY_DAYS = "ERASURE_COOL_OFF_DAYS=14 EXPORT_LINK_DAYS=7 UNACTIVATED_DAYS=30"
+_PRIVACY_DAYS += " NOTIFICATION_DAYS=365 INACTIVE_DAYS=1095 INACTIVE_WARNING_DAYS=30"
+LMS_PRIVACY = {
+    k: int(os.environ.get(f"LMS_PRIVACY_{k}", d))
+    for k, d in (pair.split("=") for pair in _PRIVACY_DAYS.split())
+}
 # --- Cache ----------------------------------------------------------------------------
-# Login lockouts, API throttles and failed coupon codes count in the cache: one memory
-# per process in the embedded mode; with several processes set a shared one, or each
-# counts on its own: LMS_CACHE_URL=redis://host:6379/1.
+# Login lockouts, API throttles and failed coupon codes count in the cache: one per
+# process in the embedded mode; set a shared one for several: redis://host:6379/1.
 LMS_CACHE_URL = os.environ.get("LMS_CACHE_URL", "")
 if LMS_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
@@ -531,9 +533,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # HTTPS only in production. HSTS: a year there, 0 elsewhere (localhost would stay https);
 # lower it while trying HTTPS out; no INCLUDE_SUBDOMAINS/PRELOAD while a subdomain is http.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", PRODUCTION)
-SECURE_HSTS_SECONDS = int(
-    os.environ.get("DJANGO_SECURE_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
-)
+_HSTS_DEFAULT = 31_536_000 if PRODUCTION else 0
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", _HSTS_DEFAULT))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", PRODUCTION)
 # Only Wagtail's preview frames our pages (setting SAMEORIGIN itself); CSP says so too.
@@ -585,7 +586,6 @@ LMS_ADMIN_CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:", "blob:"],
     }
 }
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

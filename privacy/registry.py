@@ -1,0 +1,132 @@
+"""The personal-data registry: every app's ``personal_data.DECLARATIONS`` in one place.
+
+Each installed app (the project's and the libraries' it uses) is declared by the app that
+owns it: the project's apps by themselves, Django's and Wagtail's by ``lms`` and ``cms``.
+A model's history table (django-simple-history) follows its model's declaration; an
+automatic many-to-many table follows the field that made it. ``unclassified()`` lists
+what no declaration covers, and a test keeps it empty.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+
+from django.apps import apps
+from django.db import models
+
+from lms.privacy import Category, ModelDeclaration, declare
+
+HISTORY_FIELDS = {
+    "history_id": None,
+    "history_date": None,
+    "history_change_reason": Category.TECHNICAL,
+    "history_type": None,
+    "history_user": Category.IDENTITY,
+    "history_relation": None,
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    label: str
+    field: str
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.label}.{self.field}: {self.what}"
+
+
+@cache
+def declarations() -> dict[str, ModelDeclaration]:
+    """Every declaration by model label, history tables included."""
+    found: dict[str, ModelDeclaration] = {}
+    for config in apps.get_app_configs():
+        try:
+            module = importlib.import_module(f"{config.name}.personal_data")
+        except ModuleNotFoundError as error:
+            if error.name != f"{config.name}.personal_data":
+                raise
+            continue
+        for declaration in module.DECLARATIONS:
+            if declaration.label in found:
+                raise ValueError(f"{declaration.label} is declared twice")
+            found[declaration.label.lower()] = declaration
+    for model in apps.get_models():
+        base = _history_base(model)
+        if base is not None and base._meta.label_lower in found:
+            found[model._meta.label_lower] = _history_declaration(
+                model, found[base._meta.label_lower]
+            )
+    return found
+
+
+def declaration_for(model: type[models.Model]) -> ModelDeclaration | None:
+    return declarations().get(model._meta.label_lower)
+
+
+def _history_base(model: type[models.Model]) -> type[models.Model] | None:
+    return getattr(model, "instance_type", None) if hasattr(model, "history_object") else None
+
+
+def _history_declaration(model, base: ModelDeclaration) -> ModelDeclaration:
+    personal = dict(base.personal)
+    other = set(base.other)
+    for name, category in HISTORY_FIELDS.items():
+        if category is None:
+            other.add(name)
+        else:
+            personal[name] = category
+    # A tracked foreign key is stored under its attname in the history table.
+    return declare(
+        model._meta.label,
+        personal=personal,
+        other=other,
+        subject=base.subject,
+        purpose=base.purpose,
+        basis=base.basis,
+        retention=base.retention,
+        on_erasure=base.on_erasure,
+        fiscal_keep=base.fiscal_keep,
+        scrub=base.scrub | set(base.personal) - {"id"},
+    )
+
+
+def concrete_fields(model: type[models.Model]) -> Iterator[models.Field]:
+    """The fields that hold a value on this model's table (and its own m2m fields)."""
+    for f in model._meta.get_fields(include_hidden=False):
+        if f.auto_created and not f.concrete:
+            continue  # a reverse relation: declared on the other side
+        if getattr(f, "model", model) is not model and not f.concrete:
+            continue
+        yield f
+
+
+def unclassified() -> list[Problem]:
+    """Every field no declaration classifies, and every declaration that names a field
+    its model no longer has."""
+    problems: list[Problem] = []
+    found = declarations()
+    for model in apps.get_models():
+        label = model._meta.label_lower
+        declaration = found.get(label)
+        names = {f.name for f in concrete_fields(model)}
+        if declaration is None:
+            problems.append(Problem(model._meta.label, "*", "the model is not declared"))
+            continue
+        declared = set(declaration.personal) | set(declaration.other)
+        for name in sorted(names - declared):
+            problems.append(Problem(model._meta.label, name, "not classified"))
+        for name in sorted(declared - names):
+            problems.append(Problem(model._meta.label, name, "declared but not a field"))
+        for name in sorted(set(declaration.personal) & set(declaration.other)):
+            problems.append(Problem(model._meta.label, name, "both personal and not"))
+        if declaration.personal and not (declaration.purpose and declaration.basis):
+            problems.append(Problem(model._meta.label, "*", "personal without purpose or basis"))
+        if declaration.personal and not declaration.retention:
+            problems.append(Problem(model._meta.label, "*", "personal data without retention"))
+    for label in set(found) - {m._meta.label_lower for m in apps.get_models()}:
+        problems.append(Problem(label, "*", "declared but not a model"))
+    return problems
