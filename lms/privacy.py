@@ -125,3 +125,18 @@ def declare(
 def not_personal(label: str, fields: str, *, why: str | Promise = "") -> ModelDeclaration:
     """A model none of whose fields is about a person (course content, settings)."""
     return declare(label, other=fields, purpose=why)
+
+
+# The purposes the declarations name (shown on the privacy page).
+PURPOSE_ACCOUNT = _("Run the member's account and sign them in")
+PURPOSE_COURSE = _("Give the course: enrolment, curriculum, progress")
+PURPOSE_ASSESSMENT = _("Hand-ins, peer review and grading")
+PURPOSE_PAYMENT = _("Take payment and keep the books")
+PURPOSE_LIVE = _("Live sessions: invitations, RSVPs and attendance")
+PURPOSE_COMMUNITY = _("The cohort's community: posts, reactions and moderation")
+PURPOSE_MEMBERSHIP = _("Memberships: plans, billing and access")
+PURPOSE_NOTIFY = _("Tell members what happens, in the product and by email")
+PURPOSE_SECURITY = _("Keep accounts secure: sign-in lockout, tokens, sessions")
+PURPOSE_BADGES = _("Award badges and let others verify them")
+PURPOSE_EDITING = _("Edit the curriculum and the site (designers and staff)")
+PURPOSE_PRIVACY = _("Handle privacy requests and prove how they were handled")

@@ -17,7 +17,14 @@ from functools import cache
 from django.apps import apps
 from django.db import models
 
-from lms.privacy import Category, ModelDeclaration, declare
+from lms.privacy import (
+    PURPOSE_EDITING,
+    RETENTION_MEMBERSHIP,
+    Basis,
+    Category,
+    ModelDeclaration,
+    declare,
+)
 
 HISTORY_FIELDS = {
     "history_id": None,
@@ -72,25 +79,28 @@ def _history_base(model: type[models.Model]) -> type[models.Model] | None:
 
 
 def _history_declaration(model, base: ModelDeclaration) -> ModelDeclaration:
-    personal = dict(base.personal)
-    other = set(base.other)
-    for name, category in HISTORY_FIELDS.items():
+    """A history table holds its model's tracked fields (classified as on the model)
+    and who changed what, when."""
+    personal: dict[str, Category] = {}
+    other: set[str] = set()
+    for f in concrete_fields(model):
+        category = HISTORY_FIELDS.get(f.name, base.personal.get(f.name))
         if category is None:
-            other.add(name)
+            other.add(f.name)
         else:
-            personal[name] = category
-    # A tracked foreign key is stored under its attname in the history table.
+            personal[f.name] = category
     return declare(
         model._meta.label,
         personal=personal,
         other=other,
         subject=base.subject,
-        purpose=base.purpose,
-        basis=base.basis,
-        retention=base.retention,
+        # Who changed a model nobody is the subject of: the staff's edit trail.
+        purpose=base.purpose or PURPOSE_EDITING,
+        basis=base.basis or Basis.LEGITIMATE_INTEREST,
+        retention=base.retention or RETENTION_MEMBERSHIP,
         on_erasure=base.on_erasure,
-        fiscal_keep=base.fiscal_keep,
-        scrub=base.scrub | set(base.personal) - {"id"},
+        fiscal_keep=base.fiscal_keep & set(personal),
+        scrub=(base.scrub | set(personal)) - {"id"} - base.fiscal_keep,
     )
 
 
@@ -99,8 +109,8 @@ def concrete_fields(model: type[models.Model]) -> Iterator[models.Field]:
     for f in model._meta.get_fields(include_hidden=False):
         if f.auto_created and not f.concrete:
             continue  # a reverse relation: declared on the other side
-        if getattr(f, "model", model) is not model and not f.concrete:
-            continue
+        if getattr(f, "model", model) is not model:
+            continue  # a concrete parent's field (Wagtail pages): declared on the parent
         yield f
 
 
