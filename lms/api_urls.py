@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("notifications.api_urls")),
     path("", include("community.api_urls")),
     path("", include("memberships.api_urls")),
+    path("privacy/", include("privacy.api_urls")),
     # Anything else under /api/v1/ answers in the API's error shape, not with a page.
     re_path(r"^.*$", api.not_found),
 ]

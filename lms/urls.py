@@ -32,6 +32,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("community/", include("community.urls")),
     path("memberships/", include("memberships.urls")),
+    path("privacy/", include("privacy.urls")),
     path("api/v1/", include("lms.api_urls")),
     path("", include(wagtail_urls)),
 ]

@@ -185,6 +185,8 @@ PAGES: dict[str, Callable[[SimpleNamespace], list[str]]] = {
     ],
     "memberships:join": lambda s: [_r("memberships:join") + f"?tier={s.tier.slug}&interval=year"],
     "memberships:portal": lambda s: [_r("memberships:portal")],
+    "privacy:policy": lambda s: [_r("privacy:policy")],
+    "privacy:home": lambda s: [_r("privacy:home")],
     "memberships:change": lambda s: [_r("memberships:change", s.other_price.pk)],
     "memberships:pause": lambda s: [_r("memberships:pause")],
     "memberships:cancel": lambda s: [_r("memberships:cancel")],

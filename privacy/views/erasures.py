@@ -1,0 +1,8 @@
+"""The member's and staff's pages for erasures."""
+
+from django.http import HttpRequest
+
+
+def panel(request: HttpRequest) -> dict | None:
+    """The context of the erasures section of the member's privacy page; None: not shown."""
+    return None
