@@ -1,3 +1,5 @@
-"""The privacy API under /api/v1/privacy/ (each concern adds its routes here)."""
+"""The privacy API under /api/v1/privacy/: one route list per concern."""
 
-urlpatterns: list = []
+from privacy.api import erasures, exports
+
+urlpatterns = [*exports.urlpatterns, *erasures.urlpatterns]

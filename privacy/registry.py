@@ -140,3 +140,35 @@ def unclassified() -> list[Problem]:
     for label in set(found) - {m._meta.label_lower for m in apps.get_models()}:
         problems.append(Problem(label, "*", "declared but not a model"))
     return problems
+
+
+def subject_queryset(model: type[models.Model], user) -> models.QuerySet | None:
+    """The rows of ``model`` about ``user``, by the declaration's subject; None when the
+    model names no subject (its personal data is found another way, or is about staff).
+
+    A subject is an ORM path to the user ("user", "enrolment__user"), "id" for the user
+    table itself, or "=email:<field>" / "=username:<field>" for rows that hold the
+    address or the username as text (sent-email markers, sign-in attempts)."""
+    declaration = declaration_for(model)
+    if declaration is None or not declaration.subject:
+        return None
+    subject = declaration.subject
+    manager = model._base_manager
+    if subject == "id":
+        return manager.filter(pk=user.pk)
+    if subject.startswith("=email:"):
+        return manager.filter(**{f"{subject.removeprefix('=email:')}__iexact": user.email})
+    if subject.startswith("=username:"):
+        return manager.filter(**{subject.removeprefix("=username:"): user.username})
+    if _history_base(model) is not None and "__" not in subject:
+        # A history table stores the subject as a plain id column.
+        return manager.filter(**{f"{subject}_id": user.pk})
+    return manager.filter(**{subject: user})
+
+
+def subject_models() -> list[type[models.Model]]:
+    """Every model with rows about a member (history tables included), in a stable order."""
+    return sorted(
+        (m for m in apps.get_models() if (d := declaration_for(m)) and d.subject),
+        key=lambda m: m._meta.label,
+    )

@@ -1,10 +1,12 @@
 from django.urls import path
 
-from privacy.views import pages
+from privacy.views import erasures, exports, pages
 
 app_name = "privacy"
 
 urlpatterns = [
     path("", pages.home, name="home"),
     path("policy/", pages.policy, name="policy"),
+    *exports.urlpatterns,
+    *erasures.urlpatterns,
 ]

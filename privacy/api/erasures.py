@@ -1,1 +1,3 @@
-"""erasures: api."""
+"""The privacy API: erasures."""
+
+urlpatterns: list = []

@@ -1,1 +1,3 @@
-"""exports: api."""
+"""The privacy API: exports."""
+
+urlpatterns: list = []

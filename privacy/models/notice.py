@@ -31,6 +31,8 @@ class PrivacyNotice(models.Model):
     class Meta:
         verbose_name = _("privacy notice")
         verbose_name_plural = _("privacy notices")
+        # Staff who handle members' privacy requests (exports and erasures).
+        permissions = [("manage_privacy_requests", _("Can handle members' privacy requests"))]
 
     def __str__(self) -> str:
         return str(_("Privacy notice of %(controller)s") % {"controller": self.controller})
