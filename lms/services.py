@@ -341,3 +341,25 @@ def api_tokens_revoke_all(*, user: User) -> int:
     reset, so a token taken with the old password stops working with it."""
     deleted, _rows = ApiToken.objects.filter(user=user).delete()
     return deleted
+
+
+def unactivated_accounts_delete(*, joined_before: dt.datetime, limit: int = 500) -> tuple[int, int]:
+    """Delete sign-ups never confirmed (no sign-in ever) that joined before the cutoff.
+    Returns (deleted, kept): an account something must keep (a protected record, such as
+    an invoice staff issued to it) is kept, and counted, never half-deleted."""
+    from django.db.models import ProtectedError, RestrictedError
+
+    deleted = kept = 0
+    ids = list(
+        User.objects.filter(
+            is_active=False, last_login__isnull=True, date_joined__lt=joined_before
+        ).values_list("pk", flat=True)[:limit]
+    )
+    for user_id in ids:
+        try:
+            with transaction.atomic():
+                User.objects.filter(pk=user_id, is_active=False, last_login__isnull=True).delete()
+            deleted += 1
+        except (ProtectedError, RestrictedError, IntegrityError):
+            kept += 1
+    return deleted, kept

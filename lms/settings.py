@@ -450,9 +450,9 @@ CELERY_BEAT_SCHEDULE = {
         ("memberships-sweep", "memberships.tasks.sweep", LMS_SWEEP_SECONDS),
         ("memberships-daily", "memberships.tasks.daily", 60 * 60),
         ("memberships-reconcile", "memberships.tasks.reconcile", 24 * 60 * 60),
+        ("privacy-retention", "privacy.tasks.retention_tick", 60 * 60),
     )
 }
-
 # --- Badges (Open Badges 2.0) ---------------------------------------------------------
 # Published in every badge's issuer profile; verifiers show it to whoever checks.
 LMS_BADGE_ISSUER_NAME = os.environ.get("LMS_BADGE_ISSUER_NAME", "")

@@ -358,6 +358,18 @@ def _payment_settled(p: dict) -> tuple[str, str]:
     )
 
 
+def _account_inactive(p: dict) -> tuple[str, str]:
+    return (
+        _("Your account will be erased unless you sign in"),
+        _(
+            "You have not signed in since %(last)s. To keep no data longer than needed, "
+            "we will erase your account and what it holds after %(when)s, unless you sign "
+            "in before then. Invoices are kept as the law requires."
+        )
+        % {"last": p.get("last_seen", ""), "when": _when(p["erase_after"])},
+    )
+
+
 RENDERERS: dict[str, Callable[[dict], tuple[str, str]]] = {
     Kind.SESSION_REMINDER: _session_reminder,
     Kind.SESSION_CHANGED: _session_changed,
@@ -388,6 +400,7 @@ RENDERERS: dict[str, Callable[[dict], tuple[str, str]]] = {
     Kind.COMMUNITY_ANSWER: _community_answer,
     Kind.COMMUNITY_ANNOUNCEMENT: _community_announcement,
     Kind.COMMUNITY_FOLLOWED: _community_followed,
+    Kind.ACCOUNT_INACTIVE: _account_inactive,
 }
 
 

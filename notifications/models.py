@@ -43,6 +43,7 @@ class Kind(models.TextChoices):
     COMMUNITY_FOLLOWED = "community_followed", _("New posts in threads you follow")
     MEMBERSHIP = "membership", _("Your membership and its payments")
     MEMBERSHIP_MILESTONE = "membership_milestone", _("Membership anniversaries")
+    ACCOUNT_INACTIVE = "account_inactive", _("Your unused account is about to be erased")
 
 
 # Kinds that ignore preferences: emailed at once, never in a digest, and shown as fixed
@@ -64,6 +65,7 @@ ALWAYS_EMAILED: frozenset[str] = frozenset(
         Kind.PAYMENT_REMINDER,
         Kind.PAYMENT_ACCESS_PAUSED,
         Kind.PAYMENT_SETTLED,
+        Kind.ACCOUNT_INACTIVE,  # the last word before an unused account is erased
     }
 )
 

@@ -470,3 +470,16 @@ def digests_send(*, now: dt.datetime | None = None) -> int:
                 )
                 sent += 1
     return sent
+
+
+def notifications_delete_older_than(*, before: dt.datetime, batch: int = 1000) -> int:
+    """Delete notifications made before the cutoff (retention), in bounded batches so a
+    first run on a large table neither locks it for long nor holds it all in memory."""
+    deleted = 0
+    while True:
+        ids = list(
+            Notification.objects.filter(created_at__lt=before).values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return deleted
+        deleted += Notification.objects.filter(pk__in=ids).delete()[0]

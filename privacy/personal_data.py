@@ -1,10 +1,36 @@
 """What the privacy app's own models hold about people (privacy.registry)."""
 
-from lms.privacy import not_personal
+from lms.privacy import (
+    PURPOSE_PRIVACY,
+    RETENTION_MEMBERSHIP,
+    Basis,
+    Category,
+    Erasure,
+    declare,
+    not_personal,
+)
 
 DECLARATIONS = [
     not_personal(
         "privacy.PrivacyNotice",
         "id controller contact intro intro_nl closing closing_nl updated_at",
+    ),
+    not_personal(
+        "privacy.RetentionRun", "id job day started_at finished_at cutoff removed warned kept error"
+    ),
+    declare(
+        "privacy.InactivityNotice",
+        subject="user",
+        purpose=PURPOSE_PRIVACY,
+        basis=Basis.LEGAL_OBLIGATION,
+        retention=RETENTION_MEMBERSHIP,
+        on_erasure=Erasure.DELETE,
+        personal={
+            "user": Category.IDENTITY,
+            "warned_at": Category.COMMUNICATION,
+            "erase_after": Category.COMMUNICATION,
+            "erasure_requested_at": Category.COMMUNICATION,
+        },
+        other="id",
     ),
 ]
