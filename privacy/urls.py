@@ -1,6 +1,6 @@
 from django.urls import path
 
-from privacy.views import erasures, exports, pages
+from privacy.views import erasures, exports, pages, retention
 
 app_name = "privacy"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("policy/", pages.policy, name="policy"),
     *exports.urlpatterns,
     *erasures.urlpatterns,
+    *retention.urlpatterns,
 ]

@@ -124,3 +124,20 @@ def test_the_run_is_recorded_with_its_cutoff():
     run = retention.retention_run(job=RetentionJob.INACTIVE, now=NOW)
     assert run.cutoff == NOW - dt.timedelta(days=1095)
     assert run.error == "" and timezone.is_aware(run.finished_at)
+
+
+def test_staff_see_the_runs_and_others_get_a_404(client, django_assert_max_num_queries):
+    from django.contrib.auth.models import Permission
+    from django.urls import reverse
+
+    retention.retention_tick(now=NOW)
+    member = UserFactory()
+    client.force_login(member)
+    assert client.get(reverse("privacy:staff_retention")).status_code == 404
+    member.user_permissions.add(Permission.objects.get(codename="manage_privacy_requests"))
+    client.force_login(User.objects.get(pk=member.pk))
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("privacy:staff_retention"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Sign-ups never confirmed" in html and "Accounts unused for years" in html
