@@ -17,7 +17,7 @@ years of history for the revenue page; the demo student can join from the pricin
 
 One module per concern: people, curriculum, coursework (assignments and peer review),
 commerce (payments), awards (badges), sessions (live), discussions (community) and
-memberships.
+memberships, privacy (the notice, retention runs).
 ``seed`` puts them together.
 """
 
@@ -39,6 +39,7 @@ from home.demo import (
     curriculum,
     discussions,
     people,
+    privacy,
     sessions,
 )
 from home.demo import memberships as membership_demo
@@ -174,4 +175,5 @@ def seed() -> None:
         )
     ]
     membership_demo.members(home, members, admin, now)
+    privacy.privacy(now)
     assert Cohort.objects.count() == 4  # three cohorts and the library's

@@ -62,6 +62,7 @@ def groups(home: Page):
         *Permission.objects.filter(content_type__app_label="payments", codename="manage_orders"),
         *Permission.objects.filter(content_type__app_label="live", codename="manage_sessions"),
         *Permission.objects.filter(content_type__app_label="memberships"),
+        *Permission.objects.filter(content_type__app_label="privacy"),
         *Permission.objects.filter(
             content_type__app_label="badges",
             codename__in=["view_badge_stats", "manage_awards"],
