@@ -17,6 +17,7 @@ from memberships.models import (
     INTERVAL_MONTHS,
     BillStatus,
     ChangeKind,
+    EndReason,
     Interval,
     Membership,
     MembershipBill,
@@ -28,6 +29,10 @@ from memberships.services import dunning_link, ledger
 from payments.models import Invoice
 from payments.pricing import coupon_discount
 from payments.services import invoice_issue
+
+
+# How long after its paid period a suspended invoice-paid membership ends unpaid.
+SUSPENDED_ENDS_AFTER = dt.timedelta(days=30)
 
 
 def _lead() -> dt.timedelta:
@@ -249,6 +254,16 @@ def _round(membership: Membership, now: dt.datetime) -> str | None:
     end = membership.current_period_end
     if end is None:
         return None
+    if status == MembershipStatus.SUSPENDED and now >= end + SUSPENDED_ENDS_AFTER:
+        # Unpaid a month after access was suspended: the membership ends (involuntary
+        # churn) instead of staying suspended forever; the open invoice stays for staff.
+        ledger.end(
+            membership=membership,
+            now=now,
+            source="renewal unpaid after suspension",
+            end_reason=EndReason.FAILED_PAYMENT,
+        )
+        return "ended"
     if now >= end and status == MembershipStatus.ACTIVE:
         if membership.cancel_at_period_end:
             return _end_at_period_end(membership, now)

@@ -163,6 +163,32 @@ def test_a_renewal_is_invoiced_ahead_and_an_unpaid_one_leads_to_suspension_then_
     assert library_access(user, course) == EnrolmentStatus.ACTIVE
 
 
+def test_a_membership_suspended_a_month_past_its_period_ends_unpaid_and_keeps_the_invoice():
+    course = course_page()
+    tier = make_tier()
+    tier.library_courses.add(course)
+    user = UserFactory()
+    membership = pay(services.membership_join(user=user, tier=tier, interval="year", now=NOW), NOW)
+    end = membership.current_period_end
+    services.manual_memberships_run(now=end - dt.timedelta(days=10))
+    services.manual_memberships_run(now=end + dt.timedelta(hours=1))
+    from payments.dunning import dunning_sweep
+
+    dunning_sweep(now=end + dt.timedelta(days=20))
+    services.manual_memberships_run(now=end + dt.timedelta(days=29))
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.SUSPENDED
+
+    services.manual_memberships_run(now=end + dt.timedelta(days=30))
+    membership.refresh_from_db()
+    assert (membership.status, membership.end_reason) == (MembershipStatus.ENDED, "failed_payment")
+    assert membership.mrr == 0
+    assert library_access(user, course) == EnrolmentStatus.SUSPENDED
+    assert membership.bills.filter(status=BillStatus.OPEN).count() == 1  # staff decide
+    services.manual_memberships_run(now=end + dt.timedelta(days=31))  # nothing twice
+    assert membership.changes.filter(kind="ended").count() == 1
+
+
 def test_a_pause_is_limited_and_keeps_access_until_the_paid_period_ends():
     course = course_page()
     tier = make_tier()
