@@ -30,7 +30,6 @@ from payments.models import Invoice
 from payments.pricing import coupon_discount
 from payments.services import invoice_issue
 
-
 # How long after its paid period a suspended invoice-paid membership ends unpaid.
 SUSPENDED_ENDS_AFTER = dt.timedelta(days=30)
 
