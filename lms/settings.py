@@ -450,6 +450,7 @@ CELERY_BEAT_SCHEDULE = {
         ("memberships-sweep", "memberships.tasks.sweep", LMS_SWEEP_SECONDS),
         ("memberships-daily", "memberships.tasks.daily", 60 * 60),
         ("memberships-reconcile", "memberships.tasks.reconcile", 24 * 60 * 60),
+        ("privacy-erasures", "privacy.tasks.run_due_erasures", 5 * 60),  # cool-off ended
     )
 }
 
@@ -500,8 +501,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "Cohort LMS <no
 WAGTAILADMIN_NOTIFICATION_FROM_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Privacy, in days (LMS_PRIVACY_<NAME>): cool-off, export links, retention ---------
-_PRIVACY_DAYS = "ERASURE_COOL_OFF_DAYS=14 EXPORT_LINK_DAYS=7 UNACTIVATED_DAYS=30"
-_PRIVACY_DAYS += " NOTIFICATION_DAYS=365 INACTIVE_DAYS=1095 INACTIVE_WARNING_DAYS=30"
+_PRIVACY_DAYS = "ERASURE_COOL_OFF_DAYS=14 EXPORT_LINK_DAYS=7 UNACTIVATED_DAYS=30 NOTIFICATION_DAYS=365 INACTIVE_DAYS=1095 INACTIVE_WARNING_DAYS=30"  # noqa: E501
 LMS_PRIVACY = {
     k: int(os.environ.get(f"LMS_PRIVACY_{k}", d))
     for k, d in (pair.split("=") for pair in _PRIVACY_DAYS.split())

@@ -43,6 +43,9 @@ class Kind(models.TextChoices):
     COMMUNITY_FOLLOWED = "community_followed", _("New posts in threads you follow")
     MEMBERSHIP = "membership", _("Your membership and its payments")
     MEMBERSHIP_MILESTONE = "membership_milestone", _("Membership anniversaries")
+    ERASURE_REQUESTED = "erasure_requested", _("Your request to be erased")
+    ERASURE_CANCELLED = "erasure_cancelled", _("Your erasure cancelled")
+    ERASURE_DONE = "erasure_done", _("Your data erased")
 
 
 # Kinds that ignore preferences: emailed at once, never in a digest, and shown as fixed
@@ -64,6 +67,10 @@ ALWAYS_EMAILED: frozenset[str] = frozenset(
         Kind.PAYMENT_REMINDER,
         Kind.PAYMENT_ACCESS_PAUSED,
         Kind.PAYMENT_SETTLED,
+        # The answer to their own request to be erased, and the last chance to stop it.
+        Kind.ERASURE_REQUESTED,
+        Kind.ERASURE_CANCELLED,
+        Kind.ERASURE_DONE,
     }
 )
 
