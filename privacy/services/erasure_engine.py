@@ -441,4 +441,8 @@ def erasure_run(request_id: int, *, now: dt.datetime | None = None) -> ErasureRe
         except Exception as exc:
             logger.exception("Erasure %s failed at %s", request_id, name)
             return _fail(request_id, exc)
-    return _finish(request_id)
+    try:
+        return _finish(request_id)
+    except Exception as exc:  # the confirmation could not be sent: retried
+        logger.exception("Erasure %s could not finish", request_id)
+        return _fail(request_id, exc)
