@@ -34,6 +34,9 @@ class User(AbstractUser):
         blank=True,
         help_text=_("Empty: the language your browser prefers."),
     )
+    # Set when the member was erased (privacy): the row stays, so that what they wrote
+    # and the fiscal records still point somewhere, and is shown as "a former member".
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("user")
@@ -52,6 +55,8 @@ class User(AbstractUser):
         return self.get_display_name()
 
     def get_display_name(self) -> str:
+        if self.erased_at is not None:
+            return str(_("a former member"))
         return self.display_name or self.get_full_name() or self.username
 
 

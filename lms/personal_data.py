@@ -36,7 +36,7 @@ DECLARATIONS = [
             "timezone": Category.PROFILE,
             "language": Category.PROFILE,
         },
-        other="id is_superuser is_staff groups user_permissions",
+        other="id erased_at is_superuser is_staff groups user_permissions",
         scrub=["display_name", "email", "first_name", "last_name", "password", "username"],
     ),
     declare(

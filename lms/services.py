@@ -352,7 +352,10 @@ def unactivated_accounts_delete(*, joined_before: dt.datetime, limit: int = 500)
     deleted = kept = 0
     ids = list(
         User.objects.filter(
-            is_active=False, last_login__isnull=True, date_joined__lt=joined_before
+            is_active=False,
+            last_login__isnull=True,
+            date_joined__lt=joined_before,
+            erased_at__isnull=True,  # an erased account is kept as "a former member"
         ).values_list("pk", flat=True)[:limit]
     )
     for user_id in ids:

@@ -420,11 +420,10 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Sweeps find work every LMS_SWEEP_SECONDS; a dead delivery releases its emails after
-# the lease: after a crash everything goes out within lease + sweep (3 minutes).
+# Sweeps find work every LMS_SWEEP_SECONDS; a dead delivery releases its emails after the
+# lease: after a crash all goes out within lease + sweep (3 min). Every task is idempotent.
 LMS_SWEEP_SECONDS = int(os.environ.get("LMS_SWEEP_SECONDS", "60"))
 LMS_DELIVERY_LEASE_SECONDS = int(os.environ.get("LMS_DELIVERY_LEASE_SECONDS", "120"))
-# Every task is idempotent: a second run of any of them changes nothing.
 CELERY_BEAT_SCHEDULE = {
     name: {"task": task, "schedule": seconds}
     for name, task, seconds in (
@@ -446,10 +445,11 @@ CELERY_BEAT_SCHEDULE = {
         ("activation-emails", "lms.tasks.resume_activation_emails", LMS_SWEEP_SECONDS),
         # Community: posts whose notifications were not made, welcomes that were lost.
         ("community-resume", "community.tasks.resume", LMS_SWEEP_SECONDS),
-        # Memberships: access at a pause's end; invoices and anniversaries; Stripe's view.
         ("memberships-sweep", "memberships.tasks.sweep", LMS_SWEEP_SECONDS),
         ("memberships-daily", "memberships.tasks.daily", 60 * 60),
         ("memberships-reconcile", "memberships.tasks.reconcile", 24 * 60 * 60),
+        # Privacy: erasures whose cool-off ended (and retries); retention once a day.
+        ("privacy-erasures", "privacy.tasks.run_due_erasures", 5 * 60),
         ("privacy-retention", "privacy.tasks.retention_tick", 60 * 60),
     )
 }

@@ -370,6 +370,34 @@ def _account_inactive(p: dict) -> tuple[str, str]:
     )
 
 
+def _erasure_requested(p: dict) -> tuple[str, str]:
+    return (
+        _("We will erase your account on %(when)s") % {"when": _when(p["runs_at"])},
+        _(
+            "You asked us to erase your account and your data. We will do it on %(when)s; "
+            "until then you can cancel it on your privacy page: %(cancel_url)s"
+        )
+        % {"when": _when(p["runs_at"]), "cancel_url": p.get("cancel_url", "")},
+    )
+
+
+def _erasure_cancelled(p: dict) -> tuple[str, str]:
+    return (
+        _("Your erasure is cancelled"),
+        _("Your account and your data stay as they are. You can ask again at any time."),
+    )
+
+
+def _erasure_done(p: dict) -> tuple[str, str]:
+    return (
+        _("Your account is erased"),
+        _(
+            "We erased your account and your data. Invoices and payments are kept, without "
+            "your name, as long as the law requires. This is the last email we send you."
+        ),
+    )
+
+
 RENDERERS: dict[str, Callable[[dict], tuple[str, str]]] = {
     Kind.SESSION_REMINDER: _session_reminder,
     Kind.SESSION_CHANGED: _session_changed,
@@ -401,6 +429,9 @@ RENDERERS: dict[str, Callable[[dict], tuple[str, str]]] = {
     Kind.COMMUNITY_ANNOUNCEMENT: _community_announcement,
     Kind.COMMUNITY_FOLLOWED: _community_followed,
     Kind.ACCOUNT_INACTIVE: _account_inactive,
+    Kind.ERASURE_REQUESTED: _erasure_requested,
+    Kind.ERASURE_CANCELLED: _erasure_cancelled,
+    Kind.ERASURE_DONE: _erasure_done,
 }
 
 

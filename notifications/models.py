@@ -44,6 +44,9 @@ class Kind(models.TextChoices):
     MEMBERSHIP = "membership", _("Your membership and its payments")
     MEMBERSHIP_MILESTONE = "membership_milestone", _("Membership anniversaries")
     ACCOUNT_INACTIVE = "account_inactive", _("Your unused account is about to be erased")
+    ERASURE_REQUESTED = "erasure_requested", _("Your request to be erased")
+    ERASURE_CANCELLED = "erasure_cancelled", _("Your erasure cancelled")
+    ERASURE_DONE = "erasure_done", _("Your data erased")
 
 
 # Kinds that ignore preferences: emailed at once, never in a digest, and shown as fixed
@@ -66,6 +69,10 @@ ALWAYS_EMAILED: frozenset[str] = frozenset(
         Kind.PAYMENT_ACCESS_PAUSED,
         Kind.PAYMENT_SETTLED,
         Kind.ACCOUNT_INACTIVE,  # the last word before an unused account is erased
+        # The answer to their own request to be erased, and the last chance to stop it.
+        Kind.ERASURE_REQUESTED,
+        Kind.ERASURE_CANCELLED,
+        Kind.ERASURE_DONE,
     }
 )
 

@@ -317,6 +317,8 @@ def _moments(params: dict) -> dict[str, dt.datetime | dt.date]:
 def _reachable(user: User, kind: str) -> bool:
     """Whether to email: an address, and an active account unless the kind is one that
     ignores preferences (a refund is owed to a closed account too)."""
+    if getattr(user, "erased_at", None) is not None:
+        return False  # an erased account's address is a placeholder that reaches nobody
     return bool(user.email) and (user.is_active or kind in ALWAYS_EMAILED)
 
 
@@ -483,3 +485,29 @@ def notifications_delete_older_than(*, before: dt.datetime, batch: int = 1000) -
         if not ids:
             return deleted
         deleted += Notification.objects.filter(pk__in=ids).delete()[0]
+
+
+def email_address_once(*, kind: str, key: str, to: str, params: dict, language: str = "") -> bool:
+    """Email one kind to an address rather than an account, once per ``key``: for the
+    confirmation that an account was erased, whose own address is scrubbed by then. No
+    notification row is made, and the sent-marker keeps no address."""
+    from django.utils import translation
+
+    from lms.models import SentEmail
+    from lms.services import email_send_once
+
+    _check_kind(kind)
+    with translation.override(language or settings.LANGUAGE_CODE):
+        title, body = render(kind, params)
+        context = {
+            "items": [{"title": title, "body": body, "params": params}],
+            "base_url": base_url(),
+        }
+        subject = get_template(f"notifications/email/{_template_for(kind)}_subject.txt")
+        text = get_template(f"notifications/email/{_template_for(kind)}_body.txt")
+        subject_text = subject.render(context).strip()
+        body_text = text.render(context)
+    with transaction.atomic():
+        sent = email_send_once(key=key, to=to, subject=subject_text, body=body_text)
+        SentEmail.objects.filter(key=key).update(recipient="")
+    return sent

@@ -132,6 +132,8 @@ DECLARATIONS = [
     ),
     declare(
         "payments.WebhookEvent",
+        # Stripe's events about the member's orders carry their name and address.
+        subject="order__user",
         purpose=PURPOSE_PAYMENT,
         basis=Basis.LEGAL_OBLIGATION,
         retention=RETENTION_FISCAL,

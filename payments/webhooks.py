@@ -200,7 +200,14 @@ def stripe_event_receive(*, event: Json, now: dt.datetime | None = None) -> str:
                 "not handled" if handler is None else "no order of ours"
             )
         record.order, record.outcome = order, outcome[:255]
-        record.save(update_fields=["order", "outcome"])
+        fields = ["order", "outcome"]
+        if order is not None and order.user.erased_at is not None:
+            # The member was erased: keep what the books need, not Stripe's copy of them.
+            record.payload, fields = (
+                {"id": record.event_id, "type": record.type},
+                [*fields, "payload"],
+            )
+        record.save(update_fields=fields)
         return outcome
 
 

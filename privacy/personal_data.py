@@ -33,4 +33,34 @@ DECLARATIONS = [
         },
         other="id",
     ),
+    declare(
+        "privacy.ErasureRequest",
+        subject="user",
+        purpose=PURPOSE_PRIVACY,
+        basis=Basis.LEGAL_OBLIGATION,
+        retention=RETENTION_MEMBERSHIP,
+        # Proof that the request was handled; it names only "a former member" by then.
+        on_erasure=Erasure.FOLLOWS_ACCOUNT,
+        personal={
+            "user": Category.IDENTITY,
+            "requested_by": Category.IDENTITY,
+            "notify_email": Category.CONTACT,
+            "former_names": Category.IDENTITY,
+            "language": Category.PROFILE,
+        },
+        other=(
+            "id status created_at updated_at runs_after started_at finished_at "
+            "cancelled_at attempts retry_at steps_done counts error"
+        ),
+    ),
+    declare(
+        "privacy.ErasureEvent",
+        subject="request__user",
+        purpose=PURPOSE_PRIVACY,
+        basis=Basis.LEGAL_OBLIGATION,
+        retention=RETENTION_MEMBERSHIP,
+        on_erasure=Erasure.FOLLOWS_ACCOUNT,
+        personal={"actor": Category.IDENTITY},
+        other="id request at what step counts error",
+    ),
 ]

@@ -35,6 +35,7 @@ from notifications.models import Kind
 from notifications.services import notify_user
 from payments import services as payment_services
 from payments.models import CohortPrice
+from privacy.services import erasure_request
 from reviews import services as review_services
 from reviews.models import QueueItem, RegradeRequest, Review, ReviewKind, ReviewStatus
 from tests.assignments.files import pdf_with_author
@@ -242,6 +243,8 @@ def build_scene() -> Scene:
     other_instructor = UserFactory(username="other_instructor")
     other_cohort.instructors.add(other_instructor)
     _memberships(student, other_student)
+    # The student asked to be erased; the cool-off has not passed.
+    erasure_request(user=student, by=student)
 
     users = {
         "anonymous": None,

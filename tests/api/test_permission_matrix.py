@@ -88,6 +88,10 @@ EXPECTED: dict[str, str] = {
     "POST /api/v1/memberships/join/": "401 ok ok ok ok ok",
     "POST /api/v1/memberships/rejoin/": "401 404 ok 404 404 404",
     "GET /api/v1/memberships/me/": "401 ok ok ok ok ok",
+    # One's own erasure: the student has one waiting; nobody else has one to cancel.
+    "GET /api/v1/privacy/erasure/": "401 ok ok ok ok ok",
+    "POST /api/v1/privacy/erasure/": "401 ok ok ok ok ok",
+    "POST /api/v1/privacy/erasure/cancel/": "401 ok 404 404 404 404",
     "POST /api/v1/memberships/me/cancel/": "401 ok 404 404 404 404",
     "POST /api/v1/memberships/me/change/": "401 ok 404 404 404 404",
     "POST /api/v1/memberships/me/change-preview/": "401 ok 404 404 404 404",

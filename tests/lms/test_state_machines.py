@@ -26,6 +26,7 @@ EXPECTED = {
     "live_session",
     "report",
     "membership",
+    "erasure",
 }
 
 
@@ -109,6 +110,14 @@ def _membership():
     return Membership.objects.create(user=UserFactory(), tier=tier, provider="manual")
 
 
+def _erasure():
+    from django.utils import timezone
+
+    from privacy.models import ErasureRequest
+
+    return ErasureRequest.objects.create(user=UserFactory(), runs_after=timezone.now())
+
+
 MAKERS = {
     "enrolment": _enrolment,
     "submission": _submission,
@@ -119,6 +128,7 @@ MAKERS = {
     "live_session": _live_session,
     "report": _report,
     "membership": _membership,
+    "erasure": _erasure,
 }
 
 

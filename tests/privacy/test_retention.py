@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from lms.models import User
 from notifications.models import Kind, Notification
-from privacy.models import InactivityNotice, RetentionJob, RetentionRun
+from privacy.models import ErasureRequest, InactivityNotice, RetentionJob, RetentionRun
 from privacy.services import retention
 from tests.factories import CohortFactory, EnrolmentFactory, UserFactory
 
@@ -118,6 +118,27 @@ def test_an_unused_account_is_warned_once_by_email_and_a_sign_in_withdraws_it(
     User.objects.filter(pk=unused.pk).update(last_login=NOW + dt.timedelta(days=2))
     assert retention.inactive_accounts_run(now=NOW + dt.timedelta(days=3))[2] == 1
     assert not InactivityNotice.objects.exists()
+
+
+def test_without_a_sign_in_after_the_warning_erasure_is_requested_with_its_cool_off(settings):
+    unused = _unused(1100)
+    retention.inactive_accounts_run(now=NOW)
+    assert retention.inactive_accounts_run(now=NOW + dt.timedelta(days=29))[1] == 0
+    requested = retention.inactive_accounts_run(now=NOW + dt.timedelta(days=30))[1]
+    assert requested == 1
+    request = ErasureRequest.objects.get(user=unused)
+    assert request.requested_by is None
+    assert request.runs_after == NOW + dt.timedelta(days=30 + 14)
+    assert InactivityNotice.objects.get().erasure_requested_at == NOW + dt.timedelta(days=30)
+    # Asked once: the next day's run does not ask again.
+    assert retention.inactive_accounts_run(now=NOW + dt.timedelta(days=31))[1] == 0
+
+
+def test_an_erased_account_is_not_deleted_as_a_sign_up_never_confirmed():
+    erased = _signup(400)
+    User.objects.filter(pk=erased.pk).update(erased_at=NOW - dt.timedelta(days=100))
+    run = retention.retention_run(job=RetentionJob.UNACTIVATED, now=NOW)
+    assert run.removed == 0 and User.objects.filter(pk=erased.pk).exists()
 
 
 def test_the_run_is_recorded_with_its_cutoff():

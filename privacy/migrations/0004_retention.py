@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('privacy', '0002_permissions'),
+        ('privacy', '0003_erasures'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
