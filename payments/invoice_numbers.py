@@ -20,7 +20,9 @@ from payments.models import Invoice, InvoiceSeries
 
 def billed_to(user: User) -> dict[str, str]:
     """The member's billing details now, for a new invoice to keep: name, organisation,
-    address and VAT number, copied so that a later change leaves the invoice as sent."""
+    address and VAT number, copied so that a later change leaves the invoice as sent.
+    Read from the database: the caller's object may predate the member's last edit."""
+    user = User.objects.get(pk=user.pk)
     return {
         "billed_name": user.get_display_name()[:150],
         "billed_organisation": user.organisation,

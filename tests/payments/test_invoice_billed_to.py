@@ -109,3 +109,9 @@ def test_an_invoice_without_billing_details_shows_no_empty_address(client):
     client.force_login(member)
     page = client.get(reverse("payments:invoice", args=[invoice.pk])).content.decode()
     assert "<address" not in page and invoice.number in page
+
+
+def test_the_invoice_takes_the_details_stored_now_not_a_stale_copy_of_the_member(member):
+    stale = type(member).objects.get(pk=member.pk)
+    profile_update(user=member, by=member, city="Utrecht")
+    assert issue(stale).billed_city == "Utrecht"
