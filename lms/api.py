@@ -204,6 +204,70 @@ class MeApi(ApiView):
         return Response(MeSerializer(user).data)
 
 
+class PersonalDetailsSerializer(serializers.Serializer):
+    street_address = serializers.CharField(help_text="Street and number; may hold lines.")
+    postal_code = serializers.CharField()
+    city = serializers.CharField()
+    country = serializers.CharField(help_text="ISO 3166-1 alpha-2 code, or empty.")
+    phone = serializers.CharField()
+    organisation = serializers.CharField()
+    vat_number = serializers.CharField(help_text="EU VAT number, e.g. NL123456789B01.")
+    bio = serializers.CharField()
+    has_photo = serializers.SerializerMethodField()
+
+    def get_has_photo(self, user) -> bool:
+        return bool(user.photo)
+
+
+class PersonalDetailsInputSerializer(serializers.Serializer):
+    street_address = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    postal_code = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    city = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    country = serializers.ChoiceField(
+        choices=[], required=False, allow_blank=True, help_text="ISO 3166-1 alpha-2 code."
+    )
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    organisation = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    vat_number = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=40,
+        help_text="EU VAT number: the country code, then the number (NL123456789B01).",
+    )
+    bio = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    photo = serializers.FileField(
+        required=False,
+        allow_null=True,
+        help_text="Multipart only: a JPEG, PNG or WebP image of at most 2 MB; null removes it.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from lms.profile import COUNTRIES
+
+        self.fields["country"].choices = [code for code, _name in COUNTRIES]
+
+
+class ProfileApi(ApiView):
+    """Your personal details: the address new invoices are made out to, and your profile.
+    Each change is recorded with who made it."""
+
+    @extend_schema(responses={200: PersonalDetailsSerializer}, tags=["me"])
+    def get(self, request):
+        return Response(PersonalDetailsSerializer(request.user).data)
+
+    @extend_schema(
+        request=PersonalDetailsInputSerializer,
+        responses={200: PersonalDetailsSerializer},
+        tags=["me"],
+    )
+    def patch(self, request):
+        data = PersonalDetailsInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        user = services.profile_update(user=request.user, by=request.user, **data.validated_data)
+        return Response(PersonalDetailsSerializer(user).data)
+
+
 # --- API tokens ---------------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("auth/tokens/<id:token_id>/", api.TokenDetailApi.as_view(), name="api-token-detail"),
     path("auth/logout/", api.LogoutApi.as_view(), name="api-logout"),
     path("me/", api.MeApi.as_view(), name="api-me"),
+    path("me/profile/", api.ProfileApi.as_view(), name="api-me-profile"),
     path("", include("cohorts.api_urls")),
     path("", include("assignments.api_urls")),
     path("", include("reviews.api_urls")),

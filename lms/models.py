@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from knox.models import AbstractAuthToken
 from knox.settings import CONSTANTS
 
+from lms.profile import COUNTRIES, photo_upload_to
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -37,6 +39,16 @@ class User(AbstractUser):
     # Set when the member was erased (privacy): the row stays, so that what they wrote
     # and the fiscal records still point somewhere, and is shown as "a former member".
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
+    # Personal details, for invoices and the profile: written by profile_update only.
+    street_address = models.CharField(_("street address"), max_length=300, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, choices=COUNTRIES, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=150, blank=True)
+    vat_number = models.CharField(_("VAT number"), max_length=20, blank=True)
+    bio = models.CharField(_("short bio"), max_length=500, blank=True)
+    photo = models.ImageField(_("photo"), upload_to=photo_upload_to, max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("user")
@@ -58,6 +70,36 @@ class User(AbstractUser):
         if self.erased_at is not None:
             return str(_("a former member"))
         return self.display_name or self.get_full_name() or self.username
+
+
+class ProfileChange(models.Model):
+    """Who changed which of a member's personal details, and when. The field names only,
+    not the old values: the record answers "who changed my address?" without keeping
+    addresses a member has left behind."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="profile_changes",
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("changed at"))
+    fields = models.JSONField(_("fields changed"), default=list)
+
+    class Meta:
+        verbose_name = _("profile change")
+        verbose_name_plural = _("profile changes")
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {', '.join(self.fields)}"
 
 
 class SentEmail(models.Model):

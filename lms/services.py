@@ -23,7 +23,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from lms.errors import Conflict, NotFound, ValidationFailed
+from lms.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from lms.links import absolute_url, base_url
 from lms.models import ApiToken, SentEmail, User
 from lms.timeutils import is_valid_timezone
@@ -366,3 +366,80 @@ def unactivated_accounts_delete(*, joined_before: dt.datetime, limit: int = 500)
         except (ProtectedError, RestrictedError, IntegrityError):
             kept += 1
     return deleted, kept
+
+
+# --- Personal details -------------------------------------------------------------------
+
+
+@transaction.atomic
+def profile_update(*, user: User, by: User, **fields: Any) -> User:
+    """Change ``user``'s personal details (lms.profile.PROFILE_FIELDS; text is stripped,
+    ``photo`` is an uploaded file, or None to remove it). The member may, and staff
+    who may change users (``lms.change_user``, the admin's users);
+    every field is checked before anything is written, and the names of the fields
+    that changed are recorded with who changed them. A replaced photo's file is
+    deleted once this commits."""
+    from lms.models import ProfileChange
+    from lms.profile import (
+        COUNTRIES,
+        PROFILE_FIELDS,
+        PROFILE_TEXT_FIELDS,
+        photo_check,
+        vat_number_clean,
+    )
+
+    if by.pk != user.pk and not by.has_perm("lms.change_user"):
+        raise NotAllowed(_("You may change only your own personal details."), code="not_yours")
+    unknown = sorted(set(fields) - set(PROFILE_FIELDS))
+    if unknown:
+        raise ValidationFailed(
+            _("These are not personal details: %(fields)s.") % {"fields": ", ".join(unknown)},
+            field=unknown[0],
+        )
+    values: dict[str, Any] = {}
+    for name, limit in PROFILE_TEXT_FIELDS.items():
+        if name not in fields:
+            continue
+        value = (fields[name] or "").strip()
+        if name == "vat_number":
+            value = vat_number_clean(value)
+        elif name == "country":
+            value = value.upper()
+            if value and value not in dict(COUNTRIES):
+                raise ValidationFailed(
+                    _("Choose your country from the list."), code="invalid_country", field=name
+                )
+        if len(value) > limit:
+            raise ValidationFailed(
+                _("Write at most %(limit)s characters here (this has %(length)s).")
+                % {"limit": limit, "length": len(value)},
+                code="too_long",
+                field=name,
+            )
+        values[name] = value
+    photo = fields.get("photo")
+    if photo:
+        photo_extension = photo_check(photo)
+
+    # Lock the row, then compare with what is stored; the caller's object is updated.
+    User.objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
+    user.refresh_from_db(fields=PROFILE_FIELDS)
+    changed = [name for name, value in values.items() if getattr(user, name) != value]
+    for name in changed:
+        setattr(user, name, values[name])
+    old_photo = user.photo.name if user.photo else ""
+    if "photo" in fields and (photo or old_photo):
+        if photo:
+            user.photo.save(f"photo.{photo_extension}", photo, save=False)
+        else:
+            user.photo = ""
+        changed.append("photo")
+        if old_photo:
+            storage = user.photo.storage
+            transaction.on_commit(lambda: storage.delete(old_photo))
+    if changed:
+        user.save(update_fields=changed)
+        ProfileChange.objects.create(
+            user=user, changed_by=by, changed_at=dj_timezone.now(), fields=changed
+        )
+    return user

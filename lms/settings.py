@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "memberships",
     "privacy",
     "notifications",
+    "portal",
     "home",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -77,8 +78,7 @@ INSTALLED_APPS = [
     "knox",
     "axes",
     "drf_spectacular",
-    # Swagger UI's files served from here, not from a CDN (offline, and under the CSP).
-    "drf_spectacular_sidecar",
+    "drf_spectacular_sidecar",  # Swagger UI's files from here, not a CDN (offline, CSP)
     "csp",
     "simple_history",
     "django.contrib.auth",

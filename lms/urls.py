@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/signup/sent/", views.signup_sent, name="signup_sent"),
     path("accounts/activate/<uidb64>/<token>/", views.signup_activate, name="signup_activate"),
+    path("account/", include("portal.urls")),
     path("accounts/preferences/", views.preferences, name="preferences"),
     path("accounts/tokens/", views.api_tokens, name="api_tokens"),
     path("accounts/tokens/<id:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),

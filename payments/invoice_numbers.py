@@ -1,4 +1,4 @@
-"""Invoice numbers and bank payment references.
+"""Invoice numbers, bank payment references and whom an invoice bills.
 
 Every invoice, an order's or one issued on its own, takes the next number of its year
 (``YYYY-NNNNNN``) from one series. A bank reference carries two check digits (ISO 7064
@@ -14,7 +14,24 @@ import re
 
 from django.db import IntegrityError, transaction
 
+from lms.models import User
 from payments.models import Invoice, InvoiceSeries
+
+
+def billed_to(user: User) -> dict[str, str]:
+    """The member's billing details now, for a new invoice to keep: name, organisation,
+    address and VAT number, copied so that a later change leaves the invoice as sent.
+    Read from the database: the caller's object may predate the member's last edit."""
+    user = User.objects.get(pk=user.pk)
+    return {
+        "billed_name": user.get_display_name()[:150],
+        "billed_organisation": user.organisation,
+        "billed_street_address": user.street_address,
+        "billed_postal_code": user.postal_code,
+        "billed_city": user.city,
+        "billed_country": user.country,
+        "billed_vat_number": user.vat_number,
+    }
 
 
 def _with_check_digits(body: str) -> str:

@@ -188,9 +188,21 @@ DECLARATIONS = [
             "voided_at": Category.FINANCIAL,
             "voided_by": Category.IDENTITY,
             "void_reason": Category.CONTENT,
+            "billed_name": Category.IDENTITY,
+            "billed_organisation": Category.FINANCIAL,
+            "billed_street_address": Category.CONTACT,
+            "billed_postal_code": Category.CONTACT,
+            "billed_city": Category.CONTACT,
+            "billed_country": Category.FINANCIAL,
+            "billed_vat_number": Category.FINANCIAL,
         },
         other="id order",
         fiscal_keep=[
+            # A business customer's name, country and VAT number stay for the books (and
+            # reverse charge); a person's name and address go with the rest of them.
+            "billed_organisation",
+            "billed_country",
+            "billed_vat_number",
             "amount",
             "created_at",
             "currency",

@@ -447,6 +447,23 @@ def invoices_of(*, user) -> list[Invoice]:
     )
 
 
+def invoice_get(*, invoice_id: int, user) -> Invoice:
+    """One of the user's own invoices, an order's or one on its own (staff may look at
+    any), with whom it bills as it was when issued."""
+    invoice = (
+        Invoice.objects.select_related("order__enrolment__cohort__course", "user")
+        .filter(pk=invoice_id)
+        .first()
+        if invoice_id <= MAX_ID
+        else None
+    )
+    if invoice is not None and invoice.user_id != user.pk and not user_can_manage_orders(user):
+        invoice = None
+    if invoice is None:
+        raise NotFound(_("There is no such invoice among yours."), code="invoice_not_found")
+    return invoice
+
+
 def invoices_open_on_their_own() -> list[Invoice]:
     """Invoices issued without an order (memberships) still to be paid, for staff."""
     return list(

@@ -9,6 +9,7 @@ urlpatterns = [
     path("orders/<id:order_id>/", views.order, name="order"),
     path("orders/<id:order_id>/pay/", views.pay, name="pay"),
     path("orders/<id:order_id>/receipt/", views.receipt, name="receipt"),
+    path("invoices/<id:invoice_id>/", views.invoice, name="invoice"),
     path("payment-method/", views.manage_payment_method, name="payment_method"),
     path("defer/<id:cohort_id>/", views.deferral_request, name="defer"),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),

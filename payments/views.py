@@ -71,6 +71,20 @@ def order(request: HttpRequest, order_id: int) -> HttpResponse:
 
 
 @login_required
+def invoice(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    """An invoice to read, print or save as PDF: whom it bills, as when it was issued."""
+    return render(
+        request,
+        "payments/invoice.html",
+        {
+            "invoice": selectors.invoice_get(invoice_id=invoice_id, user=request.user),
+            "payee": settings.LMS_INVOICE_PAYEE,
+            "iban": settings.LMS_INVOICE_IBAN,
+        },
+    )
+
+
+@login_required
 @require_POST
 def pay(request: HttpRequest, order_id: int) -> HttpResponse:
     view = selectors.order_view_get(order_id=order_id, user=request.user, now=timezone.now())

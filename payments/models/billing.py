@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from lms.models import TimeStampedModel
+from lms.profile import COUNTRIES
 from payments.models.orders import Currency, Order
 
 
@@ -54,6 +55,17 @@ class Invoice(TimeStampedModel):
         related_name="+",
     )
     void_reason = models.TextField(_("why it was voided"), blank=True)
+    # The member's billing details as they were when the invoice was issued: a later
+    # change of address never rewrites an invoice (payments.invoice_numbers.billed_to).
+    billed_name = models.CharField(_("billed name"), max_length=150, blank=True)
+    billed_organisation = models.CharField(_("billed organisation"), max_length=150, blank=True)
+    billed_street_address = models.CharField(_("billed street address"), max_length=300, blank=True)
+    billed_postal_code = models.CharField(_("billed postal code"), max_length=20, blank=True)
+    billed_city = models.CharField(_("billed city"), max_length=100, blank=True)
+    billed_country = models.CharField(
+        _("billed country"), max_length=2, choices=COUNTRIES, blank=True
+    )
+    billed_vat_number = models.CharField(_("billed VAT number"), max_length=20, blank=True)
 
     history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
 

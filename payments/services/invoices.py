@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from lms.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from lms.models import User
 from payments import notices, selectors, signals
-from payments.invoice_numbers import invoice_number_next, invoice_payment_reference
+from payments.invoice_numbers import billed_to, invoice_number_next, invoice_payment_reference
 from payments.models import Currency, Invoice
 from payments.services.orders import order_mark_paid
 
@@ -67,6 +67,7 @@ def invoice_issue(
         currency=currency,
         due_on=due_on,
         payment_reference=invoice_payment_reference(number),
+        **billed_to(user),
     )
     invoice._change_reason = "issued"
     invoice.save()

@@ -30,7 +30,7 @@ from lms.errors import Conflict, NotAllowed
 from lms.models import User
 from lms.timeutils import local_moment, local_today
 from payments import hooks, notices, pricing, selectors, stripe_gateway, tasks
-from payments.invoice_numbers import invoice_number_next, payment_reference
+from payments.invoice_numbers import billed_to, invoice_number_next, payment_reference
 from payments.models import (
     ORDER_MACHINE,
     CohortPrice,
@@ -232,6 +232,7 @@ def _order_open(
             currency=quote.currency,
             due_on=due_on,
             payment_reference=payment_reference(order.pk),
+            **billed_to(enrolment.user),
         )
         notices.invoice_notify(order_id=order.pk)
     else:

@@ -76,6 +76,9 @@ EXPECTED: dict[str, str] = {
     "POST /api/v1/feedback/{review_id}/rating/": "401 ok 404 404 404 404",
     "GET /api/v1/me/": "401 ok ok ok ok ok",
     "PATCH /api/v1/me/": "401 ok ok ok ok ok",
+    # One's own details only: the address names no user, so there is no other's to ask.
+    "GET /api/v1/me/profile/": "401 ok ok ok ok ok",
+    "PATCH /api/v1/me/profile/": "401 ok ok ok ok ok",
     "GET /api/v1/me/badges/": "401 ok ok ok ok ok",
     "PATCH /api/v1/me/badges/{award_uuid}/": "401 ok ok ok ok ok",
     "GET /api/v1/me/calendar-feed/": "401 ok ok ok ok ok",

@@ -102,6 +102,7 @@ EXCLUDED = {
     "memberships:keep": "POST only",
     "memberships:rejoin": "POST only",
     "memberships:staff_revenue_csv": "a download (.csv)",
+    "portal:photo": "an image (the member's own photo)",
 }
 
 
@@ -115,6 +116,8 @@ PAGES: dict[str, Callable[[SimpleNamespace], list[str]]] = {
     "signup_sent": lambda s: [_r("signup_sent")],
     "signup_activate": lambda s: [s.activation_link],
     "preferences": lambda s: [_r("preferences")],
+    "portal:hub": lambda s: [_r("portal:hub")],
+    "portal:details": lambda s: [_r("portal:details")],
     "api_tokens": lambda s: [_r("api_tokens")],
     "login": lambda s: [_r("login")],
     "password_change": lambda s: [_r("password_change")],
@@ -146,6 +149,7 @@ PAGES: dict[str, Callable[[SimpleNamespace], list[str]]] = {
     "payments:portal": lambda s: [_r("payments:portal")],
     "payments:order": lambda s: [_r("payments:order", o.pk) for o in s.orders],
     "payments:receipt": lambda s: [_r("payments:receipt", s.paid_order.pk)],
+    "payments:invoice": lambda s: [_r("payments:invoice", i.pk) for i in s.invoices],
     "payments:defer": lambda s: [_r("payments:defer", s.upcoming.pk)],
     "payments:staff_overview": lambda s: [_r("payments:staff_overview")],
     "payments:staff_cohort": lambda s: [_r("payments:staff_cohort", c.pk) for c in s.cohorts],
@@ -261,6 +265,7 @@ def demo_scene() -> SimpleNamespace:
         pages.append(page.relative_url(None))
     thread, post, spaces = _community_demo(running, student)
     tier, other_price, retired_price = _memberships_demo(student)
+    invoice = _billing_demo(student)
     return SimpleNamespace(
         tier=tier,
         other_price=other_price,
@@ -281,6 +286,7 @@ def demo_scene() -> SimpleNamespace:
         queued_submission=QueueItem.objects.filter(cohort=running).first().submission,
         orders=list(Order.objects.filter(user=student)),
         paid_order=Order.objects.filter(status=OrderStatus.PAID).first(),
+        invoices=[invoice],
         award=Award.objects.filter(recipient=student).first(),
         sessions=[upcoming_sessions.order_by("starts_at").first(), past_sessions.last()],
         reset_link=_r(
@@ -290,6 +296,33 @@ def demo_scene() -> SimpleNamespace:
         ),
         activation_link=urlsplit(account_activation_url(user=newcomer)).path,
         page_urls=pages,
+    )
+
+
+def _billing_demo(student):
+    """Long billing details on the student's account and an invoice made out to them."""
+    import datetime as dt
+
+    from lms.services import profile_update
+    from payments.services import invoice_issue
+
+    profile_update(
+        user=student,
+        by=student,
+        organisation="Stichting Langdurige Professionele Ontwikkeling en Onderwijsvernieuwing",
+        street_address="Burgemeester van Nieuwenhuijsenstraat 1234 bis\nGebouw Zuidwesthoek",
+        postal_code="1234 AB",
+        city="Amsterdam",
+        country="NL",
+        vat_number="NL123456789B01",
+        bio="Teacher of photography and lifelong student of the craft. " * 5,
+    )
+    return invoice_issue(
+        user=student,
+        amount=12_000,
+        currency="EUR",
+        description="Workshop materials",
+        due_on=timezone.localdate() + dt.timedelta(days=14),
     )
 
 

@@ -36,6 +36,10 @@ NAMES = {
     "first_name": "Zephyrine",
     "last_name": "Quillfeather",
     "display_name": "Zephy Quill",
+    "street_address": "Quibbitsteeg 77",
+    "postal_code": "9999 ZQ",
+    "city": "Zorbleton",
+    "phone": "+31 6 99887766",
 }
 
 
