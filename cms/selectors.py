@@ -139,12 +139,15 @@ class HelpCategoryListing:
 
 
 def help_index_get(*, index: HelpIndexPage) -> list[HelpCategoryListing]:
-    """The live categories of the help index with their live articles, in tree order:
-    two queries whatever the number of articles."""
-    categories = list(HelpCategoryPage.objects.live().public().child_of(index).order_by("path"))
+    """The live, public categories of the help index with their articles, in tree
+    order: three queries (view restrictions, categories, articles) however many."""
+    private = Page.objects.private_q()  # reads the view restrictions once for both
+    categories = list(
+        HelpCategoryPage.objects.live().exclude(private).child_of(index).order_by("path")
+    )
     articles = (
         HelpArticlePage.objects.live()
-        .public()
+        .exclude(private)
         .descendant_of(index)
         .filter(depth=index.depth + 2)
         .order_by("path")

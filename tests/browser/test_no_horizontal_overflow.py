@@ -111,6 +111,7 @@ PAGES: dict[str, Callable[[SimpleNamespace], list[str]]] = {
     "signup_sent": lambda s: [_r("signup_sent")],
     "signup_activate": lambda s: [s.activation_link],
     "preferences": lambda s: [_r("preferences")],
+    "cms:interests": lambda s: [_r("cms:interests")],
     "api_tokens": lambda s: [_r("api_tokens")],
     "login": lambda s: [_r("login")],
     "password_change": lambda s: [_r("password_change")],
@@ -197,7 +198,8 @@ PAGES: dict[str, Callable[[SimpleNamespace], list[str]]] = {
     "wagtail_serve": lambda s: s.page_urls,
 }
 
-# The Wagtail admin pages staff use most (dashboard, cohorts, prices, coupons, badges).
+# The Wagtail admin pages staff use most (dashboard, cohorts, prices, coupons, badges,
+# topics).
 ADMIN_PAGES: Callable[[SimpleNamespace], list[str]] = lambda s: [  # noqa: E731
     _r("wagtailadmin_home"),
     _r("cohort_admin:index"),
@@ -205,6 +207,7 @@ ADMIN_PAGES: Callable[[SimpleNamespace], list[str]] = lambda s: [  # noqa: E731
     _r("prices:index"),
     _r("coupons:index"),
     _r("wagtailsnippets_badges_badgeclass:list"),
+    _r("wagtailsnippets_cms_topic:list"),
 ]
 
 
