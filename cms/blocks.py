@@ -1,4 +1,5 @@
-"""StreamField blocks for lesson content, shared by every curriculum page."""
+"""StreamField blocks for lesson content, shared by every curriculum page, and the
+article body of the help and news pages (the same blocks, without code samples)."""
 
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
@@ -104,6 +105,21 @@ class LessonStreamBlock(blocks.StreamBlock):
     video = VideoBlock()
     download = DownloadBlock()
     code = CodeBlock()
+    callout = CalloutBlock()
+
+
+class ArticleStreamBlock(blocks.StreamBlock):
+    """Help articles and news posts: the lesson blocks a reader of a help page needs."""
+
+    heading = HeadingBlock()
+    paragraph = blocks.RichTextBlock(
+        label=_("Rich text"),
+        icon="pilcrow",
+        features=["h2", "h3", "bold", "italic", "link", "document-link", "ol", "ul"],
+    )
+    image = FigureBlock()
+    video = VideoBlock()
+    download = DownloadBlock()
     callout = CalloutBlock()
 
 

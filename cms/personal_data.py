@@ -3,6 +3,7 @@
 from lms.privacy import (
     PURPOSE_COURSE,
     PURPOSE_EDITING,
+    PURPOSE_NEWS,
     PURPOSE_SECURITY,
     RETENTION_CONTENT,
     RETENTION_MEMBERSHIP,
@@ -14,10 +15,50 @@ from lms.privacy import (
     not_personal,
 )
 
+# What every Wagtail page model adds beside its own fields (declared on wagtailcore.Page).
+PAGE = " _revisions _workflow_states _specific_workflow_states index_entries"
+
 DECLARATIONS = [
     not_personal(
+        "cms.HelpIndexPage",
+        "page_ptr intro _revisions _workflow_states _specific_workflow_states index_entries",
+    ),
+    not_personal(
+        "cms.HelpCategoryPage",
+        "page_ptr intro _revisions _workflow_states _specific_workflow_states index_entries",
+    ),
+    not_personal(
+        "cms.HelpArticlePage",
+        "page_ptr intro body _revisions _workflow_states _specific_workflow_states index_entries",
+    ),
+    not_personal("cms.RelatedHelpArticle", "id sort_order article related"),
+    not_personal(
+        "cms.NewsIndexPage",
+        "page_ptr intro _revisions _workflow_states _specific_workflow_states index_entries",
+    ),
+    not_personal(
+        "cms.NewsPostPage",
+        "page_ptr date intro body topics _revisions _workflow_states _specific_workflow_states index_entries",
+    ),
+    not_personal("cms.Topic", "id sort_order name slug description"),
+    declare(
+        "cms.MemberInterest",
+        subject="user",
+        purpose=PURPOSE_NEWS,
+        basis=Basis.CONSENT,
+        retention=RETENTION_MEMBERSHIP,
+        on_erasure=Erasure.DELETE,
+        export_kind="interests",
+        personal={
+            "user": Category.IDENTITY,
+            "topic": Category.PROFILE,
+            "created_at": Category.PROFILE,
+        },
+        other="id",
+    ),
+    not_personal(
         "cms.HomePage",
-        ("page_ptr intro _revisions _workflow_states _specific_workflow_states index_entries"),
+        ("page_ptr intro" + PAGE),
     ),
     not_personal(
         "cms.CoursePage",

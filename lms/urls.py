@@ -21,6 +21,7 @@ urlpatterns = [
     path("accounts/tokens/", views.api_tokens, name="api_tokens"),
     path("accounts/tokens/<id:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("accounts/tokens/revoke-all/", views.api_tokens_revoke_all, name="api_tokens_revoke_all"),
+    path("accounts/", include("cms.urls")),  # cms:interests
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # The cohorts namespace: cohorts.urls and the dashboard and module pages of home.

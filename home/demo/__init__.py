@@ -16,8 +16,9 @@ self-paced library course, and thirteen members ("member01"...) in every state w
 years of history for the revenue page; the demo student can join from the pricing page.
 
 One module per concern: people, curriculum, coursework (assignments and peer review),
-commerce (payments), awards (badges), sessions (live), discussions (community) and
-memberships, privacy (the notice, retention runs).
+commerce (payments), awards (badges), sessions (live), discussions (community),
+memberships, knowledge (the help centre, news and interest topics; the demo student
+follows two topics) and privacy (the notice, retention runs).
 ``seed`` puts them together.
 """
 
@@ -38,6 +39,7 @@ from home.demo import (
     coursework,
     curriculum,
     discussions,
+    knowledge,
     people,
     privacy,
     sessions,
@@ -176,4 +178,5 @@ def seed() -> None:
     ]
     membership_demo.members(home, members, admin, now)
     privacy.privacy(now)
+    knowledge.knowledge(home, student, today)
     assert Cohort.objects.count() == 4  # three cohorts and the library's

@@ -63,6 +63,8 @@ def groups(home: Page):
         *Permission.objects.filter(content_type__app_label="live", codename="manage_sessions"),
         *Permission.objects.filter(content_type__app_label="memberships"),
         *Permission.objects.filter(content_type__app_label="privacy"),
+        # Interest topics (the cms snippet).
+        *Permission.objects.filter(content_type__app_label="cms", codename__endswith="_topic"),
         *Permission.objects.filter(
             content_type__app_label="badges",
             codename__in=["view_badge_stats", "manage_awards"],

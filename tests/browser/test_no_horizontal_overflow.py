@@ -118,6 +118,7 @@ PAGES: dict[str, Callable[[SimpleNamespace], list[str]]] = {
     "preferences": lambda s: [_r("preferences")],
     "portal:hub": lambda s: [_r("portal:hub")],
     "portal:details": lambda s: [_r("portal:details")],
+    "cms:interests": lambda s: [_r("cms:interests")],
     "api_tokens": lambda s: [_r("api_tokens")],
     "login": lambda s: [_r("login")],
     "password_change": lambda s: [_r("password_change")],
@@ -208,7 +209,8 @@ PAGES: dict[str, Callable[[SimpleNamespace], list[str]]] = {
     "wagtail_serve": lambda s: s.page_urls,
 }
 
-# The Wagtail admin pages staff use most (dashboard, cohorts, prices, coupons, badges).
+# The Wagtail admin pages staff use most (dashboard, cohorts, prices, coupons, badges,
+# topics).
 ADMIN_PAGES: Callable[[SimpleNamespace], list[str]] = lambda s: [  # noqa: E731
     _r("wagtailadmin_home"),
     _r("cohort_admin:index"),
@@ -216,6 +218,7 @@ ADMIN_PAGES: Callable[[SimpleNamespace], list[str]] = lambda s: [  # noqa: E731
     _r("prices:index"),
     _r("coupons:index"),
     _r("wagtailsnippets_badges_badgeclass:list"),
+    _r("wagtailsnippets_cms_topic:list"),
 ]
 
 

@@ -27,6 +27,26 @@ def test_the_demo_has_a_cohort_in_week_3_an_open_one_and_a_full_one_with_a_waitl
     board = selectors.dashboard_get(cohort_id=running.pk, user=User.objects.get(username="student"))
     assert [m.slot.is_unlocked for m in board.modules] == [True] * 3 + [False] * 5
     _assert_memberships()
+    _assert_knowledge()
+
+
+def _assert_knowledge():
+    """Topics, a help centre whose search answers the members' questions, and news of
+    which the demo student sees the posts on their topics and those for everyone."""
+    from cms import selectors as cms_selectors
+    from cms.models import HelpArticlePage, HelpIndexPage, NewsPostPage
+
+    student = User.objects.get(username="student")
+    assert [t.slug for t in cms_selectors.interests_of(student)] == ["writing", "events"]
+    index = HelpIndexPage.objects.live().get()
+    assert 5 <= HelpArticlePage.objects.live().descendant_of(index).count() <= 8
+    hits = cms_selectors.help_search(index=index, query="invoice")
+    assert "How do I pay by invoice?" in [hit.title for hit in hits]
+    assert [p.slug for p in cms_selectors.news_for(student, limit=5)] == [
+        "help-centre-open",
+        "live-qa-headlines",
+    ]
+    assert NewsPostPage.objects.live().count() == 3
 
 
 def _assert_memberships():

@@ -50,7 +50,7 @@ class HomePage(Page):
     content_panels = [*Page.content_panels, FieldPanel("intro")]
 
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["cms.CoursePage"]
+    subpage_types = ["cms.CoursePage", "cms.HelpIndexPage", "cms.NewsIndexPage"]
 
     class Meta:
         verbose_name = _("home page")
