@@ -227,6 +227,10 @@ def step_history_users(request, user) -> dict:
     return {"history_changes_by_member": done}
 
 
+# Set by step_account itself, not emptied.
+ACCOUNT_SET = {"username", "email", "password"}
+
+
 def step_account(request, user) -> dict:
     """The account: shown as "a former member", unreachable, unable to sign in."""
     user.username = f"former-{secrets.token_hex(6)}"
@@ -234,7 +238,17 @@ def step_account(request, user) -> dict:
     user.email = f"erased-{user.pk}@invalid"
     user.set_unusable_password()  # a new hash: every session of the account ends
     user.is_active = user.is_staff = False
-    user.timezone = user.language = ""
+    # Every other personal detail the registry declares on the account (address,
+    # phone, organisation, bio, photo, preferences): emptied, so a field added to the
+    # account later is erased as soon as it is declared.
+    declaration = registry.declaration_for(User)
+    for name in declaration.personal:
+        f = User._meta.get_field(name)
+        if name in ACCOUNT_SET or not isinstance(f, (models.CharField, models.TextField)):
+            continue
+        setattr(user, name, "")
+    if user.photo:
+        user.photo = ""  # the file itself went in the files step
     user.last_login = None
     user.erased_at = user.erased_at or timezone.now()
     user.save()
