@@ -269,8 +269,7 @@ LMS_BASE_URL = os.environ.get("LMS_BASE_URL", "").strip() or _served_at()
 WAGTAIL_SITE_NAME = os.environ.get("LMS_SITE_NAME", "Cohort LMS")
 WAGTAILADMIN_BASE_URL = LMS_BASE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
-# Documents go through Wagtail's serve view so that the curriculum lock is checked on
-# every download (see cms.wagtail_hooks).
+# Wagtail's serve view checks the curriculum lock on every document download (cms.wagtail_hooks).
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
@@ -450,6 +449,7 @@ CELERY_BEAT_SCHEDULE = {
         ("memberships-sweep", "memberships.tasks.sweep", LMS_SWEEP_SECONDS),
         ("memberships-daily", "memberships.tasks.daily", 60 * 60),
         ("memberships-reconcile", "memberships.tasks.reconcile", 24 * 60 * 60),
+        ("privacy-exports", "privacy.tasks.exports_sweep", 15 * 60),  # expiry, lost builds
     )
 }
 

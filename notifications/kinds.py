@@ -358,6 +358,17 @@ def _payment_settled(p: dict) -> tuple[str, str]:
     )
 
 
+def _data_export_ready(p: dict) -> tuple[str, str]:
+    return (
+        _("Your data export is ready"),
+        _(
+            "The copy of your data you asked for is ready. Download it while signed in "
+            "before %(when)s; after that, ask for a new one."
+        )
+        % {"when": _when(p["expires_at"])},
+    )
+
+
 RENDERERS: dict[str, Callable[[dict], tuple[str, str]]] = {
     Kind.SESSION_REMINDER: _session_reminder,
     Kind.SESSION_CHANGED: _session_changed,
@@ -388,6 +399,7 @@ RENDERERS: dict[str, Callable[[dict], tuple[str, str]]] = {
     Kind.COMMUNITY_ANSWER: _community_answer,
     Kind.COMMUNITY_ANNOUNCEMENT: _community_announcement,
     Kind.COMMUNITY_FOLLOWED: _community_followed,
+    Kind.DATA_EXPORT_READY: _data_export_ready,
 }
 
 

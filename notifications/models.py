@@ -43,6 +43,7 @@ class Kind(models.TextChoices):
     COMMUNITY_FOLLOWED = "community_followed", _("New posts in threads you follow")
     MEMBERSHIP = "membership", _("Your membership and its payments")
     MEMBERSHIP_MILESTONE = "membership_milestone", _("Membership anniversaries")
+    DATA_EXPORT_READY = "data_export_ready", _("Your data export is ready")
 
 
 # Kinds that ignore preferences: emailed at once, never in a digest, and shown as fixed
@@ -64,6 +65,7 @@ ALWAYS_EMAILED: frozenset[str] = frozenset(
         Kind.PAYMENT_REMINDER,
         Kind.PAYMENT_ACCESS_PAUSED,
         Kind.PAYMENT_SETTLED,
+        Kind.DATA_EXPORT_READY,  # the answer to their own request for their data
     }
 )
 

@@ -26,6 +26,7 @@ EXPECTED = {
     "live_session",
     "report",
     "membership",
+    "export",
 }
 
 
@@ -109,6 +110,12 @@ def _membership():
     return Membership.objects.create(user=UserFactory(), tier=tier, provider="manual")
 
 
+def _export():
+    from privacy.models import ExportRequest
+
+    return ExportRequest.objects.create(user=UserFactory(), created_at=timezone.now())
+
+
 MAKERS = {
     "enrolment": _enrolment,
     "submission": _submission,
@@ -119,6 +126,7 @@ MAKERS = {
     "live_session": _live_session,
     "report": _report,
     "membership": _membership,
+    "export": _export,
 }
 
 
