@@ -76,7 +76,7 @@ class ExportsApi(ApiView):
 
 class ExportDownloadApi(DownloadApiView):
     @extend_schema(
-        responses={200: BINARY, 404: ERROR, 410: ERROR},
+        responses={**BINARY, 410: ERROR},
         tags=TAGS,
         description="Your ready export as a zip. Someone else's is not found (404); past "
         "its expiry it answers 410 `export_expired`: ask for a new one.",

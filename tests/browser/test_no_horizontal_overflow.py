@@ -98,6 +98,8 @@ EXCLUDED = {
     "memberships:keep": "POST only",
     "memberships:rejoin": "POST only",
     "memberships:staff_revenue_csv": "a download (.csv)",
+    "privacy:export_request": "POST only",
+    "privacy:export_download": "a download (.zip)",
 }
 
 
@@ -187,6 +189,7 @@ PAGES: dict[str, Callable[[SimpleNamespace], list[str]]] = {
     "memberships:portal": lambda s: [_r("memberships:portal")],
     "privacy:policy": lambda s: [_r("privacy:policy")],
     "privacy:home": lambda s: [_r("privacy:home")],
+    "privacy:staff_exports": lambda s: [_r("privacy:staff_exports")],
     "memberships:change": lambda s: [_r("memberships:change", s.other_price.pk)],
     "memberships:pause": lambda s: [_r("memberships:pause")],
     "memberships:cancel": lambda s: [_r("memberships:cancel")],
