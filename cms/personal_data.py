@@ -38,7 +38,7 @@ DECLARATIONS = [
     ),
     not_personal(
         "cms.NewsPostPage",
-        "page_ptr date intro body topics _revisions _workflow_states _specific_workflow_states index_entries",
+        "page_ptr date intro body topics" + PAGE,
     ),
     not_personal("cms.Topic", "id sort_order name slug description"),
     declare(

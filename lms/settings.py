@@ -269,8 +269,7 @@ LMS_BASE_URL = os.environ.get("LMS_BASE_URL", "").strip() or _served_at()
 WAGTAIL_SITE_NAME = os.environ.get("LMS_SITE_NAME", "Cohort LMS")
 WAGTAILADMIN_BASE_URL = LMS_BASE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
-# Documents go through Wagtail's serve view so that the curriculum lock is checked on
-# every download (see cms.wagtail_hooks).
+# Wagtail's serve view checks the curriculum lock on every document download (cms.wagtail_hooks).
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
@@ -451,6 +450,7 @@ CELERY_BEAT_SCHEDULE = {
         # Privacy: erasures whose cool-off ended (and retries); retention once a day.
         ("privacy-erasures", "privacy.tasks.run_due_erasures", 5 * 60),
         ("privacy-retention", "privacy.tasks.retention_tick", 60 * 60),
+        ("privacy-exports", "privacy.tasks.exports_sweep", 15 * 60),  # expiry, lost builds
     )
 }
 # --- Badges (Open Badges 2.0) ---------------------------------------------------------

@@ -398,6 +398,17 @@ def _erasure_done(p: dict) -> tuple[str, str]:
     )
 
 
+def _data_export_ready(p: dict) -> tuple[str, str]:
+    return (
+        _("Your data export is ready"),
+        _(
+            "The copy of your data you asked for is ready. Download it while signed in "
+            "before %(when)s; after that, ask for a new one."
+        )
+        % {"when": _when(p["expires_at"])},
+    )
+
+
 RENDERERS: dict[str, Callable[[dict], tuple[str, str]]] = {
     Kind.SESSION_REMINDER: _session_reminder,
     Kind.SESSION_CHANGED: _session_changed,
@@ -432,6 +443,7 @@ RENDERERS: dict[str, Callable[[dict], tuple[str, str]]] = {
     Kind.ERASURE_REQUESTED: _erasure_requested,
     Kind.ERASURE_CANCELLED: _erasure_cancelled,
     Kind.ERASURE_DONE: _erasure_done,
+    Kind.DATA_EXPORT_READY: _data_export_ready,
 }
 
 

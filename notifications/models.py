@@ -47,6 +47,7 @@ class Kind(models.TextChoices):
     ERASURE_REQUESTED = "erasure_requested", _("Your request to be erased")
     ERASURE_CANCELLED = "erasure_cancelled", _("Your erasure cancelled")
     ERASURE_DONE = "erasure_done", _("Your data erased")
+    DATA_EXPORT_READY = "data_export_ready", _("Your data export is ready")
 
 
 # Kinds that ignore preferences: emailed at once, never in a digest, and shown as fixed
@@ -73,6 +74,7 @@ ALWAYS_EMAILED: frozenset[str] = frozenset(
         Kind.ERASURE_REQUESTED,
         Kind.ERASURE_CANCELLED,
         Kind.ERASURE_DONE,
+        Kind.DATA_EXPORT_READY,  # the answer to their own request for their data
     }
 )
 

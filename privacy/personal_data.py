@@ -2,6 +2,7 @@
 
 from lms.privacy import (
     PURPOSE_PRIVACY,
+    RETENTION_EXPORT,
     RETENTION_MEMBERSHIP,
     Basis,
     Category,
@@ -52,6 +53,27 @@ DECLARATIONS = [
             "id status created_at updated_at runs_after started_at finished_at "
             "cancelled_at attempts retry_at steps_done counts error"
         ),
+    ),
+    declare(
+        "privacy.ExportRequest",
+        subject="user",
+        purpose=PURPOSE_PRIVACY,
+        basis=Basis.LEGAL_OBLIGATION,
+        retention=RETENTION_EXPORT,
+        on_erasure=Erasure.DELETE,  # the file with it (files step)
+        personal={
+            "user": Category.IDENTITY,
+            "requested_by": Category.IDENTITY,
+            "status": Category.TECHNICAL,
+            "created_at": Category.TECHNICAL,
+            "started_at": Category.TECHNICAL,
+            "finished_at": Category.TECHNICAL,
+            "expires_at": Category.TECHNICAL,
+            "file": Category.CONTENT,
+            "counts": Category.TECHNICAL,
+            "error": Category.TECHNICAL,
+        },
+        other="id public_id size",
     ),
     declare(
         "privacy.ErasureEvent",

@@ -2,7 +2,8 @@
 holds an assignment, four students who handed in a file, peer reviews allocated and
 partly given, a released grade, a regrade waiting in the queue, a live session, a badge,
 a notification, an unpaid order, a deferral request, a community thread with a
-reply that a classmate reported and a yearly membership paid by invoice; beside it a
+reply that a classmate reported, a yearly membership paid by invoice and the student's
+ready data export; beside it a
 cohort of another course with its own student (whose free membership ended) and
 instructor, and a staff member.
 
@@ -15,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -35,6 +37,7 @@ from notifications.models import Kind
 from notifications.services import notify_user
 from payments import services as payment_services
 from payments.models import CohortPrice
+from privacy.models import ExportRequest, ExportStatus
 from privacy.services import erasure_request
 from reviews import services as review_services
 from reviews.models import QueueItem, RegradeRequest, Review, ReviewKind, ReviewStatus
@@ -245,6 +248,17 @@ def build_scene() -> Scene:
     _memberships(student, other_student)
     # The student asked to be erased; the cool-off has not passed.
     erasure_request(user=student, by=student)
+    export = ExportRequest(
+        user=student,
+        requested_by=student,
+        status=ExportStatus.READY,
+        created_at=now,
+        finished_at=now,
+        expires_at=now + dt.timedelta(days=7),
+        size=4,
+    )
+    export.file.save("export.zip", ContentFile(b"PK\x05\x06"), save=False)
+    export.save()
 
     users = {
         "anonymous": None,
@@ -271,6 +285,7 @@ def build_scene() -> Scene:
         "notification_id": student.notifications.order_by("pk").first().pk,
         "order_id": order.pk,
         "deferral_id": deferral.pk,
+        "export_id": export.public_id,
         # A token the student made earlier, beside the one each call signs in with.
         "token_id": lms_services.api_token_create(user=student, name="phone")[0].pk,
         **_community(cohort, instructor, student, peers[0]),

@@ -109,6 +109,10 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/notifications/preferences/": "401 ok ok ok ok ok",
     "PUT /api/v1/notifications/preferences/": "401 ok ok ok ok ok",
     "POST /api/v1/notifications/read-all/": "401 ok ok ok ok ok",
+    # A member's own data exports: a download is its member's alone, staff included.
+    "GET /api/v1/privacy/exports/": "401 ok ok ok ok ok",
+    "POST /api/v1/privacy/exports/": "401 ok ok ok ok ok",
+    "GET /api/v1/privacy/exports/{export_id}/download/": "401 ok 404 404 404 404",
     # Staff-only operations refuse everyone else with 403, before looking anything up.
     "GET /api/v1/payments/cohorts/{cohort_id}/": "401 403 403 403 403 ok",
     "POST /api/v1/payments/deferrals/": "401 ok ok ok ok ok",

@@ -103,6 +103,8 @@ EXCLUDED = {
     "memberships:rejoin": "POST only",
     "memberships:staff_revenue_csv": "a download (.csv)",
     "portal:photo": "an image (the member's own photo)",
+    "privacy:export_request": "POST only",
+    "privacy:export_download": "a download (.zip)",
 }
 
 
@@ -197,6 +199,7 @@ PAGES: dict[str, Callable[[SimpleNamespace], list[str]]] = {
     "privacy:policy": lambda s: [_r("privacy:policy")],
     "privacy:home": lambda s: [_r("privacy:home")],
     "privacy:staff_erasures": lambda s: [_r("privacy:staff_erasures")],
+    "privacy:staff_exports": lambda s: [_r("privacy:staff_exports")],
     "memberships:change": lambda s: [_r("memberships:change", s.other_price.pk)],
     "memberships:pause": lambda s: [_r("memberships:pause")],
     "memberships:cancel": lambda s: [_r("memberships:cancel")],

@@ -27,6 +27,7 @@ EXPECTED = {
     "report",
     "membership",
     "erasure",
+    "export",
 }
 
 
@@ -118,6 +119,12 @@ def _erasure():
     return ErasureRequest.objects.create(user=UserFactory(), runs_after=timezone.now())
 
 
+def _export():
+    from privacy.models import ExportRequest
+
+    return ExportRequest.objects.create(user=UserFactory(), created_at=timezone.now())
+
+
 MAKERS = {
     "enrolment": _enrolment,
     "submission": _submission,
@@ -129,6 +136,7 @@ MAKERS = {
     "report": _report,
     "membership": _membership,
     "erasure": _erasure,
+    "export": _export,
 }
 
 

@@ -46,6 +46,7 @@ def test_payments_seats_and_deferrals_are_always_emailed_and_badges_follow_prefe
         Kind.ERASURE_CANCELLED,
         Kind.ERASURE_DONE,
         Kind.ACCOUNT_INACTIVE,
+        Kind.DATA_EXPORT_READY,
     } == ALWAYS_EMAILED
     assert Kind.BADGE_AWARDED not in ALWAYS_EMAILED
     assert Kind.MEMBERSHIP_MILESTONE not in ALWAYS_EMAILED  # good news follows preferences
@@ -197,6 +198,7 @@ def test_an_account_email_and_a_notification_email_share_one_way_of_sending(stud
         ),
         (Kind.PAYMENT_FAILED, {"subject": "Premium", "grace_days": 7}, "did not go through"),
         (Kind.PAYMENT_ACCESS_PAUSED, {"subject": "Premium"}, "is paused"),
+        (Kind.DATA_EXPORT_READY, {"expires_at": "2026-03-04T09:00:00+00:00"}, "export is ready"),
         (Kind.PAYMENT_SETTLED, {"subject": "Premium", "restored": True}, "is back"),
         (
             Kind.DEFERRAL,
