@@ -470,3 +470,34 @@ def digests_send(*, now: dt.datetime | None = None) -> int:
                 )
                 sent += 1
     return sent
+
+
+# --- Consent to list email: in its own module, part of this public surface --------------
+
+from notifications.consents import (  # noqa: E402
+    consent_confirm,
+    consent_request,
+    consent_unsubscribe_url,
+    consent_withdraw,
+    consent_withdraw_by_token,
+    consents_erase,
+    marketing_send,
+)
+
+__all__ = [
+    "consent_confirm",
+    "consent_request",
+    "consent_unsubscribe_url",
+    "consent_withdraw",
+    "consent_withdraw_by_token",
+    "consents_erase",
+    "digests_send",
+    "marketing_send",
+    "notification_mark_read",
+    "notifications_mark_all_read",
+    "notify",
+    "notify_each",
+    "notify_user",
+    "pending_deliver",
+    "preference_set",
+]

@@ -42,6 +42,7 @@ def test_payments_seats_and_deferrals_are_always_emailed_and_badges_follow_prefe
         Kind.PAYMENT_ACCESS_PAUSED,
         Kind.PAYMENT_SETTLED,
         Kind.MEMBERSHIP,
+        Kind.CONSENT_CONFIRM,
     } == ALWAYS_EMAILED
     assert Kind.BADGE_AWARDED not in ALWAYS_EMAILED
     assert Kind.MEMBERSHIP_MILESTONE not in ALWAYS_EMAILED  # good news follows preferences
