@@ -255,7 +255,8 @@ def consent_confirm(*, token: str, signed_in: User | None = None) -> Consent:
         .filter(user_id=user_id, mailing_list=mailing_list)
         .first()
     )
-    if consent is None or consent.request_event_id != event_id:
+    request = consent.request_event if consent is not None else None
+    if consent is None or request is None or request.pk != event_id:
         raise ValidationFailed(
             _(
                 "This confirmation link is no longer valid: you asked again or unsubscribed "
@@ -265,7 +266,6 @@ def consent_confirm(*, token: str, signed_in: User | None = None) -> Consent:
         )
     if consent.status == ConsentStatus.GRANTED:
         return consent
-    request = consent.request_event
     _record(
         consent,
         action=ConsentAction.GRANTED,
@@ -339,9 +339,9 @@ def marketing_send(*, mailing_list: str, key: str, subject: str, body: str) -> i
     holding = Consent.objects.filter(mailing_list=mailing_list, status=ConsentStatus.GRANTED)
     while True:
         ids = list(
-            holding.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[
-                :MARKETING_BATCH
-            ]
+            holding.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:MARKETING_BATCH]
         )
         if not ids:
             return sent

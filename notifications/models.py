@@ -246,7 +246,9 @@ class ConsentEvent(models.Model):
     class Meta:
         verbose_name = _("consent record")
         verbose_name_plural = _("consent records")
-        indexes = [models.Index(fields=["user", "mailing_list", "at"], name="consent_event_history")]
+        indexes = [
+            models.Index(fields=["user", "mailing_list", "at"], name="consent_event_history")
+        ]
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:

@@ -112,9 +112,7 @@ def consent_confirm(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         services.consent_confirm(token=token, signed_in=request.user)
         return render(request, "notifications/consent_link.html", {"label": label, "done": True})
-    return render(
-        request, "notifications/consent_link.html", {"label": label, "confirming": True}
-    )
+    return render(request, "notifications/consent_link.html", {"label": label, "confirming": True})
 
 
 @csrf_exempt  # RFC 8058: mail clients POST the one-click link with no session or token

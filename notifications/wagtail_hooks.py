@@ -10,6 +10,7 @@ from wagtail import hooks
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 
 from notifications.models import ConsentEvent
 
@@ -25,6 +26,9 @@ class ReadOnlyPolicy(ModelPermissionPolicy):
 
     def user_has_any_permission(self, user, actions):
         return any(self.user_has_permission(user, action) for action in actions)
+
+
+register_permission_policy(ConsentEvent, ReadOnlyPolicy(ConsentEvent), exact_class=True)
 
 
 def _who(event: ConsentEvent) -> str:
@@ -60,10 +64,6 @@ class ConsentEventViewSet(ModelViewSet):
         "actor",
     ]
     form_fields = ["mailing_list"]  # never shown: nothing may be added or changed
-
-    @property
-    def permission_policy(self):
-        return ReadOnlyPolicy(self.model)
 
     def get_queryset(self, request):
         return ConsentEvent.objects.select_related("user").order_by("-at", "-pk")
