@@ -258,3 +258,9 @@ def test_staff_see_consent_records_read_only(admin_client, student):
         403,
     )
     assert ConsentEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_the_choice_pages_lead_to_the_lists(client, student):
+    client.force_login(student)
+    assert PAGE in client.get("/notifications/preferences/").content.decode()
+    assert PAGE in client.get("/accounts/preferences/").content.decode()
