@@ -43,6 +43,7 @@ STAFF_PERMISSIONS = [
     ("community", "delete_role"),
     ("community", "view_role"),
     ("memberships", "manage_memberships"),
+    ("notifications", "view_consentevent"),
 ]
 
 

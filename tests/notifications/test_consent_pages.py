@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from notifications import services
 from notifications.models import Consent, ConsentEvent, ConsentList, ConsentStatus, Kind
-from tests.factories import UserFactory
+from tests.factories import UserFactory, staff_user
 from tests.notifications.test_consents import confirm_token, subscribed
 
 pytestmark = pytest.mark.django_db
@@ -264,3 +264,14 @@ def test_the_choice_pages_lead_to_the_lists(client, student):
     client.force_login(student)
     assert PAGE in client.get("/notifications/preferences/").content.decode()
     assert PAGE in client.get("/accounts/preferences/").content.decode()
+
+
+def test_the_staff_group_reads_consent_records_and_members_do_not(client, student):
+    subscribed(student)
+    event = ConsentEvent.objects.filter(action="granted").get()
+    client.force_login(staff_user())
+    assert client.get("/admin/consent_records/").status_code == 200
+    assert client.get(f"/admin/consent_records/inspect/{event.pk}/").status_code == 200
+    assert client.get(f"/admin/consent_records/edit/{event.pk}/").status_code in (302, 403)
+    client.force_login(student)
+    assert client.get("/admin/consent_records/").status_code in (302, 403)
