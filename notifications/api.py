@@ -119,7 +119,8 @@ class PreferencesApi(ApiView):
 
 class ConsentEventSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=ConsentAction.choices)
-    source = serializers.ChoiceField(choices=ConsentSource.choices)
+    # Text, not an enum: "source" names other choice sets in the schema already.
+    source = serializers.CharField(help_text="How: " + ", ".join(ConsentSource.values) + ".")
     at = serializers.DateTimeField()
     text = serializers.CharField(help_text="The exact text agreed to (requests and grants).")
     language = serializers.CharField(help_text="The language the text was shown in.")
