@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
@@ -280,11 +280,13 @@ def email_user_once(
     body_template: str,
     context: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
     zone: tzinfo | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> bool:
     """Write an email to ``user`` in their language (and in ``zone``, when given) and
     send it once per ``key``: the one way every email of the project is rendered and
     sent. ``context`` may be a function; it is then called with the language and zone
-    active, for text that is made in Python rather than in the templates."""
+    active, for text that is made in Python rather than in the templates. ``headers``
+    are added to the message (List-Unsubscribe on mailing-list email)."""
     from django.conf import settings
 
     with (
@@ -294,10 +296,12 @@ def email_user_once(
         values = context() if callable(context) else context
         subject = render_to_string(subject_template, values).strip()
         body = render_to_string(body_template, values)
-    return email_send_once(key=key, to=user.email, subject=subject, body=body)
+    return email_send_once(key=key, to=user.email, subject=subject, body=body, headers=headers)
 
 
-def email_send_once(*, key: str, to: str, subject: str, body: str) -> bool:
+def email_send_once(
+    *, key: str, to: str, subject: str, body: str, headers: Mapping[str, str] | None = None
+) -> bool:
     """Send an email unless one with ``key`` went out already. Returns whether it sent.
 
     The marker insert and the send share a transaction: a second worker blocks on the
@@ -307,7 +311,10 @@ def email_send_once(*, key: str, to: str, subject: str, body: str) -> bool:
     try:
         with transaction.atomic():
             SentEmail.objects.create(key=key, recipient=to)
-            send_mail(subject, body, None, [to])
+            if headers:
+                EmailMessage(subject, body, None, [to], headers=dict(headers)).send()
+            else:
+                send_mail(subject, body, None, [to])
     except IntegrityError:
         return False
     return True

@@ -1,4 +1,5 @@
-"""REST API for the notification centre and per-kind preferences."""
+"""REST API for the notification centre, per-kind preferences and consent to list
+email."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ from rest_framework.response import Response
 
 from lms.api import ERROR, ApiView
 from notifications import selectors, services
-from notifications.models import Delivery, Kind
+from notifications.models import (
+    ConsentAction,
+    ConsentList,
+    ConsentSource,
+    ConsentStatus,
+    Delivery,
+    Kind,
+)
 
 UNREAD = inline_serializer("UnreadCount", {"unread_count": serializers.IntegerField()})
 
@@ -107,3 +115,76 @@ class PreferencesApi(ApiView):
         return Response(
             PreferenceSerializer(selectors.preferences_get(user=request.user), many=True).data
         )
+
+
+class ConsentEventSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=ConsentAction.choices)
+    # Text, not an enum: "source" names other choice sets in the schema already.
+    source = serializers.CharField(help_text="How: " + ", ".join(ConsentSource.values) + ".")
+    at = serializers.DateTimeField()
+    text = serializers.CharField(help_text="The exact text agreed to (requests and grants).")
+    language = serializers.CharField(help_text="The language the text was shown in.")
+
+
+class ConsentRowSerializer(serializers.Serializer):
+    list = serializers.ChoiceField(source="mailing_list", choices=ConsentList.choices)
+    label = serializers.CharField()
+    text = serializers.CharField(help_text="What subscribing means, in your language.")
+    status = serializers.ChoiceField(choices=ConsentStatus.choices)
+    changed_at = serializers.DateTimeField(allow_null=True)
+    history = ConsentEventSerializer(many=True)
+
+
+class ConsentListInput(serializers.Serializer):
+    list = serializers.ChoiceField(choices=ConsentList.choices)
+
+
+def _row(request: Request, mailing_list: str) -> dict:
+    rows = selectors.consents_overview(user=request.user)
+    return ConsentRowSerializer(next(r for r in rows if r.mailing_list == mailing_list)).data
+
+
+class ConsentsApi(ApiView):
+    @extend_schema(
+        responses={200: ConsentRowSerializer(many=True)},
+        tags=["notifications"],
+        description="Your mailing lists (newsletter, product news): state and history.",
+    )
+    def get(self, request: Request) -> Response:
+        rows = selectors.consents_overview(user=request.user)
+        return Response(ConsentRowSerializer(rows, many=True).data)
+
+
+class ConsentSubscribeApi(ApiView):
+    @extend_schema(
+        request=ConsentListInput,
+        responses={200: ConsentRowSerializer, 400: ERROR},
+        tags=["notifications"],
+        description="Ask for a list: we email a link to confirm (valid 7 days); the "
+        "list is `pending` until it is followed. Subscribed already: nothing changes.",
+    )
+    def post(self, request: Request) -> Response:
+        data = ConsentListInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        mailing_list = data.validated_data["list"]
+        services.consent_request(
+            user=request.user, mailing_list=mailing_list, source=ConsentSource.API
+        )
+        return Response(_row(request, mailing_list))
+
+
+class ConsentUnsubscribeApi(ApiView):
+    @extend_schema(
+        request=ConsentListInput,
+        responses={200: ConsentRowSerializer, 400: ERROR},
+        tags=["notifications"],
+        description="Stop a list (or a request still waiting for its confirmation).",
+    )
+    def post(self, request: Request) -> Response:
+        data = ConsentListInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        mailing_list = data.validated_data["list"]
+        services.consent_withdraw(
+            user=request.user, mailing_list=mailing_list, source=ConsentSource.API
+        )
+        return Response(_row(request, mailing_list))

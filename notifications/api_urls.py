@@ -19,4 +19,15 @@ urlpatterns = [
         api.PreferencesApi.as_view(),
         name="api-notification-preferences",
     ),
+    path("notifications/lists/", api.ConsentsApi.as_view(), name="api-consents"),
+    path(
+        "notifications/lists/subscribe/",
+        api.ConsentSubscribeApi.as_view(),
+        name="api-consent-subscribe",
+    ),
+    path(
+        "notifications/lists/unsubscribe/",
+        api.ConsentUnsubscribeApi.as_view(),
+        name="api-consent-unsubscribe",
+    ),
 ]

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from lms.templatetags.lms_money import money
-from notifications.models import Kind
+from notifications.models import ConsentList, Kind
 
 
 def _when(iso: str) -> str:
@@ -409,6 +409,18 @@ def _data_export_ready(p: dict) -> tuple[str, str]:
     )
 
 
+def _consent_confirm(p: dict) -> tuple[str, str]:
+    name = ConsentList(p["list"]).label
+    return (
+        _("Please confirm: %(list)s") % {"list": name},
+        _(
+            "You asked to get “%(list)s” by email. Follow the link within %(days)s days to "
+            "confirm. If it was not you, ignore this email and nothing changes."
+        )
+        % {"list": name, "days": p.get("days", 7)},
+    )
+
+
 RENDERERS: dict[str, Callable[[dict], tuple[str, str]]] = {
     Kind.SESSION_REMINDER: _session_reminder,
     Kind.SESSION_CHANGED: _session_changed,
@@ -444,6 +456,7 @@ RENDERERS: dict[str, Callable[[dict], tuple[str, str]]] = {
     Kind.ERASURE_CANCELLED: _erasure_cancelled,
     Kind.ERASURE_DONE: _erasure_done,
     Kind.DATA_EXPORT_READY: _data_export_ready,
+    Kind.CONSENT_CONFIRM: _consent_confirm,
 }
 
 

@@ -48,6 +48,7 @@ class Kind(models.TextChoices):
     ERASURE_CANCELLED = "erasure_cancelled", _("Your erasure cancelled")
     ERASURE_DONE = "erasure_done", _("Your data erased")
     DATA_EXPORT_READY = "data_export_ready", _("Your data export is ready")
+    CONSENT_CONFIRM = "consent_confirm", _("Confirm a subscription you asked for")
 
 
 # Kinds that ignore preferences: emailed at once, never in a digest, and shown as fixed
@@ -75,6 +76,7 @@ ALWAYS_EMAILED: frozenset[str] = frozenset(
         Kind.ERASURE_CANCELLED,
         Kind.ERASURE_DONE,
         Kind.DATA_EXPORT_READY,  # the answer to their own request for their data
+        Kind.CONSENT_CONFIRM,  # the answer to their own request to subscribe
     }
 )
 
@@ -157,3 +159,114 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.user_id} ({self.key})"
+
+
+# --- Consent to marketing email (GDPR/AVG) ----------------------------------------------
+
+
+class ConsentList(models.TextChoices):
+    """The mailing lists that need the person's consent. Service email (every Kind
+    above) is part of the course or membership and follows Preference instead."""
+
+    NEWSLETTER = "newsletter", _("Newsletter")
+    NEWS = "news", _("Product news")
+
+
+class ConsentStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for your confirmation")
+    GRANTED = "granted", _("Subscribed")
+    WITHDRAWN = "withdrawn", _("Not subscribed")
+
+
+class ConsentAction(models.TextChoices):
+    REQUESTED = "requested", _("Asked to subscribe")
+    GRANTED = "granted", _("Confirmed the subscription")
+    WITHDRAWN = "withdrawn", _("Unsubscribed")
+
+
+class ConsentSource(models.TextChoices):
+    SIGNUP = "signup", _("Sign-up form")
+    PORTAL = "portal", _("Email choices page")
+    API = "api", _("API")
+    EMAIL_LINK = "email_link", _("Link in an email")
+    STAFF = "staff", _("Staff, on the member's request")
+    ERASURE = "erasure", _("Account erased")
+
+
+class Consent(models.Model):
+    """The current state of one user's consent for one list.
+
+    A state row beside the append-only ConsentEvent log rather than "the latest event":
+    the row is what two requests lock (SELECT ... FOR UPDATE) when they race to change
+    the same consent, and what a marketing send selects and locks per recipient, with
+    an index on (list, status). The events are the proof; only the consent services
+    write either, and always both in one transaction."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consents"
+    )
+    mailing_list = models.CharField(_("list"), max_length=32, choices=ConsentList.choices)
+    status = models.CharField(_("status"), max_length=16, choices=ConsentStatus.choices)
+    changed_at = models.DateTimeField(_("changed at"))
+    # The request that a confirmation link must name: while pending, the one waiting;
+    # once granted, the one confirmed. A withdrawal clears it, so a link from before
+    # the withdrawal (or from an older request) confirms nothing.
+    request_event = models.ForeignKey(
+        "ConsentEvent", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "mailing_list"], name="one_consent_per_list")
+        ]
+        indexes = [models.Index(fields=["mailing_list", "status"], name="consent_by_list_status")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.mailing_list}: {self.status}"
+
+
+class ConsentEvent(models.Model):
+    """One grant, withdrawal or request, as it happened: append-only proof of consent
+    (article 7(1) GDPR). Requests and grants keep the exact text the person was shown
+    and its language; a grant also names the request it confirms."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consent_events"
+    )
+    mailing_list = models.CharField(_("list"), max_length=32, choices=ConsentList.choices)
+    action = models.CharField(_("action"), max_length=16, choices=ConsentAction.choices)
+    source = models.CharField(_("how"), max_length=16, choices=ConsentSource.choices)
+    text = models.TextField(_("text agreed to"), blank=True)
+    language = models.CharField(_("language of the text"), max_length=10, blank=True)
+    at = models.DateTimeField(_("when"))
+    request = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Staff who recorded it on the member's behalf; empty when the member acted.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    class Meta:
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+        indexes = [
+            models.Index(fields=["user", "mailing_list", "at"], name="consent_event_history")
+        ]
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.mailing_list} {self.action} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        # A record of consent is evidence: it is added, never changed.
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("Consent records are append-only.")
+        super().save(*args, **kwargs)

@@ -1,14 +1,20 @@
 """Reads for the notification centre: the latest notifications rendered in the viewer's
-language and zone, the unread count, and the preferences table."""
+language and zone, the unread count, the preferences table, and each member's consent
+to list email with its history."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 
 from lms.models import User
 from notifications.kinds import render
 from notifications.models import (
     ALWAYS_EMAILED,
+    Consent,
+    ConsentEvent,
+    ConsentList,
+    ConsentStatus,
     Delivery,
     Kind,
     Notification,
@@ -63,3 +69,61 @@ def preferences_get(*, user: User) -> list[PreferenceRow]:
         )
         for kind, label in Kind.choices
     ]
+
+
+@dataclass
+class ConsentRow:
+    mailing_list: str
+    label: str
+    # What subscribing means, in the viewer's language: the text a request records.
+    text: str
+    status: str
+    changed_at: dt.datetime | None
+    # Oldest first: every request, grant and withdrawal with the text agreed to.
+    history: list[ConsentEvent] = field(default_factory=list)
+
+    @property
+    def status_label(self) -> str:
+        return str(ConsentStatus(self.status).label)
+
+
+def consents_overview(*, user: User) -> list[ConsentRow]:
+    """One row per list, with its state and history, for the member's own page and
+    API. Two queries whatever the length of the history."""
+    from notifications.consents import consent_text
+
+    states = {c.mailing_list: c for c in Consent.objects.filter(user=user)}
+    history: dict[str, list[ConsentEvent]] = {value: [] for value in ConsentList.values}
+    for event in ConsentEvent.objects.filter(user=user).order_by("at", "pk"):
+        history[event.mailing_list].append(event)
+    rows = []
+    for value, label in ConsentList.choices:
+        state = states.get(value)
+        rows.append(
+            ConsentRow(
+                mailing_list=value,
+                label=str(label),
+                text=consent_text(value),
+                status=state.status if state else ConsentStatus.WITHDRAWN,
+                changed_at=state.changed_at if state else None,
+                history=history[value],
+            )
+        )
+    return rows
+
+
+@dataclass
+class ConsentRecords:
+    """Everything stored about a member's consent to list email."""
+
+    states: list[Consent]
+    events: list[ConsentEvent]
+
+
+def consent_records_for(*, user: User) -> ConsentRecords:
+    """For the member's data export: the current state per list and every event (when,
+    how, the text agreed to and its language). Two queries."""
+    return ConsentRecords(
+        states=list(Consent.objects.filter(user=user).order_by("mailing_list")),
+        events=list(ConsentEvent.objects.filter(user=user).order_by("at", "pk")),
+    )

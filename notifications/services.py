@@ -511,3 +511,34 @@ def email_address_once(*, kind: str, key: str, to: str, params: dict, language: 
         sent = email_send_once(key=key, to=to, subject=subject_text, body=body_text)
         SentEmail.objects.filter(key=key).update(recipient="")
     return sent
+
+
+# --- Consent to list email: in its own module, part of this public surface --------------
+
+from notifications.consents import (  # noqa: E402
+    consent_confirm,
+    consent_request,
+    consent_unsubscribe_url,
+    consent_withdraw,
+    consent_withdraw_by_token,
+    consents_erase,
+    marketing_send,
+)
+
+__all__ = [
+    "consent_confirm",
+    "consent_request",
+    "consent_unsubscribe_url",
+    "consent_withdraw",
+    "consent_withdraw_by_token",
+    "consents_erase",
+    "digests_send",
+    "marketing_send",
+    "notification_mark_read",
+    "notifications_mark_all_read",
+    "notify",
+    "notify_each",
+    "notify_user",
+    "pending_deliver",
+    "preference_set",
+]

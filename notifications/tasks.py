@@ -22,3 +22,12 @@ def send_digests() -> int:
     from notifications.services import digests_send
 
     return digests_send()
+
+
+@shared_task
+def send_marketing(mailing_list: str, key: str, subject: str, body: str) -> int:
+    """A list email to everyone whose consent holds; safe to run again (each person
+    once per key)."""
+    from notifications.services import marketing_send
+
+    return marketing_send(mailing_list=mailing_list, key=key, subject=subject, body=body)

@@ -44,6 +44,7 @@ STAFF_PERMISSIONS = [
     ("community", "view_role"),
     ("memberships", "manage_memberships"),
     ("privacy", "manage_privacy_requests"),
+    ("notifications", "view_consentevent"),
 ]
 
 

@@ -43,12 +43,10 @@ def _sessions(run: RetentionRun, now: dt.datetime) -> None:
 
 
 def _exports(run: RetentionRun, now: dt.datetime) -> None:
-    from privacy.services import exports
+    from privacy.services.exports import exports_expire
 
-    expire = getattr(exports, "exports_expire", None)
     run.cutoff = now
-    if expire is not None:
-        run.removed = expire(now=now)
+    run.removed = exports_expire(now=now)
 
 
 def _inactive(run: RetentionRun, now: dt.datetime) -> None:

@@ -113,6 +113,10 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/privacy/exports/": "401 ok ok ok ok ok",
     "POST /api/v1/privacy/exports/": "401 ok ok ok ok ok",
     "GET /api/v1/privacy/exports/{export_id}/download/": "401 ok 404 404 404 404",
+    # One's own mailing lists: there is nobody else's to name.
+    "GET /api/v1/notifications/lists/": "401 ok ok ok ok ok",
+    "POST /api/v1/notifications/lists/subscribe/": "401 ok ok ok ok ok",
+    "POST /api/v1/notifications/lists/unsubscribe/": "401 ok ok ok ok ok",
     # Staff-only operations refuse everyone else with 403, before looking anything up.
     "GET /api/v1/payments/cohorts/{cohort_id}/": "401 403 403 403 403 ok",
     "POST /api/v1/payments/deferrals/": "401 ok ok ok ok ok",

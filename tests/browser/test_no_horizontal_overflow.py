@@ -172,6 +172,9 @@ PAGES: dict[str, Callable[[SimpleNamespace], list[str]]] = {
     "live:my_calendar": lambda s: [_r("live:my_calendar")],
     "notifications:centre": lambda s: [_r("notifications:centre")],
     "notifications:preferences": lambda s: [_r("notifications:preferences")],
+    "notifications:consents": lambda s: [_r("notifications:consents")],
+    "notifications:consent_confirm": lambda s: [s.consent_confirm_link],
+    "notifications:consent_unsubscribe": lambda s: [s.consent_unsubscribe_link],
     "community:index": lambda s: [_r("community:index")],
     "community:home": lambda s: [_r("community:home", s.running.pk)],
     "community:space": lambda s: [_r("community:space", x.pk) for x in s.spaces],
@@ -246,6 +249,8 @@ def demo_scene() -> SimpleNamespace:
     from live.models import LiveSession
     from lms.models import User
     from lms.services import account_activation_url
+    from notifications import services as notification_services
+    from notifications.models import Kind, Notification
     from payments.models import Order, OrderStatus
     from reviews.models import QueueItem, Review
 
@@ -272,7 +277,20 @@ def demo_scene() -> SimpleNamespace:
     thread, post, spaces = _community_demo(running, student)
     tier, other_price, retired_price = _memberships_demo(student)
     invoice = _billing_demo(student)
+    # A newsletter asked for and not confirmed yet: its link, and a list email's
+    # withdraw link.
+    notification_services.consent_request(user=bystander, mailing_list="newsletter")
+    consent_confirm_link = (
+        Notification.objects.filter(user=bystander, kind=Kind.CONSENT_CONFIRM).latest("pk").url
+    )
+    consent_unsubscribe_link = urlsplit(
+        notification_services.consent_unsubscribe_url(
+            user_id=bystander.pk, mailing_list="newsletter"
+        )
+    ).path
     return SimpleNamespace(
+        consent_confirm_link=consent_confirm_link,
+        consent_unsubscribe_link=consent_unsubscribe_link,
         tier=tier,
         other_price=other_price,
         retired_price=retired_price,

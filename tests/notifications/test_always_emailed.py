@@ -47,6 +47,7 @@ def test_payments_seats_and_deferrals_are_always_emailed_and_badges_follow_prefe
         Kind.ERASURE_DONE,
         Kind.ACCOUNT_INACTIVE,
         Kind.DATA_EXPORT_READY,
+        Kind.CONSENT_CONFIRM,
     } == ALWAYS_EMAILED
     assert Kind.BADGE_AWARDED not in ALWAYS_EMAILED
     assert Kind.MEMBERSHIP_MILESTONE not in ALWAYS_EMAILED  # good news follows preferences

@@ -76,3 +76,50 @@ def test_two_students_for_the_last_place_one_gets_it():
     )
     assert sum(isinstance(r, Rsvp) for r in results) == 1
     assert Rsvp.objects.filter(session=session, answer="going").count() == 1
+
+
+def _confirm_token(user):
+    note = Notification.objects.filter(user=user, kind=Kind.CONSENT_CONFIRM).latest("pk")
+    return note.url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def test_two_confirmations_of_one_link_at_once_record_one_grant():
+    from notifications.models import ConsentEvent
+
+    user = UserFactory()
+    services.consent_request(user=user, mailing_list="newsletter")
+    token = _confirm_token(user)
+    results = race([lambda: services.consent_confirm(token=token) for _ in range(3)])
+    assert {r.status for r in results} == {"granted"}
+    assert ConsentEvent.objects.filter(user=user, action="granted").count() == 1
+
+
+def test_first_requests_at_once_share_one_consent_row():
+    from notifications.models import Consent, ConsentEvent
+
+    user = UserFactory()
+    results = race(
+        [lambda: services.consent_request(user=user, mailing_list="news") for _ in range(3)]
+    )
+    assert {r.status for r in results} == {"pending"}
+    consent = Consent.objects.get(user=user, mailing_list="news")
+    assert ConsentEvent.objects.filter(user=user, action="requested").count() == 3
+    # The row waits for the newest request: the one the last writer recorded.
+    assert consent.request_event_id == ConsentEvent.objects.filter(user=user).latest("pk").pk
+
+
+def test_a_confirmation_and_an_unsubscribe_at_once_leave_state_and_record_agreeing():
+    from notifications.models import Consent, ConsentEvent
+
+    user = UserFactory()
+    services.consent_request(user=user, mailing_list="newsletter")
+    token = _confirm_token(user)
+    race(
+        [
+            lambda: services.consent_confirm(token=token),
+            lambda: services.consent_withdraw(user=user, mailing_list="newsletter"),
+        ]
+    )
+    last = ConsentEvent.objects.filter(user=user).latest("pk")
+    consent = Consent.objects.get(user=user)
+    assert consent.status == {"granted": "granted", "withdrawn": "withdrawn"}[last.action]
