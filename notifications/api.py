@@ -148,7 +148,7 @@ class ConsentsApi(ApiView):
     @extend_schema(
         responses={200: ConsentRowSerializer(many=True)},
         tags=["notifications"],
-        description="Your mailing lists (newsletter, product news): state and history.",
+        description="Your mailing lists (newsletter, news on your topics): state and history.",
     )
     def get(self, request: Request) -> Response:
         rows = selectors.consents_overview(user=request.user)

@@ -18,6 +18,7 @@ transaction, so the state and its proof never disagree.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.core import signing
 from django.db import IntegrityError, transaction
@@ -58,9 +59,9 @@ def consent_text(mailing_list: str) -> str:
             "my email choices page."
         ),
         ConsentList.NEWS: _(
-            "Yes, email me product news: new features and changes to the platform, a few "
-            "times a year. I can unsubscribe at any time with the link in every email or on "
-            "my email choices page."
+            "Yes, email me the news posts on the topics I follow (and news for everyone), "
+            "when they appear. I can unsubscribe at any time with the link in every email or "
+            "on my email choices page."
         ),
     }
     return texts[ConsentList(mailing_list)]
@@ -324,10 +325,18 @@ def consents_erase(*, user: User) -> int:
 # --- Sending to a list ------------------------------------------------------------------
 
 
-def marketing_send(*, mailing_list: str, key: str, subject: str, body: str) -> int:
+def marketing_send(
+    *,
+    mailing_list: str,
+    key: str,
+    subject: str,
+    body: str,
+    user_ids: Iterable[int] | None = None,
+) -> int:
     """Email ``subject`` and ``body`` (written by staff, sent as written) to everyone
     whose consent for ``mailing_list`` holds, with a footer in their language and the
-    List-Unsubscribe headers of RFC 8058. Once per (key, person): safe to run again
+    List-Unsubscribe headers of RFC 8058; ``user_ids`` narrows it to those people. Once
+    per (key, person): safe to run again
     after a crash. Each recipient's consent is locked and checked right before their
     message, so a withdrawal that committed first is never mailed. Returns how many
     were sent."""
@@ -337,6 +346,8 @@ def marketing_send(*, mailing_list: str, key: str, subject: str, body: str) -> i
     sent = 0
     last = 0
     holding = Consent.objects.filter(mailing_list=mailing_list, status=ConsentStatus.GRANTED)
+    if user_ids is not None:  # only these people (news for the topics they follow)
+        holding = holding.filter(user_id__in=list(user_ids))
     while True:
         ids = list(
             holding.filter(pk__gt=last)

@@ -169,7 +169,7 @@ class ConsentList(models.TextChoices):
     above) is part of the course or membership and follows Preference instead."""
 
     NEWSLETTER = "newsletter", _("Newsletter")
-    NEWS = "news", _("Product news")
+    NEWS = "news", _("News on my topics")
 
 
 class ConsentStatus(models.TextChoices):

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Member portal")
+
+    def ready(self) -> None:
+        from portal import receivers  # noqa: F401

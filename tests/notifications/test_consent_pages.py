@@ -36,7 +36,7 @@ def test_the_page_needs_sign_in(client):
 def test_subscribing_on_the_page_emails_a_link_and_shows_it_waiting(client, student):
     client.force_login(student)
     page = client.get(PAGE).content.decode()
-    assert "Newsletter" in page and "Product news" in page
+    assert "Newsletter" in page and "News on my topics" in page
     assert page.count('value="subscribe"') == 2
     response = client.post(PAGE, {"list": "newsletter", "action": "subscribe"})
     assert response.status_code == 302
@@ -214,7 +214,7 @@ def test_the_api_lists_subscribes_and_unsubscribes(api, student):
     services.consent_confirm(token=confirm_token(student, "news"))
     granted = api.get(API).json()[1]
     assert granted["status"] == "granted"
-    assert granted["history"][-1]["text"].startswith("Yes, email me product news")
+    assert granted["history"][-1]["text"].startswith("Yes, email me the news posts")
     gone = api.post(API + "unsubscribe/", {"list": "news"}, format="json")
     assert gone.json()["status"] == "withdrawn"
     bad = api.post(API + "subscribe/", {"list": "spam"}, format="json")

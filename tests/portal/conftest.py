@@ -1,0 +1,3 @@
+"""Fixtures shared with the cms tests."""
+
+from tests.cms.conftest import news_index  # noqa: F401
