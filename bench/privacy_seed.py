@@ -403,8 +403,8 @@ class World:
         from payments.models import CohortPrice, Invoice, Order, Payment
 
         orders, invoices, payments = [], [], []
-        for cohort, _start, _assignments in self.runs:
-            CohortPrice.objects.create(cohort=cohort, amount=49_500)
+        for cohort, start, _assignments in self.runs:
+            bulk(CohortPrice, [row(CohortPrice, start, cohort=cohort, amount=49_500)])
             for user in self.roster[cohort.pk]:
                 enrolment = self.enrolled[(cohort.pk, user.pk)]
                 orders.append(

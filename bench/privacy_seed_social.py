@@ -192,8 +192,26 @@ def memberships(self) -> None:
     rng = self.rng
     tiers = []
     for level, (name, amount) in enumerate((("Basic", 1_500), ("Plus", 3_000)), start=1):
-        tier = Tier.objects.create(name=name, slug=name.lower(), level=level)
-        tiers.append((tier, TierPrice.objects.create(tier=tier, interval="month", amount=amount)))
+        tier = bulk(
+            Tier, [row(Tier, self.now - 3 * YEAR, name=name, slug=name.lower(), level=level)]
+        )[0]
+        tiers.append(
+            (
+                tier,
+                bulk(
+                    TierPrice,
+                    [
+                        row(
+                            TierPrice,
+                            self.now - 3 * YEAR,
+                            tier=tier,
+                            interval="month",
+                            amount=amount,
+                        )
+                    ],
+                )[0],
+            )
+        )
     lives = [(self.member, self.now - 3 * YEAR + 60 * DAY, self.now - 18 * 30 * DAY, 0)]
     lives.append((self.member, self.now - 12 * 30 * DAY, None, 1))
     for user in self.classmates:
