@@ -79,6 +79,7 @@ bench: install
 	$(BIN)/python bench/community.py
 	$(BIN)/python bench/faults_web.py
 	$(BIN)/python bench/faults.py
+	$(BIN)/python bench/privacy.py
 
 clean:
 	rm -rf $(VENV) .venv-obv var staticfiles
