@@ -149,6 +149,7 @@ def community(self, posts: int) -> None:
             bio=words(rng, 20),
             interests=words(rng, 5),
             links=[f"https://example.org/{u.username}"],
+            updated_at=self.now,
         )
         for u in people
     )
