@@ -140,39 +140,54 @@ def _reviews_received_kind() -> ExportKind:
     )
 
 
-def _consent_kind() -> ExportKind | None:
-    """The member's consent records, where the notifications app keeps them."""
-    records_for = getattr(notification_selectors, "consent_records_for", None)
-    if records_for is None:
-        return None
+def _consent_kind() -> ExportKind:
+    """The member's consent records (notifications keeps them): the current state per
+    list, then every event with the exact text agreed to."""
 
     def rows(user) -> Iterator[tuple]:
-        for record in records_for(user):
-            yield (_plain(record),)
+        records = notification_selectors.consent_records_for(user=user)
+        for state in records.states:
+            yield (
+                "state",
+                state.get_mailing_list_display(),
+                state.get_status_display(),
+                "",
+                state.changed_at,
+                "",
+                "",
+            )
+        for event in records.events:
+            yield (
+                "event",
+                event.get_mailing_list_display(),
+                event.get_action_display(),
+                event.get_source_display(),
+                event.at,
+                event.text,
+                event.language,
+            )
 
     return ExportKind(
         name="consent_records",
         title=_("Consent records"),
-        columns=(Column(name="record", header=_("Record")),),
+        columns=(
+            Column(name="record", header=_("Record")),
+            Column(name="list", header=_("list")),
+            Column(name="status", header=_("status")),
+            Column(name="how", header=_("how")),
+            Column(name="at", header=_("when")),
+            Column(name="text", header=_("text agreed to")),
+            Column(name="language", header=_("language of the text")),
+        ),
         rows=rows,
     )
-
-
-def _plain(record) -> object:
-    """A consent record as plain data, whatever shape its selector gives."""
-    if isinstance(record, models.Model):
-        return {f.attname: _json_value(getattr(record, f.attname)) for f in record._meta.fields}
-    if isinstance(record, dict):
-        return {str(k): _json_value(v) for k, v in record.items()}
-    return _json_value(record)
 
 
 def export_kinds() -> list[ExportKind]:
     """Every kind of the archive, by name."""
     kinds = [k for m in registry.subject_models() if (k := _declared_kind(m)) is not None]
     kinds.append(_reviews_received_kind())
-    if (consent := _consent_kind()) is not None:
-        kinds.append(consent)
+    kinds.append(_consent_kind())
     return sorted(kinds, key=lambda k: k.name)
 
 
