@@ -18,7 +18,8 @@ years of history for the revenue page; the demo student can join from the pricin
 One module per concern: people, curriculum, coursework (assignments and peer review),
 commerce (payments), awards (badges), sessions (live), discussions (community),
 memberships, knowledge (the help centre, news and interest topics; the demo student
-follows two topics) and privacy (the notice, retention runs).
+follows two topics) and privacy (the notice, retention runs, the student's details and
+newsletter consent, an export ready for member01 and member13's erasure cooling off).
 ``seed`` puts them together.
 """
 
@@ -178,5 +179,6 @@ def seed() -> None:
     ]
     membership_demo.members(home, members, admin, now)
     privacy.privacy(now)
+    privacy.requests(student, members, now)
     knowledge.knowledge(home, student, today)
     assert Cohort.objects.count() == 4  # three cohorts and the library's

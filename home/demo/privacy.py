@@ -33,3 +33,35 @@ def notice() -> PrivacyNotice:
 def privacy(now: dt.datetime) -> None:
     notice()
     retention_tick(now=now)
+
+
+def requests(student, members, now: dt.datetime) -> None:
+    """A member's details and list consent, an export ready to download and an erasure
+    cooling off: what the account and privacy pages and the staff queues show."""
+    from lms.services import profile_update
+    from notifications.models import ConsentList, Kind, Notification
+    from notifications.services import consent_confirm, consent_request
+    from privacy.services import erasure_request, export_build, export_request
+
+    profile_update(
+        user=student,
+        by=student,
+        street_address="Oudegracht 120",
+        postal_code="3511 AX",
+        city="Utrecht",
+        country="NL",
+        organisation="De Vries Communicatie",
+        vat_number="NL123456789B01",
+        bio="Copywriter, learning to write longer pieces.",
+    )
+    consent_request(user=student, mailing_list=ConsentList.NEWSLETTER)
+    link = (
+        Notification.objects.filter(user=student, kind=Kind.CONSENT_CONFIRM)
+        .order_by("-pk")
+        .values_list("url", flat=True)
+        .first()
+    )
+    consent_confirm(token=link.rstrip("/").rsplit("/", 1)[-1], signed_in=student)
+    asked = export_request(user=members[0], by=members[0])
+    export_build(request_id=asked.pk)
+    erasure_request(user=members[-1], by=members[-1], now=now)

@@ -162,3 +162,30 @@ def test_the_demo_cohort_has_a_weekly_qa_with_recordings_and_an_rsvp():
         past
     )
     assert Rsvp.objects.filter(user__username="student", answer="going").count() == 1
+
+
+def test_the_demo_shows_privacy_an_account_and_list_consent(settings, tmp_path):
+    from notifications.models import ConsentList, ConsentStatus
+    from notifications.selectors import consent_records_for
+    from privacy.models import (
+        ErasureRequest,
+        ErasureStatus,
+        ExportRequest,
+        ExportStatus,
+        PrivacyNotice,
+        RetentionRun,
+    )
+
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo")
+    student = User.objects.get(username="student")
+    assert student.city == "Utrecht" and student.vat_number == "NL123456789B01"
+    states = consent_records_for(user=student).states
+    assert [(s.mailing_list, s.status) for s in states] == [
+        (ConsentList.NEWSLETTER, ConsentStatus.GRANTED)
+    ]
+    assert ExportRequest.objects.get(user__username="member01").status == ExportStatus.READY
+    erasure = ErasureRequest.objects.get(user__username="member13")
+    assert erasure.status == ErasureStatus.REQUESTED and erasure.runs_after > timezone.now()
+    assert PrivacyNotice.objects.get().intro_nl
+    assert RetentionRun.objects.filter(error="").count() == RetentionRun.objects.count() > 0
