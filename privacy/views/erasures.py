@@ -5,12 +5,10 @@ early: the cool-off protects the member."""
 
 from __future__ import annotations
 
-import functools
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -21,8 +19,7 @@ from lms.errors import DomainError
 from lms.models import User
 from privacy.models import ErasureRequest, ErasureStatus
 from privacy.services import erasures as services
-
-PERMISSION = "privacy.manage_privacy_requests"
+from privacy.views.staff import privacy_staff_required
 
 
 class ErasureForm(forms.Form):
@@ -107,18 +104,7 @@ def _date(moment) -> str:
     return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
-def staff_required(view):
-    @login_required
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.has_perm(PERMISSION):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-@staff_required
+@privacy_staff_required
 @require_GET
 def staff_erasures(request: HttpRequest) -> HttpResponse:
     requests = (
@@ -133,7 +119,7 @@ def staff_erasures(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required
+@privacy_staff_required
 @require_POST
 def staff_erasure_retry(request: HttpRequest, request_id: int) -> HttpResponse:
     try:
@@ -145,7 +131,7 @@ def staff_erasure_retry(request: HttpRequest, request_id: int) -> HttpResponse:
     return redirect("privacy:staff_erasures")
 
 
-@staff_required
+@privacy_staff_required
 @require_POST
 def staff_erasure_for(request: HttpRequest) -> HttpResponse:
     form = OnBehalfForm(request.POST)

@@ -4,8 +4,6 @@ find a member, ask for an export on their behalf and follow every request."""
 
 from __future__ import annotations
 
-import functools
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -23,8 +21,7 @@ from assignments.downloads import file_response
 from lms.errors import Conflict, DomainError, NotFound
 from privacy.models.exports import ExportRequest
 from privacy.services import exports as services
-
-PERMISSION = "privacy.manage_privacy_requests"
+from privacy.views.staff import privacy_staff_required
 
 
 def panel(request: HttpRequest) -> dict | None:
@@ -75,19 +72,6 @@ def export_download(request: HttpRequest, public_id) -> HttpResponse:
 
 
 # --- staff ----------------------------------------------------------------------------
-
-
-def privacy_staff_required(view):
-    """Staff who handle privacy requests; the page does not exist for anyone else."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.has_perm(PERMISSION):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 class MemberForm(forms.Form):

@@ -1,22 +1,18 @@
 """Staff page: what the retention jobs removed, when, and with which periods."""
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET
 
 from privacy.models import RetentionRun
+from privacy.views.staff import privacy_staff_required
 
-PERMISSION = "privacy.manage_privacy_requests"
 
-
-@login_required
+@privacy_staff_required
 @require_GET
 def staff_retention(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm(PERMISSION):
-        raise Http404
     return render(
         request,
         "privacy/staff_retention.html",
