@@ -184,6 +184,8 @@ DECLARATIONS = [
         retention=RETENTION_CONTENT,
         on_erasure=Erasure.ANONYMISE,
         personal={
+            "body_text": Category.CONTENT,
+            "title_text": Category.CONTENT,
             "title_norm": Category.CONTENT,
             "autocomplete": Category.CONTENT,
             "title": Category.CONTENT,

@@ -46,10 +46,12 @@ def policy_rows() -> list[PolicyRow]:
         if declaration is None or not declaration.personal:
             continue
         row = rows.setdefault(str(declaration.purpose), PolicyRow(purpose=declaration.purpose))
+        fields = {f.name: f for f in registry.concrete_fields(model)}
         for name, category in declaration.personal.items():
+            if name not in fields:
+                continue  # a column this database does not have (the search index)
             _add(row.categories, Category(category).label)
-            f = model._meta.get_field(name)
-            _add(row.data, capfirst(getattr(f, "verbose_name", name)))
+            _add(row.data, capfirst(getattr(fields[name], "verbose_name", name)))
         _add(row.bases, Basis(declaration.basis).label)
         _add(row.retentions, declaration.retention)
         _add(row.erasure, Erasure(declaration.on_erasure).label)

@@ -129,7 +129,7 @@ def _every_kind_as_csv_and_json(request, archive):
         for m in registry.subject_models()
         if (d := registry.declaration_for(m)).export_kind
     }
-    assert declared | {"reviews_received"} == kinds
+    assert declared | {"reviews_received", "consent_records"} == kinds
     assert kinds >= PROMISED
     assert set(data) == kinds
     for kind in kinds:
