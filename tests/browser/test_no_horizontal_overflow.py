@@ -203,6 +203,7 @@ PAGES: dict[str, Callable[[SimpleNamespace], list[str]]] = {
     "privacy:home": lambda s: [_r("privacy:home")],
     "privacy:staff_erasures": lambda s: [_r("privacy:staff_erasures")],
     "privacy:staff_exports": lambda s: [_r("privacy:staff_exports")],
+    "privacy:staff_retention": lambda s: [_r("privacy:staff_retention")],
     "memberships:change": lambda s: [_r("memberships:change", s.other_price.pk)],
     "memberships:pause": lambda s: [_r("memberships:pause")],
     "memberships:cancel": lambda s: [_r("memberships:cancel")],
